@@ -1,0 +1,564 @@
+//! The command line: `run`, `check`, `explain`, `plot`. The only module that knows about argv.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::engine::{FALLBACK, TraceEvent};
+use crate::model::{Facts, Place, Scenario};
+use crate::report::manifest::{self, Manifest, ScenarioInfo};
+use crate::report::output::StagedDir;
+use crate::report::tables;
+use crate::runner::{self, CHUNK_INCIDENTS, RunOptions};
+use crate::scenario::{self, Loaded, Override};
+
+/// Discrete-event Monte Carlo simulator of car lockouts.
+#[derive(Debug, Parser)]
+#[command(name = "lockout", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and write tables, run.json, figures and a report page.
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Number of incidents (default: the scenario's `incidents`).
+        #[arg(long)]
+        incidents: Option<u64>,
+        /// Seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Results directory (default: results/<scenario file stem>/); replaced atomically.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a numeric field of the scenario: path=value (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+        /// Skip drawing figures and the report page.
+        #[arg(long)]
+        no_plots: bool,
+    },
+    /// Validate a scenario and describe the model.
+    Check {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Override a numeric field: path=value (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+    },
+    /// Print the event trace of incidents exactly as a run sees them.
+    Explain {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Incident index, or an inclusive range `A..B`.
+        #[arg(long)]
+        incident: String,
+        /// Strategy name (default: the baseline).
+        #[arg(long)]
+        strategy: Option<String>,
+        /// Seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Override a numeric field: path=value (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+    },
+    /// Redraw the figures and the report page of an existing results directory.
+    Plot {
+        /// A results directory written by `lockout run`.
+        dir: PathBuf,
+    },
+}
+
+/// Output format of `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable.
+    Text,
+    /// JSON with full-precision values.
+    Json,
+}
+
+/// Entry point used by `main`: runs the command, prints any error, returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs one command.
+pub fn execute(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run {
+            scenario,
+            incidents,
+            seed,
+            threads,
+            out,
+            set,
+            no_plots,
+        } => {
+            let loaded = load(&scenario, &set)?;
+            let out = out.unwrap_or_else(|| default_out_dir(&scenario));
+            run_command(&loaded, incidents, seed, threads, &out, !no_plots)
+        }
+        Command::Check { scenario, set } => {
+            let loaded = load(&scenario, &set)?;
+            print!("{}", describe(&loaded.scenario));
+            Ok(())
+        }
+        Command::Explain {
+            scenario,
+            incident,
+            strategy,
+            seed,
+            format,
+            set,
+        } => {
+            let loaded = load(&scenario, &set)?;
+            explain_command(
+                &loaded.scenario,
+                &incident,
+                strategy.as_deref(),
+                seed,
+                format,
+            )
+        }
+        Command::Plot { dir } => {
+            crate::report::page::render_all(&dir)
+                .with_context(|| format!("cannot draw the figures of {}", dir.display()))?;
+            println!("redrew figures and report in {}", dir.display());
+            Ok(())
+        }
+    }
+}
+
+fn load(path: &Path, set: &[String]) -> anyhow::Result<Loaded> {
+    let overrides = set
+        .iter()
+        .map(|s| Override::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    Ok(scenario::load(path, &overrides)?)
+}
+
+/// `results/<scenario file stem>/`.
+pub fn default_out_dir(scenario: &Path) -> PathBuf {
+    let stem = scenario
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into());
+    PathBuf::from("results").join(stem)
+}
+
+fn run_command(
+    loaded: &Loaded,
+    incidents: Option<u64>,
+    seed: Option<u64>,
+    threads: usize,
+    out: &Path,
+    plots: bool,
+) -> anyhow::Result<()> {
+    let sc = &loaded.scenario;
+    let opts = RunOptions {
+        seed: seed.unwrap_or(sc.seed),
+        incidents: incidents.unwrap_or(sc.incidents),
+        threads,
+        progress: true,
+    };
+    if opts.incidents == 0 {
+        bail!("--incidents must be at least 1");
+    }
+    let result = runner::run(sc, &opts)?;
+    let staged = StagedDir::create(out)?;
+    tables::write_all(staged.path(), sc, &result.tally)?;
+    let secs = result.wall_time.as_secs_f64();
+    let manifest = Manifest {
+        scenario: ScenarioInfo {
+            name: sc.name.clone(),
+            description: sc.description.clone(),
+            path: loaded.path.clone(),
+            sha256: loaded.sha256.clone(),
+        },
+        overrides: loaded.overrides.clone(),
+        seed: opts.seed,
+        incidents: opts.incidents,
+        threads: result.threads,
+        chunk_incidents: CHUNK_INCIDENTS,
+        strategies: sc.strategies.iter().map(|s| s.name.clone()).collect(),
+        baseline: sc.strategies[sc.baseline].name.clone(),
+        generator: crate::engine::streams::GENERATOR.into(),
+        math_backend: manifest::MATH_BACKEND.into(),
+        lockout_version: env!("CARGO_PKG_VERSION").into(),
+        platform: manifest::platform(),
+        currency: sc.currency.clone(),
+        price_year: sc.price_year,
+        value_of_time_per_hour: sc.value_of_time_per_hour,
+        confidence_level: crate::stats::CI_LEVEL,
+        quantile_method: manifest::QUANTILE_METHOD.into(),
+        wall_time_s: secs,
+        incidents_per_second: opts.incidents as f64 / secs,
+        evaluations_per_second: (opts.incidents * sc.strategies.len() as u64) as f64 / secs,
+    };
+    let json = serde_json::to_string_pretty(&manifest)? + "\n";
+    std::fs::write(staged.path().join("run.json"), json)?;
+    if plots {
+        crate::report::page::render_all(staged.path()).context("cannot draw the figures")?;
+    }
+    let dir = staged.commit()?;
+    print_headline(sc, &result.tally, &opts, secs, &dir);
+    Ok(())
+}
+
+fn print_headline(
+    sc: &Scenario,
+    tally: &crate::tally::RunTally,
+    opts: &RunOptions,
+    secs: f64,
+    dir: &Path,
+) {
+    let rows = tables::summarise(sc, tally);
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "{}: {} incidents x {} strategies, seed {}, {:.2} s ({:.3e} evaluations/s)",
+        sc.name,
+        opts.incidents,
+        sc.strategies.len(),
+        opts.seed,
+        secs,
+        (opts.incidents * sc.strategies.len() as u64) as f64 / secs
+    );
+    let width = rows
+        .iter()
+        .map(|r| r.strategy.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let _ = writeln!(
+        out,
+        "{:width$}  {:>16}  {:>22}  {:>22}",
+        "strategy",
+        "time mean (min)",
+        format!("total cost mean ({})", sc.currency),
+        format!("annual cost/vehicle ({})", sc.currency),
+    );
+    for r in &rows {
+        let _ = writeln!(
+            out,
+            "{:width$}  {:>16.1}  {:>22.2}  {:>22.2}",
+            r.strategy, r.time[0], r.total_cost[0], r.annual_cost_per_vehicle[0]
+        );
+    }
+    let _ = writeln!(
+        out,
+        "means over {} incidents; 95% confidence intervals in {}/summary.csv",
+        opts.incidents,
+        dir.display()
+    );
+}
+
+/// A short description of the compiled model, for `lockout check`.
+pub fn describe(sc: &Scenario) -> String {
+    let n = &sc.names;
+    let mut s = String::new();
+    let base = &sc.strategies[sc.baseline];
+    s += &format!("{}: ok\n", sc.name);
+    if !sc.description.is_empty() {
+        s += &format!("  {}\n", sc.description);
+    }
+    s += &format!(
+        "  {} vehicle segments: {}\n  {} driver profiles: {}\n  {} contexts: {}\n",
+        n.segments.len(),
+        n.segments.join(", "),
+        n.drivers.len(),
+        n.drivers.join(", "),
+        n.contexts.len(),
+        n.contexts.join(", ")
+    );
+    s += &format!(
+        "  {} remedies: {}\n",
+        n.remedies.len(),
+        n.remedies.join(", ")
+    );
+    for (p, policy) in n.policies.iter().zip(&base.model.policies) {
+        let steps: Vec<String> = policy
+            .steps
+            .iter()
+            .map(|st| {
+                let names: Vec<&str> = st
+                    .remedies
+                    .iter()
+                    .map(|r| n.remedies[*r].as_str())
+                    .collect();
+                if names.len() == 1 {
+                    names[0].to_string()
+                } else {
+                    format!("race({})", names.join(" | "))
+                }
+            })
+            .collect();
+        s += &format!("  policy {p}: {}\n", steps.join(" -> "));
+    }
+    s += &format!(
+        "  horizon {} min, then fallback \"{}\"\n",
+        base.model.horizon_min, n.fallback
+    );
+    s += &format!(
+        "  incident rate {} per vehicle-year; value of time {} {}/h; prices in {} {}\n",
+        sc.incident_rate_per_vehicle_year,
+        sc.value_of_time_per_hour,
+        sc.currency,
+        sc.currency,
+        sc.price_year
+    );
+    s += &format!("  {} strategies:\n", sc.strategies.len());
+    for (i, st) in sc.strategies.iter().enumerate() {
+        s += &format!(
+            "    {}{}: {} {}/year, incident rate x{}\n",
+            st.name,
+            if i == sc.baseline { " (baseline)" } else { "" },
+            st.annual_cost,
+            sc.currency,
+            st.incident_rate_multiplier
+        );
+    }
+    s += &format!("  defaults: {} incidents, seed {}\n", sc.incidents, sc.seed);
+    s
+}
+
+/// Parses `I` or an inclusive range `A..B`.
+fn parse_incidents(text: &str) -> anyhow::Result<(u64, u64, bool)> {
+    let t = text.trim();
+    if let Some((a, b)) = t.split_once("..") {
+        let a: u64 = a
+            .trim()
+            .parse()
+            .with_context(|| format!("--incident {t}: bad start"))?;
+        let b: u64 = b
+            .trim()
+            .trim_start_matches('=')
+            .parse()
+            .with_context(|| format!("--incident {t}: bad end"))?;
+        if b < a {
+            bail!("--incident {t}: the range is empty");
+        }
+        Ok((a, b, true))
+    } else {
+        let i: u64 = t
+            .parse()
+            .with_context(|| format!("--incident {t}: expected an index or A..B"))?;
+        Ok((i, i, false))
+    }
+}
+
+fn explain_command(
+    sc: &Scenario,
+    incident: &str,
+    strategy: Option<&str>,
+    seed: Option<u64>,
+    format: Format,
+) -> anyhow::Result<()> {
+    let (first, last, is_range) = parse_incidents(incident)?;
+    let s = match strategy {
+        None => sc.baseline,
+        Some(name) => sc.strategy_index(name).with_context(|| {
+            format!(
+                "unknown strategy \"{name}\" (strategies: {})",
+                sc.strategies
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?,
+    };
+    let seed = seed.unwrap_or(sc.seed);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if format == Format::Json && is_range {
+        writeln!(out, "[")?;
+    }
+    for index in first..=last {
+        let replay = runner::replay(sc, seed, index, s);
+        match format {
+            Format::Text => write!(out, "{}", explain_text(sc, seed, index, s, &replay))?,
+            Format::Json => {
+                let v = explain_json(sc, seed, index, s, &replay);
+                let sep = if is_range && index < last { "," } else { "" };
+                writeln!(out, "{}{sep}", serde_json::to_string(&v)?)?;
+            }
+        }
+    }
+    if format == Format::Json && is_range {
+        writeln!(out, "]")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn remedy_name(sc: &Scenario, r: u16) -> &str {
+    if r == FALLBACK {
+        &sc.names.fallback
+    } else {
+        &sc.names.remedies[r as usize]
+    }
+}
+
+fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &runner::Replay) -> String {
+    let n = &sc.names;
+    let sit = &rp.situation;
+    let c = &sc.currency;
+    let mut t = format!(
+        "incident {index} (seed {seed}), strategy \"{}\"\n  vehicle \"{}\", driver \"{}\" (policy {}), context {}, spare key: {}\n  facts: {}\n",
+        sc.strategies[s].name,
+        n.segments[sit.segment as usize],
+        n.drivers[sit.driver as usize],
+        n.policies[sit.policy as usize],
+        n.contexts[sit.context as usize],
+        sit.spare_key.name(),
+        sit.facts.names().join(", ")
+    );
+    for (time, ev) in &rp.trace {
+        let line = match ev {
+            TraceEvent::Start { .. } => "lockout: keys locked in".to_string(),
+            TraceEvent::Skipped { remedy } => {
+                format!(
+                    "{} cannot be tried here (unavailable or preconditions unmet)",
+                    remedy_name(sc, *remedy)
+                )
+            }
+            TraceEvent::Started {
+                remedy,
+                wait_min,
+                work_min,
+            } => format!(
+                "start {}: wait {:.1} min, work {:.1} min",
+                remedy_name(sc, *remedy),
+                wait_min,
+                work_min
+            ),
+            TraceEvent::Completed {
+                remedy,
+                success,
+                cost,
+                damage_cost,
+            } => format!(
+                "{} {}; paid {c} {cost:.2}{}",
+                remedy_name(sc, *remedy),
+                if *success { "worked" } else { "failed" },
+                if *damage_cost > 0.0 {
+                    format!(", damage {c} {damage_cost:.2}")
+                } else {
+                    String::new()
+                }
+            ),
+            TraceEvent::Cancelled { remedy, fee } => {
+                format!("cancel {}: fee {c} {fee:.2}", remedy_name(sc, *remedy))
+            }
+            TraceEvent::StepsExhausted => "every step tried without access: give up".into(),
+            TraceEvent::HorizonReached => "give-up horizon reached".into(),
+            TraceEvent::FallbackStarted { duration_min, cost } => format!(
+                "fallback {}: {duration_min:.1} min, {c} {cost:.2}",
+                n.fallback
+            ),
+            TraceEvent::Access { by } => format!("keys in hand (by {})", remedy_name(sc, *by)),
+        };
+        t += &format!("  {time:8.1} min  {line}\n");
+    }
+    let o = &rp.outcome;
+    let time_cost = sc.value_of_time_per_hour / 60.0 * o.time_to_access_min;
+    t += &format!(
+        "  outcome: {:.1} min to access; cost {c} {:.2} (direct {:.2}, damage {:.2}); time cost {c} {:.2}; total {c} {:.2}{}\n",
+        o.time_to_access_min,
+        o.cost(),
+        o.cost_direct,
+        o.cost_damage,
+        time_cost,
+        o.cost() + time_cost,
+        if o.unresolved() {
+            " (unresolved: fallback)"
+        } else {
+            ""
+        }
+    );
+    t
+}
+
+fn explain_json(
+    sc: &Scenario,
+    seed: u64,
+    index: u64,
+    s: usize,
+    rp: &runner::Replay,
+) -> serde_json::Value {
+    let n = &sc.names;
+    let sit = &rp.situation;
+    let facts = |f: &Facts| serde_json::json!(f.names());
+    let trace: Vec<serde_json::Value> = rp
+        .trace
+        .iter()
+        .map(|(time, ev)| {
+            let mut v = serde_json::to_value(ev).expect("trace events serialise");
+            let obj = v.as_object_mut().expect("tagged enum");
+            for key in ["remedy", "by"] {
+                if let Some(r) = obj.get(key).and_then(|x| x.as_u64()) {
+                    obj.insert(key.into(), remedy_name(sc, r as u16).into());
+                }
+            }
+            if let TraceEvent::Start { facts: f } = ev {
+                obj.insert("facts".into(), facts(f));
+            }
+            obj.insert("time_min".into(), (*time).into());
+            v
+        })
+        .collect();
+    let o = &rp.outcome;
+    let time_cost = sc.value_of_time_per_hour / 60.0 * o.time_to_access_min;
+    serde_json::json!({
+        "incident": index,
+        "seed": seed,
+        "strategy": sc.strategies[s].name,
+        "situation": {
+            "vehicle_segment": n.segments[sit.segment as usize],
+            "driver_profile": n.drivers[sit.driver as usize],
+            "context": n.contexts[sit.context as usize],
+            "place": Place::ALL[sit.place as usize].name(),
+            "spare_key": sit.spare_key.name(),
+            "policy": n.policies[sit.policy as usize],
+            "facts": facts(&sit.facts),
+        },
+        "trace": trace,
+        "result": {
+            "time_to_access_min": o.time_to_access_min,
+            "cost": o.cost(),
+            "cost_direct": o.cost_direct,
+            "cost_damage": o.cost_damage,
+            "time_cost": time_cost,
+            "total_cost": o.cost() + time_cost,
+            "resolved_by": remedy_name(sc, o.resolved_by),
+            "unresolved": o.unresolved(),
+            "currency": sc.currency,
+        },
+        "outcome": o,
+    })
+}

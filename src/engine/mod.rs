@@ -1,0 +1,10 @@
+//! The simulation engine: the event queue and clock, random streams, and one incident as a
+//! discrete-event simulation.
+
+pub mod incident;
+pub mod queue;
+pub mod streams;
+
+pub use incident::{
+    FALLBACK, Outcome, Scratch, Situation, SituationDraws, Trace, TraceEvent, simulate,
+};

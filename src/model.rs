@@ -1,0 +1,549 @@
+//! The compiled, validated model the engine runs: plain data, names resolved to indices,
+//! samplers built. Nothing here looks up a string or allocates on the per-incident path.
+//!
+//! An incident's situation is a [`Facts`] bitset (vehicle features, faults, habits, context).
+//! Remedy preconditions and adjustments are masks over it, so testing "may this remedy be tried
+//! now?" is two AND operations.
+
+use crate::dist::{Dist, Minutes};
+
+/// One yes/no fact about an incident. The `name` of each is the word used in scenario files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Fact {
+    /// Keyless/proximity trunk button.
+    KeylessTrunkButton,
+    /// Rear seats fold down.
+    FoldDownSeats,
+    /// The seat release is in the cabin.
+    SeatReleaseInCabin,
+    /// Interior trunk release reachable from the cabin.
+    InteriorTrunkRelease,
+    /// App remote unlock with an active subscription.
+    AppUnlock,
+    /// Physical key blade and usable cylinder.
+    KeyCylinder,
+    /// Fault: dead fob battery.
+    FobBatteryDead,
+    /// Fault: broken linkage rod.
+    LinkageRodBroken,
+    /// Fault: dirty or rusty lock cylinder.
+    LockCylinderRusty,
+    /// Fault: broken latch or release wire.
+    LatchWireBroken,
+    /// Habit: a door was left unlocked.
+    DoorLeftUnlocked,
+    /// The cabin is open (initially: a door was left unlocked; remedies may set it).
+    CabinOpen,
+    /// Roadside membership.
+    RoadsideMember,
+    /// Smartphone with the car's app.
+    SmartphoneApp,
+    /// Flustered temperament.
+    Flustered,
+    /// Has a spare key somewhere reachable (any location but `none`).
+    SpareKey,
+    /// Spare key in the wallet.
+    SpareKeyWallet,
+    /// Spare key with a partner.
+    SpareKeyPartner,
+    /// Spare key at home.
+    SpareKeyHome,
+    /// Spare key at the office.
+    SpareKeyOffice,
+    /// Spare key in a magnetic box on the car.
+    SpareKeyMagneticBox,
+    /// At night.
+    Night,
+    /// On a weekend.
+    Weekend,
+    /// The driver's phone has coverage.
+    PhoneCoverage,
+    /// The car has cellular coverage.
+    CarCellularCoverage,
+    /// Parked so long that remote unlock no longer works.
+    ParkedLong,
+    /// The keys are in the cabin, not the trunk.
+    KeysInCabin,
+    /// Place: home.
+    PlaceHome,
+    /// Place: work.
+    PlaceWork,
+    /// Place: shopping centre.
+    PlaceShoppingCentre,
+    /// Place: remote spot (a picnic).
+    PlaceRemote,
+    /// Place: roadside.
+    PlaceRoadside,
+}
+
+impl Fact {
+    /// Every fact, in bit order.
+    pub const ALL: [Fact; 32] = [
+        Fact::KeylessTrunkButton,
+        Fact::FoldDownSeats,
+        Fact::SeatReleaseInCabin,
+        Fact::InteriorTrunkRelease,
+        Fact::AppUnlock,
+        Fact::KeyCylinder,
+        Fact::FobBatteryDead,
+        Fact::LinkageRodBroken,
+        Fact::LockCylinderRusty,
+        Fact::LatchWireBroken,
+        Fact::DoorLeftUnlocked,
+        Fact::CabinOpen,
+        Fact::RoadsideMember,
+        Fact::SmartphoneApp,
+        Fact::Flustered,
+        Fact::SpareKey,
+        Fact::SpareKeyWallet,
+        Fact::SpareKeyPartner,
+        Fact::SpareKeyHome,
+        Fact::SpareKeyOffice,
+        Fact::SpareKeyMagneticBox,
+        Fact::Night,
+        Fact::Weekend,
+        Fact::PhoneCoverage,
+        Fact::CarCellularCoverage,
+        Fact::ParkedLong,
+        Fact::KeysInCabin,
+        Fact::PlaceHome,
+        Fact::PlaceWork,
+        Fact::PlaceShoppingCentre,
+        Fact::PlaceRemote,
+        Fact::PlaceRoadside,
+    ];
+
+    /// The word used for this fact in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fact::KeylessTrunkButton => "keyless_trunk_button",
+            Fact::FoldDownSeats => "fold_down_seats",
+            Fact::SeatReleaseInCabin => "seat_release_in_cabin",
+            Fact::InteriorTrunkRelease => "interior_trunk_release",
+            Fact::AppUnlock => "app_unlock",
+            Fact::KeyCylinder => "key_cylinder",
+            Fact::FobBatteryDead => "fob_battery_dead",
+            Fact::LinkageRodBroken => "linkage_rod_broken",
+            Fact::LockCylinderRusty => "lock_cylinder_rusty",
+            Fact::LatchWireBroken => "latch_wire_broken",
+            Fact::DoorLeftUnlocked => "door_left_unlocked",
+            Fact::CabinOpen => "cabin_open",
+            Fact::RoadsideMember => "roadside_member",
+            Fact::SmartphoneApp => "smartphone_app",
+            Fact::Flustered => "flustered",
+            Fact::SpareKey => "spare_key",
+            Fact::SpareKeyWallet => "spare_key_wallet",
+            Fact::SpareKeyPartner => "spare_key_partner",
+            Fact::SpareKeyHome => "spare_key_home",
+            Fact::SpareKeyOffice => "spare_key_office",
+            Fact::SpareKeyMagneticBox => "spare_key_magnetic_box",
+            Fact::Night => "night",
+            Fact::Weekend => "weekend",
+            Fact::PhoneCoverage => "phone_coverage",
+            Fact::CarCellularCoverage => "car_cellular_coverage",
+            Fact::ParkedLong => "parked_long",
+            Fact::KeysInCabin => "keys_in_cabin",
+            Fact::PlaceHome => "place_home",
+            Fact::PlaceWork => "place_work",
+            Fact::PlaceShoppingCentre => "place_shopping_centre",
+            Fact::PlaceRemote => "place_remote",
+            Fact::PlaceRoadside => "place_roadside",
+        }
+    }
+
+    /// Looks a fact up by its file name (load time only).
+    pub fn from_name(name: &str) -> Option<Fact> {
+        Fact::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// This fact's bit.
+    #[inline]
+    pub const fn bit(self) -> u64 {
+        1u64 << self as u8
+    }
+}
+
+/// A set of facts, one bit each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Facts(pub u64);
+
+impl Facts {
+    /// Whether `fact` holds.
+    #[inline]
+    pub fn has(self, fact: Fact) -> bool {
+        self.0 & fact.bit() != 0
+    }
+    /// Sets `fact` to `value`.
+    #[inline]
+    pub fn set(&mut self, fact: Fact, value: bool) {
+        if value {
+            self.0 |= fact.bit();
+        } else {
+            self.0 &= !fact.bit();
+        }
+    }
+    /// The names of the facts that hold, for traces.
+    pub fn names(self) -> Vec<&'static str> {
+        Fact::ALL
+            .into_iter()
+            .filter(|f| self.has(*f))
+            .map(Fact::name)
+            .collect()
+    }
+}
+
+/// A conjunction of fact literals: all of `need` hold and none of `forbid`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Condition {
+    /// Facts that must hold.
+    pub need: u64,
+    /// Facts that must not hold.
+    pub forbid: u64,
+}
+
+impl Condition {
+    /// Whether the condition holds for `facts`.
+    #[inline]
+    pub fn holds(self, facts: Facts) -> bool {
+        facts.0 & self.need == self.need && facts.0 & self.forbid == 0
+    }
+}
+
+/// Where the spare key is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum SpareKeyLocation {
+    /// No spare key.
+    None,
+    /// In the wallet.
+    Wallet,
+    /// With a partner.
+    Partner,
+    /// At home.
+    Home,
+    /// At the office.
+    Office,
+    /// In a magnetic box on the car.
+    MagneticBox,
+}
+
+impl SpareKeyLocation {
+    /// Every location, in index order.
+    pub const ALL: [SpareKeyLocation; 6] = [
+        SpareKeyLocation::None,
+        SpareKeyLocation::Wallet,
+        SpareKeyLocation::Partner,
+        SpareKeyLocation::Home,
+        SpareKeyLocation::Office,
+        SpareKeyLocation::MagneticBox,
+    ];
+    /// The word used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            SpareKeyLocation::None => "none",
+            SpareKeyLocation::Wallet => "wallet",
+            SpareKeyLocation::Partner => "partner",
+            SpareKeyLocation::Home => "home",
+            SpareKeyLocation::Office => "office",
+            SpareKeyLocation::MagneticBox => "magnetic_box",
+        }
+    }
+    /// Looks a location up by name (load time only).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.name() == name)
+    }
+    /// The fact that says the spare key is here (`None` for no spare key).
+    pub fn fact(self) -> Option<Fact> {
+        match self {
+            SpareKeyLocation::None => None,
+            SpareKeyLocation::Wallet => Some(Fact::SpareKeyWallet),
+            SpareKeyLocation::Partner => Some(Fact::SpareKeyPartner),
+            SpareKeyLocation::Home => Some(Fact::SpareKeyHome),
+            SpareKeyLocation::Office => Some(Fact::SpareKeyOffice),
+            SpareKeyLocation::MagneticBox => Some(Fact::SpareKeyMagneticBox),
+        }
+    }
+}
+
+/// Where the lockout happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Place {
+    /// At home.
+    Home,
+    /// At work.
+    Work,
+    /// At a shopping centre.
+    ShoppingCentre,
+    /// At a remote spot.
+    Remote,
+    /// At the roadside.
+    Roadside,
+}
+
+impl Place {
+    /// Every place, in index order.
+    pub const ALL: [Place; 5] = [
+        Place::Home,
+        Place::Work,
+        Place::ShoppingCentre,
+        Place::Remote,
+        Place::Roadside,
+    ];
+    /// The word used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Place::Home => "home",
+            Place::Work => "work",
+            Place::ShoppingCentre => "shopping_centre",
+            Place::Remote => "remote",
+            Place::Roadside => "roadside",
+        }
+    }
+    /// Looks a place up by name (load time only).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+    /// The fact that says the incident is here.
+    pub fn fact(self) -> Fact {
+        match self {
+            Place::Home => Fact::PlaceHome,
+            Place::Work => Fact::PlaceWork,
+            Place::ShoppingCentre => Fact::PlaceShoppingCentre,
+            Place::Remote => Fact::PlaceRemote,
+            Place::Roadside => Fact::PlaceRoadside,
+        }
+    }
+}
+
+/// A vehicle segment, compiled.
+#[derive(Debug, Clone)]
+pub struct Segment {
+    /// Cumulative share up to and including this segment (the last is exactly 1).
+    pub cumulative_share: f64,
+    /// Probability of each vehicle feature and fault, paired with its fact, in draw order.
+    pub feature_probs: [(Fact, f64); VEHICLE_FACTS],
+}
+
+/// Number of vehicle facts drawn per incident (features and faults).
+pub const VEHICLE_FACTS: usize = 10;
+
+/// A driver profile, compiled.
+#[derive(Debug, Clone)]
+pub struct Driver {
+    /// Cumulative share up to and including this profile.
+    pub cumulative_share: f64,
+    /// Probability a door was left unlocked.
+    pub door_left_unlocked: f64,
+    /// Cumulative probabilities over [`SpareKeyLocation::ALL`].
+    pub spare_key_cumulative: [f64; 6],
+    /// Probability of roadside membership.
+    pub roadside_member: f64,
+    /// Probability of a smartphone with the car's app.
+    pub smartphone_app: f64,
+    /// Whether this profile is flustered.
+    pub flustered: bool,
+    /// Index of the policy the profile follows.
+    pub policy: usize,
+}
+
+/// A context, compiled.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Cumulative share up to and including this context.
+    pub cumulative_share: f64,
+    /// Where.
+    pub place: Place,
+    /// Probability of night.
+    pub night: f64,
+    /// Probability of a weekend.
+    pub weekend: f64,
+    /// Probability of phone coverage.
+    pub phone_coverage: f64,
+    /// Probability of the car's cellular coverage.
+    pub car_cellular_coverage: f64,
+    /// Probability the car has been parked too long for remote unlock.
+    pub parked_long: f64,
+    /// Probability the keys are in the cabin.
+    pub keys_in_cabin: f64,
+}
+
+/// A conditional adjustment of a remedy, compiled.
+#[derive(Debug, Clone, Copy)]
+pub struct Adjustment {
+    /// When it applies.
+    pub when: Condition,
+    /// Multiplies the wait.
+    pub wait_factor: f64,
+    /// Multiplies the working time.
+    pub duration_factor: f64,
+    /// Multiplies the price.
+    pub cost_factor: f64,
+    /// Replaces the success probability, if set.
+    pub success: Option<f64>,
+}
+
+/// A damage risk, compiled.
+#[derive(Debug, Clone)]
+pub struct DamageRisk {
+    /// Probability per completed attempt.
+    pub probability: f64,
+    /// Repair cost.
+    pub cost: Dist,
+}
+
+/// A remedy, compiled.
+#[derive(Debug, Clone)]
+pub struct Remedy {
+    /// Whether it may be tried at all under this strategy.
+    pub available: bool,
+    /// Alternatives: it may be tried when any one holds (empty: always).
+    pub requires: Vec<Condition>,
+    /// Probability it works.
+    pub success: f64,
+    /// Wait before work starts, if any.
+    pub wait: Option<Dist>,
+    /// Working time, by spare key location index (most remedies repeat one distribution).
+    pub duration: [Option<Dist>; 6],
+    /// Price on completion.
+    pub cost: Option<Dist>,
+    /// Whether the price is paid on failure too.
+    pub charge_on_failure: bool,
+    /// Fee when cancelled by a won race.
+    pub cancel_fee: Option<Dist>,
+    /// Damage risks.
+    pub damage: Vec<DamageRisk>,
+    /// Whether success gives access.
+    pub grants_access: bool,
+    /// Facts set on success.
+    pub sets: u64,
+    /// Facts cleared on success.
+    pub clears: u64,
+    /// Conditional adjustments, applied in order (factors multiply).
+    pub adjust: Vec<Adjustment>,
+}
+
+impl Remedy {
+    /// Whether the remedy may be tried in a situation.
+    #[inline]
+    pub fn applicable(&self, facts: Facts) -> bool {
+        self.available && (self.requires.is_empty() || self.requires.iter().any(|c| c.holds(facts)))
+    }
+}
+
+/// One step of a policy: the remedies started together (one, or a race).
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Remedy indices.
+    pub remedies: Vec<usize>,
+}
+
+/// The most remedies one race may start at once.
+pub const MAX_RACE: usize = 8;
+
+/// The most remedies a scenario may define (attempt masks are 64-bit).
+pub const MAX_REMEDIES: usize = 64;
+
+/// A decision policy, compiled.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Steps in order.
+    pub steps: Vec<Step>,
+}
+
+/// The fallback at the horizon, compiled.
+#[derive(Debug, Clone)]
+pub struct Fallback {
+    /// Time from giving up to access.
+    pub duration: Dist,
+    /// Cost.
+    pub cost: Option<Dist>,
+}
+
+/// The whole incident model under one strategy.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Vehicle segments.
+    pub segments: Vec<Segment>,
+    /// Driver profiles.
+    pub drivers: Vec<Driver>,
+    /// Contexts.
+    pub contexts: Vec<Context>,
+    /// Remedies, in scenario order.
+    pub remedies: Vec<Remedy>,
+    /// Policies.
+    pub policies: Vec<Policy>,
+    /// Give-up horizon.
+    pub horizon_min: Minutes,
+    /// The fallback.
+    pub fallback: Fallback,
+}
+
+/// A prevention strategy: its cost and its version of the model.
+#[derive(Debug, Clone)]
+pub struct Strategy {
+    /// Name as in the tables.
+    pub name: String,
+    /// What it means.
+    pub description: String,
+    /// Cost per vehicle-year.
+    pub annual_cost: f64,
+    /// Multiplies the incident rate.
+    pub incident_rate_multiplier: f64,
+    /// The model under this strategy.
+    pub model: Model,
+}
+
+/// Names of the scenario's entities, by index, for tables and traces.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    /// Vehicle segment names.
+    pub segments: Vec<String>,
+    /// Driver profile names.
+    pub drivers: Vec<String>,
+    /// Context labels (their place, numbered when repeated).
+    pub contexts: Vec<String>,
+    /// Remedy keys.
+    pub remedies: Vec<String>,
+    /// Remedy labels.
+    pub remedy_labels: Vec<String>,
+    /// Policy names.
+    pub policies: Vec<String>,
+    /// The fallback's name.
+    pub fallback: String,
+}
+
+/// A compiled scenario: settings, names, and one model per strategy.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Human name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// ISO 4217 currency.
+    pub currency: String,
+    /// Price year.
+    pub price_year: i32,
+    /// Default incidents.
+    pub incidents: u64,
+    /// Default seed.
+    pub seed: u64,
+    /// Lockouts per vehicle-year under the baseline.
+    pub incident_rate_per_vehicle_year: f64,
+    /// Money per hour.
+    pub value_of_time_per_hour: f64,
+    /// Entity names.
+    pub names: Names,
+    /// Strategies in file order.
+    pub strategies: Vec<Strategy>,
+    /// Index of the baseline strategy.
+    pub baseline: usize,
+}
+
+impl Scenario {
+    /// Finds a strategy by name.
+    pub fn strategy_index(&self, name: &str) -> Option<usize> {
+        self.strategies.iter().position(|s| s.name == name)
+    }
+}

@@ -1,0 +1,72 @@
+//! `run.json`: what was run, how, and how fast.
+
+use serde::{Deserialize, Serialize};
+
+/// The scenario behind a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioInfo {
+    /// Human name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Path as given on the command line.
+    pub path: String,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+}
+
+/// The run manifest written as `run.json` beside the tables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The scenario.
+    pub scenario: ScenarioInfo,
+    /// `--set` overrides applied, as `path=value`.
+    pub overrides: Vec<String>,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Incidents simulated (each under every strategy).
+    pub incidents: u64,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Incidents per parallel chunk.
+    pub chunk_incidents: u64,
+    /// Strategies, in table order.
+    pub strategies: Vec<String>,
+    /// The baseline strategy.
+    pub baseline: String,
+    /// The random generator and how streams are keyed.
+    pub generator: String,
+    /// Which implementation computes exp/ln in the samplers.
+    pub math_backend: String,
+    /// Version of lockout that produced the run.
+    pub lockout_version: String,
+    /// Target the binary was built for.
+    pub platform: String,
+    /// Currency of every money column.
+    pub currency: String,
+    /// Price year of every money column.
+    pub price_year: i32,
+    /// Value of time, currency per hour.
+    pub value_of_time_per_hour: f64,
+    /// Confidence level of every interval.
+    pub confidence_level: f64,
+    /// How quantiles are estimated.
+    pub quantile_method: String,
+    /// Wall-clock seconds of the simulation (excludes writing tables and figures).
+    pub wall_time_s: f64,
+    /// Incidents per second of wall time.
+    pub incidents_per_second: f64,
+    /// Incident-strategy evaluations per second (incidents × strategies / wall time).
+    pub evaluations_per_second: f64,
+}
+
+/// The math backend of the samplers: rand_distr's `std_math` feature is enabled in Cargo.toml.
+pub const MATH_BACKEND: &str = "std (rand_distr feature std_math)";
+
+/// How quantiles are estimated, for the manifest and the README.
+pub const QUANTILE_METHOD: &str = "lower empirical quantile (rank ceil(q*n)) from a log-linear histogram with 128 sub-buckets per octave: relative error at most 0.4%";
+
+/// The target platform string, e.g. `x86_64-linux`.
+pub fn platform() -> String {
+    format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS)
+}

@@ -1,0 +1,1 @@
+//! Figures drawn from a results directory's tables (owned by the plots work).

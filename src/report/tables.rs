@@ -1,0 +1,452 @@
+//! The CSV tables of an incident-level run: summary, remedies, segments, distributions.
+//!
+//! Every table is tidy (one observation per row, one header row), money columns come with
+//! `currency` and `price_year` columns, physical units are in the column names, and floats are
+//! written in their shortest round-trip form (so a table is a pure function of the tally).
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::model::{Place, Scenario};
+use crate::stats::{CI_LEVEL, Moments};
+use crate::tally::{GroupTally, RunTally, StrategyTally};
+
+/// Quantiles written to `distributions.csv`: 0.001 to 0.999 in steps of 0.001.
+pub fn distribution_grid() -> Vec<f64> {
+    (1..1000).map(|k| k as f64 / 1000.0).collect()
+}
+
+/// Formats a float for a table: shortest round-trip form, empty when undefined.
+pub fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+/// The headline statistics of one strategy, as in `summary.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrategySummary {
+    /// Strategy name.
+    pub strategy: String,
+    /// Whether it is the baseline.
+    pub baseline: bool,
+    /// Incidents simulated.
+    pub incidents: u64,
+    /// Time to access: mean, sd, CI low, CI high, p50, p90, p99 (minutes).
+    pub time: [f64; 7],
+    /// Paired time difference vs baseline: mean, CI low, CI high (minutes).
+    pub time_diff: [f64; 3],
+    /// Cost: mean, sd, CI low, CI high, p50, p90, p99.
+    pub cost: [f64; 7],
+    /// Mean direct cost.
+    pub cost_direct_mean: f64,
+    /// Mean damage cost.
+    pub cost_damage_mean: f64,
+    /// Mean time cost.
+    pub time_cost_mean: f64,
+    /// Total cost: mean, CI low, CI high.
+    pub total_cost: [f64; 3],
+    /// Paired cost difference: mean, CI low, CI high.
+    pub cost_diff: [f64; 3],
+    /// Paired total cost difference: mean, CI low, CI high.
+    pub total_cost_diff: [f64; 3],
+    /// Share of incidents with damage.
+    pub damage_rate: f64,
+    /// Share of incidents ended by the fallback.
+    pub unresolved_rate: f64,
+    /// Incidents per vehicle-year under this strategy.
+    pub incident_rate_per_vehicle_year: f64,
+    /// Prevention cost per year.
+    pub prevention_cost_per_year: f64,
+    /// Incident rate × mean total cost.
+    pub incident_cost_per_vehicle_year: f64,
+    /// Expected annual cost per vehicle: mean, CI low, CI high.
+    pub annual_cost_per_vehicle: [f64; 3],
+    /// Break-even incident rate (NaN when there is none).
+    pub break_even_incident_rate: f64,
+}
+
+fn mean_ci(m: &Moments) -> [f64; 3] {
+    let (lo, hi) = m.ci(CI_LEVEL);
+    [m.mean(), lo, hi]
+}
+
+/// Computes every strategy's summary row.
+pub fn summarise(scenario: &Scenario, tally: &RunTally) -> Vec<StrategySummary> {
+    let vot_min = scenario.value_of_time_per_hour / 60.0;
+    let base = &tally.strategies[tally.baseline];
+    let base_strategy = &scenario.strategies[tally.baseline];
+    scenario
+        .strategies
+        .iter()
+        .zip(&tally.strategies)
+        .enumerate()
+        .map(|(i, (st, t))| {
+            let n = t.time.count();
+            let tq = t.time_sketch.quantiles(&[0.5, 0.9, 0.99]);
+            let cq = t.cost_sketch.quantiles(&[0.5, 0.9, 0.99]);
+            let (tlo, thi) = t.time.ci(CI_LEVEL);
+            let (clo, chi) = t.cost.ci(CI_LEVEL);
+            let total = mean_ci(&t.total_cost);
+            let rate = scenario.incident_rate_per_vehicle_year * st.incident_rate_multiplier;
+            let incident_cost = rate * total[0];
+            let annual = [
+                incident_cost + st.annual_cost,
+                rate * total[1] + st.annual_cost,
+                rate * total[2] + st.annual_cost,
+            ];
+            let break_even = if i == tally.baseline {
+                f64::NAN
+            } else {
+                break_even_rate(
+                    st.annual_cost - base_strategy.annual_cost,
+                    base.total_cost.mean() - st.incident_rate_multiplier * t.total_cost.mean(),
+                )
+            };
+            StrategySummary {
+                strategy: st.name.clone(),
+                baseline: i == tally.baseline,
+                incidents: n,
+                time: [t.time.mean(), t.time.sd(), tlo, thi, tq[0], tq[1], tq[2]],
+                time_diff: mean_ci(&t.time_diff),
+                cost: [t.cost.mean(), t.cost.sd(), clo, chi, cq[0], cq[1], cq[2]],
+                cost_direct_mean: t.cost_direct.mean(),
+                cost_damage_mean: t.cost_damage.mean(),
+                time_cost_mean: vot_min * t.time.mean(),
+                total_cost: total,
+                cost_diff: mean_ci(&t.cost_diff),
+                total_cost_diff: mean_ci(&t.total_cost_diff),
+                damage_rate: ratio(t.damaged, n),
+                unresolved_rate: ratio(t.unresolved, n),
+                incident_rate_per_vehicle_year: rate,
+                prevention_cost_per_year: st.annual_cost,
+                incident_cost_per_vehicle_year: incident_cost,
+                annual_cost_per_vehicle: annual,
+                break_even_incident_rate: break_even,
+            }
+        })
+        .collect()
+}
+
+/// The baseline incident rate at which a strategy's annual cost equals the baseline's.
+///
+/// With baseline rate r, the strategy costs `r·m·E[total_s] + annual_s` and the baseline
+/// `r·E[total_b] + annual_b` per vehicle-year, so they are equal at
+/// `r* = (annual_s − annual_b) / (E[total_b] − m·E[total_s])`. Above r* the strategy is cheaper.
+/// Returns 0 when the strategy is cheaper at any rate, NaN when it never is.
+pub fn break_even_rate(extra_annual_cost: f64, saving_per_baseline_incident: f64) -> f64 {
+    if saving_per_baseline_incident > 0.0 {
+        (extra_annual_cost / saving_per_baseline_incident).max(0.0)
+    } else if extra_annual_cost < 0.0 && saving_per_baseline_incident == 0.0 {
+        0.0
+    } else {
+        f64::NAN
+    }
+}
+
+fn ratio(k: u64, n: u64) -> f64 {
+    if n == 0 {
+        f64::NAN
+    } else {
+        k as f64 / n as f64
+    }
+}
+
+const SUMMARY_HEADER: [&str; 44] = [
+    "strategy",
+    "baseline",
+    "incidents",
+    "time_to_access_mean_min",
+    "time_to_access_sd_min",
+    "time_to_access_ci95_low_min",
+    "time_to_access_ci95_high_min",
+    "time_to_access_p50_min",
+    "time_to_access_p90_min",
+    "time_to_access_p99_min",
+    "time_diff_vs_baseline_mean_min",
+    "time_diff_vs_baseline_ci95_low_min",
+    "time_diff_vs_baseline_ci95_high_min",
+    "cost_mean",
+    "cost_sd",
+    "cost_ci95_low",
+    "cost_ci95_high",
+    "cost_p50",
+    "cost_p90",
+    "cost_p99",
+    "cost_direct_mean",
+    "cost_damage_mean",
+    "time_cost_mean",
+    "total_cost_mean",
+    "total_cost_ci95_low",
+    "total_cost_ci95_high",
+    "cost_diff_vs_baseline_mean",
+    "cost_diff_vs_baseline_ci95_low",
+    "cost_diff_vs_baseline_ci95_high",
+    "total_cost_diff_vs_baseline_mean",
+    "total_cost_diff_vs_baseline_ci95_low",
+    "total_cost_diff_vs_baseline_ci95_high",
+    "damage_rate",
+    "unresolved_rate",
+    "incident_rate_per_vehicle_year",
+    "prevention_cost_per_year",
+    "incident_cost_per_vehicle_year",
+    "annual_cost_per_vehicle",
+    "annual_cost_per_vehicle_ci95_low",
+    "annual_cost_per_vehicle_ci95_high",
+    "break_even_incident_rate",
+    "value_of_time_per_hour",
+    "currency",
+    "price_year",
+];
+
+/// Writes `summary.csv`.
+pub fn write_summary<W: Write>(
+    out: W,
+    scenario: &Scenario,
+    rows: &[StrategySummary],
+) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(SUMMARY_HEADER)?;
+    for r in rows {
+        let mut rec: Vec<String> = vec![
+            r.strategy.clone(),
+            r.baseline.to_string(),
+            r.incidents.to_string(),
+        ];
+        rec.extend(r.time.iter().map(|x| num(*x)));
+        rec.extend(r.time_diff.iter().map(|x| num(*x)));
+        rec.extend(r.cost.iter().map(|x| num(*x)));
+        rec.extend(
+            [r.cost_direct_mean, r.cost_damage_mean, r.time_cost_mean]
+                .iter()
+                .map(|x| num(*x)),
+        );
+        rec.extend(r.total_cost.iter().map(|x| num(*x)));
+        rec.extend(r.cost_diff.iter().map(|x| num(*x)));
+        rec.extend(r.total_cost_diff.iter().map(|x| num(*x)));
+        rec.extend(
+            [
+                r.damage_rate,
+                r.unresolved_rate,
+                r.incident_rate_per_vehicle_year,
+                r.prevention_cost_per_year,
+                r.incident_cost_per_vehicle_year,
+            ]
+            .iter()
+            .map(|x| num(*x)),
+        );
+        rec.extend(r.annual_cost_per_vehicle.iter().map(|x| num(*x)));
+        rec.push(num(r.break_even_incident_rate));
+        rec.push(num(scenario.value_of_time_per_hour));
+        rec.push(scenario.currency.clone());
+        rec.push(scenario.price_year.to_string());
+        debug_assert_eq!(rec.len(), SUMMARY_HEADER.len());
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes `remedies.csv`: one row per (strategy, remedy), then the fallback.
+pub fn write_remedies<W: Write>(out: W, scenario: &Scenario, tally: &RunTally) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "strategy",
+        "remedy",
+        "attempts",
+        "successes",
+        "resolved",
+        "resolved_share",
+        "damage_events",
+        "damage_share",
+        "resolved_time_mean_min",
+        "resolved_cost_mean",
+        "currency",
+        "price_year",
+    ])?;
+    let fallback = "fallback".to_string();
+    for (st, t) in scenario.strategies.iter().zip(&tally.strategies) {
+        let n = t.time.count();
+        let rows = scenario
+            .names
+            .remedies
+            .iter()
+            .zip(&t.remedies)
+            .chain(std::iter::once((&fallback, &t.fallback)));
+        for (name, r) in rows {
+            w.write_record([
+                st.name.clone(),
+                name.clone(),
+                r.attempts.to_string(),
+                r.successes.to_string(),
+                r.resolved.to_string(),
+                num(ratio(r.resolved, n)),
+                r.damage_events.to_string(),
+                num(ratio(r.damage_events, n)),
+                num(r.resolved_time.mean()),
+                num(r.resolved_cost.mean()),
+                scenario.currency.clone(),
+                scenario.price_year.to_string(),
+            ])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes `segments.csv`: statistics by vehicle segment, driver profile and place.
+pub fn write_segments<W: Write>(out: W, scenario: &Scenario, tally: &RunTally) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "strategy",
+        "dimension",
+        "value",
+        "incidents",
+        "incident_share",
+        "time_to_access_mean_min",
+        "time_to_access_ci95_low_min",
+        "time_to_access_ci95_high_min",
+        "cost_mean",
+        "cost_ci95_low",
+        "cost_ci95_high",
+        "total_cost_mean",
+        "damage_rate",
+        "unresolved_rate",
+        "currency",
+        "price_year",
+    ])?;
+    let names = &scenario.names;
+    for (st, t) in scenario.strategies.iter().zip(&tally.strategies) {
+        let groups = named_groups(
+            t,
+            names.segments.iter().map(String::as_str),
+            |s| &s.by_segment,
+            "vehicle_segment",
+        )
+        .chain(named_groups(
+            t,
+            names.drivers.iter().map(String::as_str),
+            |s| &s.by_driver,
+            "driver_profile",
+        ))
+        .chain(
+            named_groups(
+                t,
+                Place::ALL.iter().map(|p| p.name()),
+                |s| &s.by_place,
+                "place",
+            )
+            .filter(|(_, _, g)| g.time.count() > 0),
+        );
+        let n = t.time.count();
+        for (dimension, value, g) in groups {
+            let k = g.time.count();
+            let (tlo, thi) = g.time.ci(CI_LEVEL);
+            let (clo, chi) = g.cost.ci(CI_LEVEL);
+            w.write_record([
+                st.name.clone(),
+                dimension.to_string(),
+                value.to_string(),
+                k.to_string(),
+                num(ratio(k, n)),
+                num(g.time.mean()),
+                num(tlo),
+                num(thi),
+                num(g.cost.mean()),
+                num(clo),
+                num(chi),
+                num(g.total_cost.mean()),
+                num(ratio(g.damaged, k)),
+                num(ratio(g.unresolved, k)),
+                scenario.currency.clone(),
+                scenario.price_year.to_string(),
+            ])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn named_groups<'a>(
+    t: &'a StrategyTally,
+    names: impl Iterator<Item = &'a str> + 'a,
+    groups: impl Fn(&'a StrategyTally) -> &'a Vec<GroupTally>,
+    dimension: &'static str,
+) -> impl Iterator<Item = (&'static str, &'a str, &'a GroupTally)> + 'a {
+    names.zip(groups(t)).map(move |(n, g)| (dimension, n, g))
+}
+
+/// Writes `distributions.csv`: time to access and cost on the quantile grid, per strategy.
+pub fn write_distributions<W: Write>(
+    out: W,
+    scenario: &Scenario,
+    tally: &RunTally,
+) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "strategy",
+        "quantile",
+        "time_to_access_min",
+        "cost",
+        "currency",
+        "price_year",
+    ])?;
+    let grid = distribution_grid();
+    for (st, t) in scenario.strategies.iter().zip(&tally.strategies) {
+        let times = t.time_sketch.quantiles(&grid);
+        let costs = t.cost_sketch.quantiles(&grid);
+        for ((q, tq), cq) in grid.iter().zip(times).zip(costs) {
+            w.write_record([
+                st.name.clone(),
+                num(*q),
+                num(tq),
+                num(cq),
+                scenario.currency.clone(),
+                scenario.price_year.to_string(),
+            ])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes the four tables into `dir`.
+pub fn write_all(dir: &Path, scenario: &Scenario, tally: &RunTally) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let file = |name: &str| {
+        let p = dir.join(name);
+        std::fs::File::create(&p)
+            .map(std::io::BufWriter::new)
+            .with_context(|| format!("cannot create {}", p.display()))
+    };
+    let rows = summarise(scenario, tally);
+    write_summary(file("summary.csv")?, scenario, &rows)?;
+    write_remedies(file("remedies.csv")?, scenario, tally)?;
+    write_segments(file("segments.csv")?, scenario, tally)?;
+    write_distributions(file("distributions.csv")?, scenario, tally)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn break_even_cases() {
+        // 10 a year extra, 50 saved per incident: pays off above 0.2 incidents a year.
+        assert_eq!(break_even_rate(10.0, 50.0), 0.2);
+        // Cheaper and saving: pays off at any rate.
+        assert_eq!(break_even_rate(-5.0, 50.0), 0.0);
+        // Costs more and saves nothing: never.
+        assert!(break_even_rate(10.0, -3.0).is_nan());
+    }
+
+    #[test]
+    fn numbers_are_shortest_round_trip() {
+        assert_eq!(num(0.1), "0.1");
+        assert_eq!(num(1e-7), "0.0000001");
+        assert_eq!(num(f64::NAN), "");
+    }
+}

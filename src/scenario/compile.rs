@@ -1,0 +1,705 @@
+//! Validation of a parsed scenario and its compilation into the model the engine runs.
+//!
+//! Every rule broken is reported as an [`Invalid`]: the path of the field and the rule, so the
+//! caller can point at the line in the file.
+
+use std::collections::BTreeSet;
+
+use super::locate::FieldPath;
+use super::spec::{
+    AdjustSpec, ContextSpec, DriverSpec, Requires, ScenarioSpec, StepSpec, VehicleSpec,
+};
+use crate::dist::{Dist, DistSpec};
+use crate::model::{
+    Adjustment, Condition, Context, DamageRisk, Driver, Fact, Fallback, MAX_RACE, MAX_REMEDIES,
+    Model, Names, Place, Policy, Remedy, Segment, SpareKeyLocation, Step, VEHICLE_FACTS,
+};
+
+/// A broken rule: which field, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invalid {
+    /// Where.
+    pub path: FieldPath,
+    /// The rule broken, in plain words.
+    pub message: String,
+}
+
+type Result<T> = std::result::Result<T, Invalid>;
+
+fn invalid<T>(path: FieldPath, message: impl Into<String>) -> Result<T> {
+    Err(Invalid {
+        path,
+        message: message.into(),
+    })
+}
+
+/// Tolerance on shares and probability tables summing to 1.
+const SUM_TOLERANCE: f64 = 1e-6;
+
+/// Checks the scenario-wide settings.
+pub fn check_settings(spec: &ScenarioSpec) -> Result<()> {
+    let root = FieldPath::root();
+    if spec.name.trim().is_empty() {
+        return invalid(root.key("name"), "must not be empty");
+    }
+    if !(spec.currency.len() == 3 && spec.currency.chars().all(|c| c.is_ascii_uppercase())) {
+        return invalid(
+            root.key("currency"),
+            format!(
+                "must be an ISO 4217 code such as USD (got \"{}\")",
+                spec.currency
+            ),
+        );
+    }
+    if !(1900..=2200).contains(&spec.price_year) {
+        return invalid(
+            root.key("price_year"),
+            format!("must be a year (got {})", spec.price_year),
+        );
+    }
+    if spec.incidents == 0 {
+        return invalid(root.key("incidents"), "must be at least 1");
+    }
+    nonneg(
+        &root.key("incident_rate_per_vehicle_year"),
+        spec.incident_rate_per_vehicle_year,
+    )?;
+    nonneg(
+        &root.key("value_of_time_per_hour"),
+        spec.value_of_time_per_hour,
+    )?;
+    if !(spec.horizon.0 > 0.0) {
+        return invalid(root.key("horizon"), "must be longer than 0");
+    }
+    Ok(())
+}
+
+/// Compiles one version of the scenario (the base, or a strategy's variant) into a model.
+pub fn compile_model(spec: &ScenarioSpec) -> Result<(Model, Names)> {
+    let root = FieldPath::root();
+    let mut names = Names::default();
+
+    // Remedies come first: policies and drivers refer to them.
+    if spec.remedy.is_empty() {
+        return invalid(root.key("remedy"), "a scenario needs at least one remedy");
+    }
+    if spec.remedy.len() > MAX_REMEDIES {
+        return invalid(
+            root.key("remedy"),
+            format!(
+                "at most {MAX_REMEDIES} remedies (got {})",
+                spec.remedy.len()
+            ),
+        );
+    }
+    names.remedies = spec.remedy.keys().cloned().collect();
+    names.remedy_labels = spec
+        .remedy
+        .iter()
+        .map(|(k, r)| r.label.clone().unwrap_or_else(|| k.clone()))
+        .collect();
+    let policies_names: Vec<String> = spec.policy.keys().cloned().collect();
+    names.policies = policies_names.clone();
+
+    let segments = compile_segments(&spec.vehicle, &root.key("vehicle"), &mut names)?;
+    let drivers = compile_drivers(
+        &spec.driver,
+        &root.key("driver"),
+        &policies_names,
+        &mut names,
+    )?;
+    let contexts = compile_contexts(&spec.context, &root.key("context"), &mut names)?;
+
+    let mut remedies = Vec::with_capacity(spec.remedy.len());
+    for (key, r) in &spec.remedy {
+        let here = root.key("remedy").key(key);
+        remedies.push(compile_remedy(r, &here, &spec.driver)?);
+    }
+
+    if spec.policy.is_empty() {
+        return invalid(root.key("policy"), "a scenario needs at least one policy");
+    }
+    let mut policies = Vec::new();
+    for (pname, p) in &spec.policy {
+        let here = root.key("policy").key(pname).key("steps");
+        if p.steps.is_empty() {
+            return invalid(here, "a policy needs at least one step");
+        }
+        let mut steps = Vec::new();
+        for (i, step) in p.steps.iter().enumerate() {
+            let names_in_step: Vec<&String> = match step {
+                StepSpec::One(n) => vec![n],
+                StepSpec::Race { race } => race.iter().collect(),
+            };
+            if names_in_step.is_empty() {
+                return invalid(here.index(i), "a race needs at least one remedy");
+            }
+            if names_in_step.len() > MAX_RACE {
+                return invalid(
+                    here.index(i),
+                    format!("a race starts at most {MAX_RACE} remedies"),
+                );
+            }
+            let mut idx = Vec::new();
+            for n in names_in_step {
+                let Some(r) = names.remedies.iter().position(|k| k == n) else {
+                    return invalid(
+                        here.index(i),
+                        format!(
+                            "unknown remedy `{n}` (remedies: {})",
+                            names.remedies.join(", ")
+                        ),
+                    );
+                };
+                if idx.contains(&r) {
+                    return invalid(
+                        here.index(i),
+                        format!("remedy `{n}` appears twice in one race"),
+                    );
+                }
+                idx.push(r);
+            }
+            steps.push(Step { remedies: idx });
+        }
+        policies.push(Policy { steps });
+    }
+
+    names.fallback = spec.fallback.name.clone();
+    let fb = root.key("fallback");
+    let fallback = Fallback {
+        duration: dist(&spec.fallback.duration.0, &fb.key("duration"))?,
+        cost: opt_dist(spec.fallback.cost.as_ref().map(|m| &m.0), &fb.key("cost"))?,
+    };
+
+    Ok((
+        Model {
+            segments,
+            drivers,
+            contexts,
+            remedies,
+            policies,
+            horizon_min: spec.horizon.0,
+            fallback,
+        },
+        names,
+    ))
+}
+
+fn compile_segments(
+    specs: &[VehicleSpec],
+    here: &FieldPath,
+    names: &mut Names,
+) -> Result<Vec<Segment>> {
+    let cumulative = cumulative_shares(specs.iter().map(|v| v.share), here, "vehicle segment")?;
+    let mut out = Vec::new();
+    for (i, v) in specs.iter().enumerate() {
+        let at = here.index(i);
+        check_name(&v.name, &at, &names.segments)?;
+        names.segments.push(v.name.clone());
+        let f = &v.faults;
+        let probs: [(Fact, f64, &str); VEHICLE_FACTS] = [
+            (
+                Fact::KeylessTrunkButton,
+                v.keyless_trunk_button,
+                "keyless_trunk_button",
+            ),
+            (Fact::FoldDownSeats, v.fold_down_seats, "fold_down_seats"),
+            (
+                Fact::SeatReleaseInCabin,
+                v.seat_release_in_cabin,
+                "seat_release_in_cabin",
+            ),
+            (
+                Fact::InteriorTrunkRelease,
+                v.interior_trunk_release,
+                "interior_trunk_release",
+            ),
+            (Fact::AppUnlock, v.app_unlock, "app_unlock"),
+            (Fact::KeyCylinder, v.key_cylinder, "key_cylinder"),
+            (
+                Fact::FobBatteryDead,
+                f.fob_battery_dead,
+                "faults.fob_battery_dead",
+            ),
+            (
+                Fact::LinkageRodBroken,
+                f.linkage_rod_broken,
+                "faults.linkage_rod_broken",
+            ),
+            (
+                Fact::LockCylinderRusty,
+                f.lock_cylinder_rusty,
+                "faults.lock_cylinder_rusty",
+            ),
+            (
+                Fact::LatchWireBroken,
+                f.latch_wire_broken,
+                "faults.latch_wire_broken",
+            ),
+        ];
+        for (_, p, field) in &probs {
+            let mut path = at.clone();
+            for part in field.split('.') {
+                path = path.key(part);
+            }
+            probability(&path, *p)?;
+        }
+        out.push(Segment {
+            cumulative_share: cumulative[i],
+            feature_probs: probs.map(|(fact, p, _)| (fact, p)),
+        });
+    }
+    Ok(out)
+}
+
+fn compile_drivers(
+    specs: &[DriverSpec],
+    here: &FieldPath,
+    policies: &[String],
+    names: &mut Names,
+) -> Result<Vec<Driver>> {
+    let cumulative = cumulative_shares(specs.iter().map(|d| d.share), here, "driver profile")?;
+    let mut out = Vec::new();
+    for (i, d) in specs.iter().enumerate() {
+        let at = here.index(i);
+        check_name(&d.name, &at, &names.drivers)?;
+        names.drivers.push(d.name.clone());
+        probability(&at.key("door_left_unlocked"), d.door_left_unlocked)?;
+        probability(&at.key("roadside_member"), d.roadside_member)?;
+        probability(&at.key("smartphone_app"), d.smartphone_app)?;
+        let spare_key_cumulative = spare_key_table(d, &at.key("spare_key"))?;
+        let flustered = match d.temperament.as_deref() {
+            None | Some("calm") => false,
+            Some("flustered") => true,
+            Some(other) => {
+                return invalid(
+                    at.key("temperament"),
+                    format!("must be \"calm\" or \"flustered\" (got \"{other}\")"),
+                );
+            }
+        };
+        let Some(policy) = policies.iter().position(|p| *p == d.policy) else {
+            return invalid(
+                at.key("policy"),
+                format!(
+                    "unknown policy `{}` (policies: {})",
+                    d.policy,
+                    policies.join(", ")
+                ),
+            );
+        };
+        out.push(Driver {
+            cumulative_share: cumulative[i],
+            door_left_unlocked: d.door_left_unlocked,
+            spare_key_cumulative,
+            roadside_member: d.roadside_member,
+            smartphone_app: d.smartphone_app,
+            flustered,
+            policy,
+        });
+    }
+    Ok(out)
+}
+
+fn spare_key_table(d: &DriverSpec, here: &FieldPath) -> Result<[f64; 6]> {
+    let mut probs = [0.0; 6];
+    if d.spare_key.is_empty() {
+        probs[SpareKeyLocation::None as usize] = 1.0;
+    }
+    for (loc, p) in &d.spare_key {
+        let Some(l) = SpareKeyLocation::from_name(loc) else {
+            return invalid(
+                here.key(loc),
+                format!(
+                    "unknown spare key location `{loc}` (locations: {})",
+                    SpareKeyLocation::ALL.map(|l| l.name()).join(", ")
+                ),
+            );
+        };
+        probability(&here.key(loc), *p)?;
+        probs[l as usize] = *p;
+    }
+    let total: f64 = probs.iter().sum();
+    if (total - 1.0).abs() > SUM_TOLERANCE {
+        return invalid(
+            here.clone(),
+            format!("spare key location probabilities must sum to 1 (they sum to {total})"),
+        );
+    }
+    let mut acc = 0.0;
+    let mut cumulative = probs.map(|p| {
+        acc += p;
+        acc
+    });
+    cumulative[5] = 1.0;
+    Ok(cumulative)
+}
+
+fn compile_contexts(
+    specs: &[ContextSpec],
+    here: &FieldPath,
+    names: &mut Names,
+) -> Result<Vec<Context>> {
+    let cumulative = cumulative_shares(specs.iter().map(|c| c.share), here, "context")?;
+    let mut out = Vec::new();
+    for (i, c) in specs.iter().enumerate() {
+        let at = here.index(i);
+        let Some(place) = Place::from_name(&c.place) else {
+            return invalid(
+                at.key("place"),
+                format!(
+                    "unknown place `{}` (places: {})",
+                    c.place,
+                    Place::ALL.map(|p| p.name()).join(", ")
+                ),
+            );
+        };
+        for (field, p) in [
+            ("night", c.night),
+            ("weekend", c.weekend),
+            ("phone_coverage", c.phone_coverage),
+            ("car_cellular_coverage", c.car_cellular_coverage),
+            ("parked_long", c.parked_long),
+            ("keys_in_cabin", c.keys_in_cabin),
+        ] {
+            probability(&at.key(field), p)?;
+        }
+        let repeats = specs[..i].iter().filter(|o| o.place == c.place).count();
+        names.contexts.push(if repeats == 0 {
+            c.place.clone()
+        } else {
+            format!("{} ({})", c.place, repeats + 1)
+        });
+        out.push(Context {
+            cumulative_share: cumulative[i],
+            place,
+            night: c.night,
+            weekend: c.weekend,
+            phone_coverage: c.phone_coverage,
+            car_cellular_coverage: c.car_cellular_coverage,
+            parked_long: c.parked_long,
+            keys_in_cabin: c.keys_in_cabin,
+        });
+    }
+    Ok(out)
+}
+
+fn compile_remedy(
+    r: &super::spec::RemedySpec,
+    here: &FieldPath,
+    drivers: &[DriverSpec],
+) -> Result<Remedy> {
+    probability(&here.key("success"), r.success)?;
+    let requires = match &r.requires {
+        Requires::Nothing => Vec::new(),
+        Requires::All(lits) => vec![condition(lits, &here.key("requires"))?],
+        Requires::AnyOf(alts) => alts
+            .iter()
+            .enumerate()
+            .map(|(i, lits)| condition(lits, &here.key("requires").index(i)))
+            .collect::<Result<_>>()?,
+    };
+    // Working time by spare key location: `duration_by_spare_key` overrides `duration`.
+    let base = opt_dist(r.duration.as_ref().map(|d| &d.0), &here.key("duration"))?;
+    let mut duration: [Option<Dist>; 6] = std::array::from_fn(|_| base.clone());
+    for (loc, d) in &r.duration_by_spare_key {
+        let at = here.key("duration_by_spare_key").key(loc);
+        let Some(l) = SpareKeyLocation::from_name(loc) else {
+            return invalid(at, format!("unknown spare key location `{loc}`"));
+        };
+        duration[l as usize] = Some(dist(&d.0, &at)?);
+    }
+    // Every location a driver can have, and with which the preconditions can hold, must have
+    // a working time.
+    for l in SpareKeyLocation::ALL {
+        if duration[l as usize].is_none() && could_apply_with_spare_key(&requires, l) {
+            let possible = drivers.iter().any(|d| {
+                d.spare_key.get(l.name()).is_some_and(|p| *p > 0.0)
+                    || (d.spare_key.is_empty() && l == SpareKeyLocation::None)
+            });
+            if possible {
+                return invalid(
+                    here.key("duration"),
+                    if r.duration_by_spare_key.is_empty() {
+                        "a remedy needs a duration".to_string()
+                    } else {
+                        format!(
+                            "no duration for spare key location `{}`, which a driver can have; add it to duration_by_spare_key or give a default duration",
+                            l.name()
+                        )
+                    },
+                );
+            }
+        }
+    }
+    let mut damage = Vec::new();
+    for (i, d) in r.damage.iter().enumerate() {
+        let at = here.key("damage").index(i);
+        probability(&at.key("probability"), d.probability)?;
+        damage.push(DamageRisk {
+            probability: d.probability,
+            cost: dist(&d.cost.0, &at.key("cost"))?,
+        });
+    }
+    let adjust = r
+        .adjust
+        .iter()
+        .enumerate()
+        .map(|(i, a)| adjustment(a, &here.key("adjust").index(i)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Remedy {
+        available: r.available,
+        requires,
+        success: r.success,
+        wait: opt_dist(r.wait.as_ref().map(|d| &d.0), &here.key("wait"))?,
+        duration,
+        cost: opt_dist(r.cost.as_ref().map(|d| &d.0), &here.key("cost"))?,
+        charge_on_failure: r.charge_on_failure,
+        cancel_fee: opt_dist(r.cancel_fee.as_ref().map(|d| &d.0), &here.key("cancel_fee"))?,
+        damage,
+        grants_access: r.grants_access,
+        sets: fact_mask(&r.sets, &here.key("sets"))?,
+        clears: fact_mask(&r.clears, &here.key("clears"))?,
+        adjust,
+    })
+}
+
+/// Whether some alternative of `requires` can hold when the spare key is at `l`.
+fn could_apply_with_spare_key(requires: &[Condition], l: SpareKeyLocation) -> bool {
+    let spare_facts = SpareKeyLocation::ALL
+        .iter()
+        .filter_map(|l| l.fact())
+        .fold(Fact::SpareKey.bit(), |m, f| m | f.bit());
+    let present = match l.fact() {
+        Some(f) => Fact::SpareKey.bit() | f.bit(),
+        None => 0,
+    };
+    requires.is_empty()
+        || requires
+            .iter()
+            .any(|c| (c.need & spare_facts) & !present == 0 && c.forbid & present == 0)
+}
+
+fn adjustment(a: &AdjustSpec, here: &FieldPath) -> Result<Adjustment> {
+    for (field, v) in [
+        ("wait_factor", a.wait_factor),
+        ("duration_factor", a.duration_factor),
+        ("cost_factor", a.cost_factor),
+    ] {
+        nonneg(&here.key(field), v)?;
+    }
+    if let Some(s) = a.success {
+        probability(&here.key("success"), s)?;
+    }
+    Ok(Adjustment {
+        when: condition(&a.when, &here.key("when"))?,
+        wait_factor: a.wait_factor,
+        duration_factor: a.duration_factor,
+        cost_factor: a.cost_factor,
+        success: a.success,
+    })
+}
+
+/// Resolves fact literals (`"fact"` or `"!fact"`) into a condition.
+fn condition(literals: &[String], here: &FieldPath) -> Result<Condition> {
+    let mut c = Condition::default();
+    for lit in literals {
+        let (negated, name) = match lit.strip_prefix('!') {
+            Some(n) => (true, n.trim()),
+            None => (false, lit.trim()),
+        };
+        let fact = lookup_fact(name, here)?;
+        if negated {
+            c.forbid |= fact.bit();
+        } else {
+            c.need |= fact.bit();
+        }
+    }
+    if c.need & c.forbid != 0 {
+        return invalid(here.clone(), "a fact is both required and forbidden");
+    }
+    Ok(c)
+}
+
+fn fact_mask(names: &[String], here: &FieldPath) -> Result<u64> {
+    names
+        .iter()
+        .try_fold(0u64, |m, n| Ok(m | lookup_fact(n, here)?.bit()))
+}
+
+fn lookup_fact(name: &str, here: &FieldPath) -> Result<Fact> {
+    Fact::from_name(name).ok_or_else(|| Invalid {
+        path: here.clone(),
+        message: format!(
+            "unknown fact `{name}` (facts: {})",
+            Fact::ALL.map(|f| f.name()).join(", ")
+        ),
+    })
+}
+
+fn cumulative_shares(
+    shares: impl Iterator<Item = f64>,
+    here: &FieldPath,
+    what: &str,
+) -> Result<Vec<f64>> {
+    let shares: Vec<f64> = shares.collect();
+    if shares.is_empty() {
+        return invalid(
+            here.clone(),
+            format!("a scenario needs at least one {what}"),
+        );
+    }
+    for (i, s) in shares.iter().enumerate() {
+        probability(&here.index(i).key("share"), *s)?;
+    }
+    let total: f64 = shares.iter().sum();
+    if (total - 1.0).abs() > SUM_TOLERANCE {
+        return invalid(
+            here.index(0).key("share"),
+            format!("the shares of every {what} must sum to 1 (they sum to {total})"),
+        );
+    }
+    let mut acc = 0.0;
+    let mut cumulative: Vec<f64> = shares
+        .iter()
+        .map(|s| {
+            acc += s;
+            acc
+        })
+        .collect();
+    *cumulative.last_mut().expect("non-empty") = 1.0;
+    Ok(cumulative)
+}
+
+fn check_name(name: &str, here: &FieldPath, taken: &[String]) -> Result<()> {
+    if name.trim().is_empty() {
+        return invalid(here.key("name"), "must not be empty");
+    }
+    if name.contains('.') {
+        return invalid(
+            here.key("name"),
+            format!("must not contain `.` (paths in `set` use dots): \"{name}\""),
+        );
+    }
+    if taken.iter().any(|t| t == name) {
+        return invalid(here.key("name"), format!("\"{name}\" is used twice"));
+    }
+    Ok(())
+}
+
+fn probability(here: &FieldPath, p: f64) -> Result<()> {
+    if (0.0..=1.0).contains(&p) {
+        Ok(())
+    } else {
+        invalid(
+            here.clone(),
+            format!("a probability must be in [0, 1] (got {p})"),
+        )
+    }
+}
+
+fn nonneg(here: &FieldPath, v: f64) -> Result<()> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        invalid(
+            here.clone(),
+            format!("must be a finite number >= 0 (got {v})"),
+        )
+    }
+}
+
+fn dist(spec: &DistSpec, here: &FieldPath) -> Result<Dist> {
+    spec.compile().map_err(|message| Invalid {
+        path: here.clone(),
+        message,
+    })
+}
+
+fn opt_dist(spec: Option<&DistSpec>, here: &FieldPath) -> Result<Option<Dist>> {
+    spec.map(|s| dist(s, here)).transpose()
+}
+
+/// Checks the strategies list: names, one baseline, costs, disabled remedies.
+pub fn check_strategies(spec: &ScenarioSpec) -> Result<()> {
+    let here = FieldPath::root().key("strategy");
+    if spec.strategy.is_empty() {
+        return invalid(
+            here,
+            "a scenario needs at least one [[strategy]] with baseline = true",
+        );
+    }
+    let baselines: Vec<usize> = spec
+        .strategy
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.baseline)
+        .map(|(i, _)| i)
+        .collect();
+    match baselines.len() {
+        1 => {}
+        0 => {
+            return invalid(
+                here,
+                "exactly one strategy must have baseline = true (none has)",
+            );
+        }
+        _ => {
+            return invalid(
+                here.index(baselines[1]).key("baseline"),
+                format!(
+                    "exactly one strategy must have baseline = true (\"{}\" and \"{}\" both do)",
+                    spec.strategy[baselines[0]].name, spec.strategy[baselines[1]].name
+                ),
+            );
+        }
+    }
+    let mut seen = Vec::new();
+    for (i, s) in spec.strategy.iter().enumerate() {
+        let at = here.index(i);
+        check_name(&s.name, &at, &seen)?;
+        seen.push(s.name.clone());
+        if !s.annual_cost.is_finite() {
+            return invalid(at.key("annual_cost"), "must be a finite number");
+        }
+        nonneg(
+            &at.key("incident_rate_multiplier"),
+            s.incident_rate_multiplier,
+        )?;
+        for (j, r) in s.disable.iter().enumerate() {
+            if !spec.remedy.contains_key(r) {
+                return invalid(at.key("disable").index(j), format!("unknown remedy `{r}`"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that a strategy's variant has the same entities as the base scenario: a strategy
+/// changes parameters, not what exists, so incidents stay paired across strategies.
+pub fn check_same_structure(base: &Names, variant: &Names) -> std::result::Result<(), String> {
+    let same = base.segments == variant.segments
+        && base.drivers == variant.drivers
+        && base.contexts == variant.contexts
+        && base.remedies == variant.remedies;
+    if same {
+        Ok(())
+    } else {
+        Err("a strategy may change parameters but not add, remove or rename segments, drivers, contexts or remedies".into())
+    }
+}
+
+/// Names every strategy-independent list once, for the `check` description.
+pub fn unique_facts_used(model: &Model) -> BTreeSet<&'static str> {
+    let mut used = BTreeSet::new();
+    for r in &model.remedies {
+        for c in &r.requires {
+            for f in Fact::ALL {
+                if (c.need | c.forbid) & f.bit() != 0 {
+                    used.insert(f.name());
+                }
+            }
+        }
+    }
+    used
+}

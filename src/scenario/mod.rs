@@ -1,0 +1,268 @@
+//! Scenario files: the TOML format, loading with positions, overrides, validation into the model.
+//!
+//! Loading goes: text → [`spec::ScenarioSpec`] (serde, unknown fields rejected) → `--set`
+//! overrides → validation and compilation of the base → for each strategy, its `set` changes
+//! applied to the same document and compiled again → [`Scenario`]. Every error names the file,
+//! the line and column, the field and the rule broken.
+
+pub mod compile;
+pub mod locate;
+pub mod overrides;
+pub mod spec;
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::model::{Scenario, Strategy};
+use compile::Invalid;
+use locate::{FieldPath, LineCol};
+pub use overrides::Override;
+use spec::ScenarioSpec;
+
+/// A scenario that cannot be used, with where and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioError {
+    /// The file (as given by the user).
+    pub file: String,
+    /// Line and column in the file, where known.
+    pub at: Option<LineCol>,
+    /// The field concerned (a TOML path), where known.
+    pub field: Option<String>,
+    /// The rule broken.
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(at) = self.at {
+            write!(f, ":{}:{}", at.line, at.col)?;
+        }
+        f.write_str(": ")?;
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// A loaded scenario plus facts about its file, for the manifest.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The compiled scenario.
+    pub scenario: Scenario,
+    /// The file as given.
+    pub path: String,
+    /// SHA-256 of the file's bytes, lowercase hex.
+    pub sha256: String,
+    /// The `--set` overrides applied, as written.
+    pub overrides: Vec<String>,
+}
+
+/// Reads and compiles a scenario file, applying `--set` overrides.
+pub fn load(path: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError {
+        file: file.clone(),
+        at: None,
+        field: None,
+        message: format!("cannot read the scenario: {e}"),
+    })?;
+    let text = String::from_utf8(bytes.clone()).map_err(|_| ScenarioError {
+        file: file.clone(),
+        at: None,
+        field: None,
+        message: "the file is not UTF-8 text (is it a TOML scenario?)".into(),
+    })?;
+    let scenario = from_toml_str(&text, &file, overrides)?;
+    Ok(Loaded {
+        scenario,
+        path: file,
+        sha256: sha256_hex(&bytes),
+        overrides: overrides
+            .iter()
+            .map(|o| format!("{}={}", o.path, o.value))
+            .collect(),
+    })
+}
+
+/// Compiles a scenario from its text; `file` names it in errors.
+pub fn from_toml_str(
+    text: &str,
+    file: &str,
+    overrides: &[Override],
+) -> Result<Scenario, ScenarioError> {
+    let err_at = |path: &FieldPath, message: String| ScenarioError {
+        file: file.to_string(),
+        at: locate::locate(text, path),
+        field: (!path.0.is_empty()).then(|| path.to_string()),
+        message,
+    };
+    if text.trim().is_empty() {
+        return Err(ScenarioError {
+            file: file.to_string(),
+            at: None,
+            field: None,
+            message: "the file is empty; a scenario needs at least name, currency, price_year, \
+                      incident_rate_per_vehicle_year, value_of_time_per_hour, horizon, fallback, \
+                      vehicle, driver, context, remedy, policy and strategy"
+                .into(),
+        });
+    }
+    // Parse straight from the text first, so type errors carry their position.
+    let parsed: Result<ScenarioSpec, toml::de::Error> = toml::from_str(text);
+    let base_spec = parsed.map_err(|e| toml_error(text, file, &e))?;
+    let mut doc: toml::Table =
+        toml::from_str(text).map_err(|e: toml::de::Error| toml_error(text, file, &e))?;
+
+    // Command-line overrides change the document every strategy starts from.
+    let base_spec = if overrides.is_empty() {
+        base_spec
+    } else {
+        for ov in overrides {
+            overrides::apply(&mut doc, ov, overrides::Mode::NumericExisting).map_err(|m| {
+                let path = best_path(&doc, &ov.path);
+                ScenarioError {
+                    file: file.to_string(),
+                    at: locate::locate(text, &path),
+                    field: Some(ov.path.clone()),
+                    message: format!("--set {}: {m}", ov.path),
+                }
+            })?;
+        }
+        ScenarioSpec::deserialize(doc.clone()).map_err(|e| ScenarioError {
+            file: file.to_string(),
+            at: None,
+            field: None,
+            message: format!("after --set: {}", e.message()),
+        })?
+    };
+
+    compile::check_settings(&base_spec).map_err(|i| err_at(&i.path, i.message))?;
+    compile::check_strategies(&base_spec).map_err(|i| err_at(&i.path, i.message))?;
+    let (base_model, names) =
+        compile::compile_model(&base_spec).map_err(|i: Invalid| err_at(&i.path, i.message))?;
+
+    let mut strategies = Vec::with_capacity(base_spec.strategy.len());
+    for (k, st) in base_spec.strategy.iter().enumerate() {
+        let strategy_path = FieldPath::root().key("strategy").index(k);
+        let model = if st.set.is_empty() && st.disable.is_empty() {
+            base_model.clone()
+        } else {
+            let mut variant = doc.clone();
+            for (path, value) in &st.set {
+                let ov = Override {
+                    path: path.clone(),
+                    value: value.clone(),
+                };
+                let set_path = strategy_path.key("set").key(path);
+                overrides::apply(&mut variant, &ov, overrides::Mode::Any)
+                    .map_err(|m| err_at(&set_path, format!("strategy \"{}\": {m}", st.name)))?;
+            }
+            let spec_err = |m: String| {
+                err_at(
+                    &strategy_path.key("set"),
+                    format!("strategy \"{}\" makes the scenario invalid: {m}", st.name),
+                )
+            };
+            let vspec = ScenarioSpec::deserialize(variant)
+                .map_err(|e| spec_err(e.message().to_string()))?;
+            let (mut model, vnames) = compile::compile_model(&vspec)
+                .map_err(|i| spec_err(format!("{}: {}", i.path, i.message)))?;
+            compile::check_same_structure(&names, &vnames).map_err(spec_err)?;
+            for r in &st.disable {
+                let idx = names
+                    .remedies
+                    .iter()
+                    .position(|n| n == r)
+                    .expect("checked by check_strategies");
+                model.remedies[idx].available = false;
+            }
+            model
+        };
+        strategies.push(Strategy {
+            name: st.name.clone(),
+            description: st.description.clone(),
+            annual_cost: st.annual_cost,
+            incident_rate_multiplier: st.incident_rate_multiplier,
+            model,
+        });
+    }
+    let baseline = base_spec
+        .strategy
+        .iter()
+        .position(|s| s.baseline)
+        .expect("checked by check_strategies");
+
+    Ok(Scenario {
+        name: base_spec.name.clone(),
+        description: base_spec.description.clone(),
+        currency: base_spec.currency.clone(),
+        price_year: base_spec.price_year,
+        incidents: base_spec.incidents,
+        seed: base_spec.seed,
+        incident_rate_per_vehicle_year: base_spec.incident_rate_per_vehicle_year,
+        value_of_time_per_hour: base_spec.value_of_time_per_hour,
+        names,
+        strategies,
+        baseline,
+    })
+}
+
+/// The longest prefix of a dotted path that exists in the document, as a `FieldPath`, so an
+/// error about a missing field can point at its parent's line.
+fn best_path(doc: &toml::Table, dotted: &str) -> FieldPath {
+    let mut path = FieldPath::root();
+    let mut cur: Option<&toml::Value> = None;
+    for part in dotted.split('.') {
+        let next = match cur {
+            None => doc.get(part).map(|v| (v, path.key(part))),
+            Some(toml::Value::Table(t)) => t.get(part).map(|v| (v, path.key(part))),
+            Some(toml::Value::Array(a)) => {
+                let idx = part.parse::<usize>().ok().or_else(|| {
+                    a.iter().position(|e| {
+                        e.get("name")
+                            .or_else(|| e.get("place"))
+                            .and_then(|v| v.as_str())
+                            == Some(part)
+                    })
+                });
+                let idx = if part == "*" { Some(0) } else { idx };
+                idx.and_then(|i| a.get(i).map(|v| (v, path.index(i))))
+            }
+            _ => None,
+        };
+        match next {
+            Some((v, p)) => {
+                cur = Some(v);
+                path = p;
+            }
+            None => break,
+        }
+    }
+    path
+}
+
+fn toml_error(text: &str, file: &str, e: &toml::de::Error) -> ScenarioError {
+    let at = e.span().map(|s| locate::line_col(text, s.start));
+    let field = e
+        .span()
+        .and_then(|s| locate::path_at(text, s.start))
+        .map(|p| p.to_string());
+    ScenarioError {
+        file: file.to_string(),
+        at,
+        field,
+        message: e.message().trim().to_string(),
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,258 @@
+//! Changing scenario fields by path: `--set` on the command line and a strategy's `set` table.
+//!
+//! A path is dot-separated; an element of an array of tables (`[[vehicle]]`, `[[driver]]`,
+//! `[[context]]`, `[[strategy]]`) is chosen by its index, by its `name` (or a context's `place`),
+//! or by `*` for all of them: `driver.*.roadside_member`, `vehicle.older sedan.share`,
+//! `remedy.locksmith.success`, `context.remote.night`.
+
+use super::locate::{FieldPath, Seg};
+
+/// A `path=value` override.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// The dotted path as written.
+    pub path: String,
+    /// The new value.
+    pub value: toml::Value,
+}
+
+impl Override {
+    /// Parses `path=value` from the command line. The value is read as TOML (a number, or a
+    /// quoted string such as `"10 h"`); a bare word is taken as a string.
+    pub fn parse(arg: &str) -> Result<Override, String> {
+        let (path, value) = arg
+            .split_once('=')
+            .ok_or_else(|| format!("--set {arg}: expected path=value"))?;
+        let path = path.trim();
+        if path.is_empty() {
+            return Err(format!("--set {arg}: the path is empty"));
+        }
+        let value = value.trim();
+        let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(value.to_string()));
+        Ok(Override {
+            path: path.to_string(),
+            value: parsed,
+        })
+    }
+}
+
+/// How strictly an override is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `--set`: the field must already be written in the file and hold a number or a duration,
+    /// and the new value must be of the same kind.
+    NumericExisting,
+    /// A strategy's `set`: any value; the last key may be new (the schema then checks it).
+    Any,
+}
+
+/// Applies one override to a document. Returns the concrete paths it changed.
+pub fn apply(doc: &mut toml::Table, ov: &Override, mode: Mode) -> Result<Vec<FieldPath>, String> {
+    let segs: Vec<&str> = ov.path.split('.').map(str::trim).collect();
+    if segs.iter().any(|s| s.is_empty()) {
+        return Err(format!("path `{}` has an empty part", ov.path));
+    }
+    let mut changed = Vec::new();
+    apply_in_table(doc, &segs, FieldPath::root(), ov, mode, &mut changed)?;
+    if changed.is_empty() {
+        return Err(format!("path `{}` matches no field", ov.path));
+    }
+    Ok(changed)
+}
+
+fn apply_in_table(
+    table: &mut toml::Table,
+    segs: &[&str],
+    here: FieldPath,
+    ov: &Override,
+    mode: Mode,
+    changed: &mut Vec<FieldPath>,
+) -> Result<(), String> {
+    let key = segs[0];
+    let path = here.key(key);
+    if segs.len() == 1 {
+        match table.get_mut(key) {
+            Some(old) => {
+                if mode == Mode::NumericExisting {
+                    check_same_kind(old, &ov.value, &path)?;
+                }
+                *old = ov.value.clone();
+            }
+            None if mode == Mode::Any => {
+                table.insert(key.to_string(), ov.value.clone());
+            }
+            None => {
+                return Err(format!(
+                    "`{path}` is not written in the scenario; --set only changes numeric fields the file sets"
+                ));
+            }
+        }
+        changed.push(path);
+        return Ok(());
+    }
+    let Some(next) = table.get_mut(key) else {
+        return Err(format!("`{path}` does not exist in the scenario"));
+    };
+    apply_in_value(next, &segs[1..], path, ov, mode, changed)
+}
+
+fn apply_in_value(
+    value: &mut toml::Value,
+    segs: &[&str],
+    here: FieldPath,
+    ov: &Override,
+    mode: Mode,
+    changed: &mut Vec<FieldPath>,
+) -> Result<(), String> {
+    match value {
+        toml::Value::Table(t) => apply_in_table(t, segs, here, ov, mode, changed),
+        toml::Value::Array(items) => {
+            let selector = segs[0];
+            let picked: Vec<usize> = if selector == "*" {
+                (0..items.len()).collect()
+            } else if let Ok(i) = selector.parse::<usize>() {
+                if i >= items.len() {
+                    return Err(format!(
+                        "`{here}` has {} elements; index {i} is out of range",
+                        items.len()
+                    ));
+                }
+                vec![i]
+            } else {
+                let found: Vec<usize> = items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, item)| element_label(item) == Some(selector))
+                    .map(|(i, _)| i)
+                    .collect();
+                if found.is_empty() {
+                    let names: Vec<&str> = items.iter().filter_map(element_label).collect();
+                    return Err(format!(
+                        "`{here}` has no element named `{selector}` (names: {}; or use an index or *)",
+                        names.join(", ")
+                    ));
+                }
+                found
+            };
+            if segs.len() == 1 {
+                return Err(format!(
+                    "`{here}.{selector}` selects whole elements; name a field inside them"
+                ));
+            }
+            for i in picked {
+                apply_in_value(&mut items[i], &segs[1..], here.index(i), ov, mode, changed)?;
+            }
+            Ok(())
+        }
+        _ => Err(format!(
+            "`{here}` is a value, not a table; `{}` goes no deeper",
+            segs[0]
+        )),
+    }
+}
+
+/// An array element's name for path selection: its `name`, or a context's `place`.
+fn element_label(item: &toml::Value) -> Option<&str> {
+    let t = item.as_table()?;
+    t.get("name")
+        .or_else(|| t.get("place"))
+        .and_then(|v| v.as_str())
+}
+
+fn check_same_kind(old: &toml::Value, new: &toml::Value, path: &FieldPath) -> Result<(), String> {
+    use toml::Value::*;
+    match (old, new) {
+        (Integer(_), Integer(_)) | (Float(_), Float(_) | Integer(_)) => Ok(()),
+        (Integer(_), Float(f)) if f.fract() == 0.0 => Ok(()),
+        (Integer(_), Float(f)) => Err(format!("`{path}` is a whole number; got {f}")),
+        (String(_), String(_)) => Ok(()),
+        (Integer(_) | Float(_), String(s)) => Err(format!("`{path}` is a number; got \"{s}\"")),
+        (String(_), other) => Err(format!(
+            "`{path}` is a duration such as \"25 min\"; got {other} (write the unit, quoted)"
+        )),
+        (other, _) => Err(format!(
+            "`{path}` is a {}, not a numeric field; --set changes numbers and durations only",
+            other.type_str()
+        )),
+    }
+}
+
+/// Converts a `Seg` path to the dotted form used in messages.
+pub fn dotted(path: &FieldPath) -> String {
+    path.0
+        .iter()
+        .map(|s| match s {
+            Seg::Key(k) => k.clone(),
+            Seg::Index(i) => i.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> toml::Table {
+        toml::from_str(
+            r#"
+            rate = 0.02
+            horizon = "8 h"
+            [[driver]]
+            name = "calm"
+            roadside_member = 0.3
+            [[driver]]
+            name = "flustered"
+            roadside_member = 0.2
+            [remedy.locksmith]
+            success = 0.9
+            "#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn sets_by_wildcard_name_and_index() {
+        let mut d = doc();
+        let ov = Override::parse("driver.*.roadside_member=1.0").unwrap();
+        assert_eq!(apply(&mut d, &ov, Mode::NumericExisting).unwrap().len(), 2);
+        assert_eq!(d["driver"][1]["roadside_member"].as_float(), Some(1.0));
+        let ov = Override::parse("driver.calm.roadside_member=0.5").unwrap();
+        apply(&mut d, &ov, Mode::NumericExisting).unwrap();
+        assert_eq!(d["driver"][0]["roadside_member"].as_float(), Some(0.5));
+        let ov = Override::parse("remedy.locksmith.success=0.8").unwrap();
+        apply(&mut d, &ov, Mode::NumericExisting).unwrap();
+        let ov = Override::parse("horizon=\"10 h\"").unwrap();
+        apply(&mut d, &ov, Mode::NumericExisting).unwrap();
+        assert_eq!(d["horizon"].as_str(), Some("10 h"));
+    }
+
+    #[test]
+    fn refuses_unknown_fields_and_wrong_kinds() {
+        let mut d = doc();
+        let e = apply(
+            &mut d,
+            &Override::parse("rat=1").unwrap(),
+            Mode::NumericExisting,
+        )
+        .unwrap_err();
+        assert!(e.contains("`rat` is not written"), "{e}");
+        let e = apply(
+            &mut d,
+            &Override::parse("driver.calmx.roadside_member=1").unwrap(),
+            Mode::NumericExisting,
+        )
+        .unwrap_err();
+        assert!(e.contains("no element named `calmx`"), "{e}");
+        let e = apply(
+            &mut d,
+            &Override::parse("horizon=3").unwrap(),
+            Mode::NumericExisting,
+        )
+        .unwrap_err();
+        assert!(e.contains("duration"), "{e}");
+    }
+}

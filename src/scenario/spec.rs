@@ -1,0 +1,335 @@
+//! The scenario file format: plain serde types mirroring the TOML, unknown fields rejected.
+//!
+//! These types only say what a file may contain. Cross-field rules (shares summing to 1, names
+//! that must resolve, one baseline) live in [`super::compile`], which turns a `ScenarioSpec`
+//! into the model the engine runs.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::dist::{Duration, DurationDist, MoneyDist};
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    /// Human name, used in titles.
+    pub name: String,
+    /// One or two sentences saying what the scenario represents.
+    #[serde(default)]
+    pub description: String,
+    /// ISO 4217 code of every money figure (e.g. `USD`).
+    pub currency: String,
+    /// The year whose prices the money figures are in.
+    pub price_year: i32,
+    /// Default number of incidents for `lockout run`.
+    #[serde(default = "default_incidents")]
+    pub incidents: u64,
+    /// Default seed.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Lockouts per vehicle-year under the baseline strategy.
+    pub incident_rate_per_vehicle_year: f64,
+    /// Money per hour of waiting (turns time to access into `time_cost`).
+    pub value_of_time_per_hour: f64,
+    /// After this long without access the driver gives up and the fallback ends the incident.
+    pub horizon: Duration,
+    /// What ends an incident that reaches the horizon or runs out of remedies.
+    pub fallback: FallbackSpec,
+    /// Vehicle segments.
+    #[serde(default)]
+    pub vehicle: Vec<VehicleSpec>,
+    /// Driver profiles.
+    #[serde(default)]
+    pub driver: Vec<DriverSpec>,
+    /// Contexts: where and when the lockout happens.
+    #[serde(default)]
+    pub context: Vec<ContextSpec>,
+    /// Remedies by name (ordered by name in every table).
+    #[serde(default)]
+    pub remedy: BTreeMap<String, RemedySpec>,
+    /// Decision policies by name.
+    #[serde(default)]
+    pub policy: BTreeMap<String, PolicySpec>,
+    /// Prevention strategies to compare; exactly one has `baseline = true`.
+    #[serde(default)]
+    pub strategy: Vec<StrategySpec>,
+}
+
+fn default_incidents() -> u64 {
+    1_000_000
+}
+fn default_seed() -> u64 {
+    42
+}
+
+/// The fallback that ends an incident at the horizon (for example a tow to the dealer).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FallbackSpec {
+    /// What it is, for tables and traces.
+    pub name: String,
+    /// Time from giving up to access.
+    pub duration: DurationDist,
+    /// What it costs.
+    #[serde(default)]
+    pub cost: Option<MoneyDist>,
+}
+
+/// A vehicle segment: its share of incidents and the probability of each feature and fault.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VehicleSpec {
+    /// Segment name.
+    pub name: String,
+    /// Share of incidents in this segment.
+    pub share: f64,
+    /// Keyless/proximity trunk button: opens when the fob is within about 1 m of the trunk.
+    #[serde(default)]
+    pub keyless_trunk_button: f64,
+    /// Rear seats fold down to reach the trunk from the cabin.
+    #[serde(default)]
+    pub fold_down_seats: f64,
+    /// The fold-down release is in the cabin (on some cars it is inside the trunk).
+    #[serde(default)]
+    pub seat_release_in_cabin: f64,
+    /// An interior trunk release reachable from the cabin.
+    #[serde(default)]
+    pub interior_trunk_release: f64,
+    /// Smartphone-app remote unlock with an active subscription.
+    #[serde(default)]
+    pub app_unlock: f64,
+    /// A physical key blade and a usable (possibly hidden) lock cylinder.
+    #[serde(default)]
+    pub key_cylinder: f64,
+    /// Probabilities of faults that block routes.
+    #[serde(default)]
+    pub faults: FaultsSpec,
+}
+
+/// Fault probabilities of a vehicle segment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultsSpec {
+    /// The fob's battery is dead: no button, no proximity detection.
+    #[serde(default)]
+    pub fob_battery_dead: f64,
+    /// The linkage rod from cylinder or release to the latch is broken.
+    #[serde(default)]
+    pub linkage_rod_broken: f64,
+    /// The lock cylinder is dirty or rusty (rust remover may free it).
+    #[serde(default)]
+    pub lock_cylinder_rusty: f64,
+    /// The latch or its release wire is broken: electric release does nothing.
+    #[serde(default)]
+    pub latch_wire_broken: f64,
+}
+
+/// A driver profile: key habits and temperament.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriverSpec {
+    /// Profile name.
+    pub name: String,
+    /// Share of incidents with this profile.
+    pub share: f64,
+    /// A door was left unlocked (the cabin is open).
+    #[serde(default)]
+    pub door_left_unlocked: f64,
+    /// Where the spare key is: `none`, `wallet`, `partner`, `home`, `office`, `magnetic_box`,
+    /// each with its probability (they sum to 1). Missing: no spare key.
+    #[serde(default)]
+    pub spare_key: BTreeMap<String, f64>,
+    /// Has a roadside-assistance membership.
+    #[serde(default)]
+    pub roadside_member: f64,
+    /// Has a smartphone with the car's app.
+    #[serde(default)]
+    pub smartphone_app: f64,
+    /// `calm` (safe routes first) or `flustered` (DIY first); a fact remedies can test.
+    #[serde(default)]
+    pub temperament: Option<String>,
+    /// The decision policy this driver follows (a key of `[policy]`).
+    pub policy: String,
+}
+
+/// A context: place, time of day and week, coverage.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextSpec {
+    /// `home`, `work`, `shopping_centre`, `remote`, or `roadside`.
+    pub place: String,
+    /// Share of incidents in this context.
+    pub share: f64,
+    /// Probability the incident is at night.
+    #[serde(default)]
+    pub night: f64,
+    /// Probability the incident is on a weekend.
+    #[serde(default)]
+    pub weekend: f64,
+    /// Probability the driver's phone has coverage.
+    #[serde(default = "one")]
+    pub phone_coverage: f64,
+    /// Probability the car has cellular coverage (needed by app unlock).
+    #[serde(default = "one")]
+    pub car_cellular_coverage: f64,
+    /// Probability the car has been parked so long that remote unlock no longer works.
+    #[serde(default)]
+    pub parked_long: f64,
+    /// Probability the keys are in the cabin rather than in the trunk.
+    #[serde(default)]
+    pub keys_in_cabin: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// A remedy: preconditions, success, duration, cost and damage risk.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemedySpec {
+    /// Label for tables (default: the remedy's key).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Whether the remedy exists in this scenario (strategies may switch it).
+    #[serde(default = "yes")]
+    pub available: bool,
+    /// Preconditions: a list of facts that must all hold (`"!fact"` for must-not), or a list of
+    /// such lists of which one must hold.
+    #[serde(default)]
+    pub requires: Requires,
+    /// Probability it works once tried.
+    #[serde(default = "one")]
+    pub success: f64,
+    /// Waiting time before work starts (a call-out's arrival).
+    #[serde(default)]
+    pub wait: Option<DurationDist>,
+    /// Working time.
+    #[serde(default)]
+    pub duration: Option<DurationDist>,
+    /// Working time by spare key location, overriding `duration` where given.
+    #[serde(default)]
+    pub duration_by_spare_key: BTreeMap<String, DurationDist>,
+    /// Price paid when it completes.
+    #[serde(default)]
+    pub cost: Option<MoneyDist>,
+    /// Whether the price is paid even when it fails (a call-out fee is).
+    #[serde(default = "yes")]
+    pub charge_on_failure: bool,
+    /// Fee paid when it is cancelled because another route won a race.
+    #[serde(default)]
+    pub cancel_fee: Option<MoneyDist>,
+    /// Risks of damage, each drawn independently when the attempt completes.
+    #[serde(default)]
+    pub damage: Vec<DamageSpec>,
+    /// Whether success gives access to the keys (otherwise it only changes facts).
+    #[serde(default = "yes")]
+    pub grants_access: bool,
+    /// Facts that become true when it succeeds (e.g. `cabin_open`).
+    #[serde(default)]
+    pub sets: Vec<String>,
+    /// Facts that become false when it succeeds (e.g. `lock_cylinder_rusty`).
+    #[serde(default)]
+    pub clears: Vec<String>,
+    /// Adjustments that apply when all their facts hold (night surcharges, remote waits).
+    #[serde(default)]
+    pub adjust: Vec<AdjustSpec>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Preconditions as written: all of a list, or any of several lists.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(untagged)]
+pub enum Requires {
+    /// No preconditions.
+    #[default]
+    Nothing,
+    /// All these facts.
+    All(Vec<String>),
+    /// Any one of these sets of facts.
+    AnyOf(Vec<Vec<String>>),
+}
+
+/// A damage risk of a remedy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DamageSpec {
+    /// What gets damaged (paint, wiring, window, ...).
+    pub kind: String,
+    /// Probability per attempt.
+    pub probability: f64,
+    /// Repair cost.
+    pub cost: MoneyDist,
+}
+
+/// A conditional change to a remedy's parameters.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustSpec {
+    /// Facts that must all hold (`"!fact"` for must-not).
+    pub when: Vec<String>,
+    /// Multiplies the wait.
+    #[serde(default = "one")]
+    pub wait_factor: f64,
+    /// Multiplies the working time.
+    #[serde(default = "one")]
+    pub duration_factor: f64,
+    /// Multiplies the price.
+    #[serde(default = "one")]
+    pub cost_factor: f64,
+    /// Replaces the success probability.
+    #[serde(default)]
+    pub success: Option<f64>,
+}
+
+/// A decision policy: steps tried in order; a step may race several remedies.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySpec {
+    /// The steps, each a remedy name or `{ race = [names] }`.
+    pub steps: Vec<StepSpec>,
+}
+
+/// One step of a policy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum StepSpec {
+    /// Try one remedy.
+    One(String),
+    /// Start several at once: the first success wins and the others are cancelled.
+    Race {
+        /// The remedies started together.
+        race: Vec<String>,
+    },
+}
+
+/// A prevention strategy and how it changes the scenario.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategySpec {
+    /// Name as it appears in every table.
+    pub name: String,
+    /// What it means, for the report.
+    #[serde(default)]
+    pub description: String,
+    /// The strategy the others are compared with.
+    #[serde(default)]
+    pub baseline: bool,
+    /// What the strategy costs per vehicle and year.
+    #[serde(default)]
+    pub annual_cost: f64,
+    /// Multiplies the incident rate (a waist-pouch habit makes lockouts rarer).
+    #[serde(default = "one")]
+    pub incident_rate_multiplier: f64,
+    /// Remedies this strategy makes unavailable.
+    #[serde(default)]
+    pub disable: Vec<String>,
+    /// Changes to scenario fields: path (e.g. `driver.*.roadside_member`) to new value.
+    #[serde(default)]
+    pub set: BTreeMap<String, toml::Value>,
+}

@@ -1,0 +1,244 @@
+//! Per-strategy accumulators over incident outcomes: what the tables are computed from.
+//!
+//! A [`RunTally`] is fixed-size (it does not grow with the number of incidents) and merges
+//! exactly: every field is an integer count, a fixed-point [`Moments`] or an integer-count
+//! [`QuantileSketch`]. So chunks folded on any thread, merged in any grouping, or run in separate
+//! shards give the same tally to the bit.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Outcome;
+use crate::model::{Place, Scenario};
+use crate::stats::{Moments, QuantileSketch};
+
+/// Counts and moments of one group of incidents (a segment, driver profile or place).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupTally {
+    /// Time to access, minutes.
+    pub time: Moments,
+    /// Cost (direct + damage).
+    pub cost: Moments,
+    /// Total cost (cost + time cost).
+    pub total_cost: Moments,
+    /// Incidents the fallback ended.
+    pub unresolved: u64,
+    /// Incidents with any damage.
+    pub damaged: u64,
+}
+
+impl GroupTally {
+    #[inline]
+    fn record(&mut self, o: &Outcome, total_cost: f64) {
+        self.time.push(o.time_to_access_min);
+        self.cost.push(o.cost());
+        self.total_cost.push(total_cost);
+        self.unresolved += o.unresolved() as u64;
+        self.damaged += (o.damaged != 0) as u64;
+    }
+
+    fn merge(&mut self, other: &GroupTally) {
+        self.time.merge(&other.time);
+        self.cost.merge(&other.cost);
+        self.total_cost.merge(&other.total_cost);
+        self.unresolved += other.unresolved;
+        self.damaged += other.damaged;
+    }
+}
+
+/// What one remedy did under one strategy.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RemedyTally {
+    /// Incidents in which it was started.
+    pub attempts: u64,
+    /// Incidents in which it succeeded.
+    pub successes: u64,
+    /// Incidents it ended (gave access).
+    pub resolved: u64,
+    /// Incidents in which it did damage.
+    pub damage_events: u64,
+    /// Time to access of the incidents it ended, minutes.
+    pub resolved_time: Moments,
+    /// Cost of the incidents it ended.
+    pub resolved_cost: Moments,
+}
+
+impl RemedyTally {
+    fn merge(&mut self, other: &RemedyTally) {
+        self.attempts += other.attempts;
+        self.successes += other.successes;
+        self.resolved += other.resolved;
+        self.damage_events += other.damage_events;
+        self.resolved_time.merge(&other.resolved_time);
+        self.resolved_cost.merge(&other.resolved_cost);
+    }
+}
+
+/// Everything accumulated for one strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrategyTally {
+    /// Time to access, minutes.
+    pub time: Moments,
+    /// Cost (direct + damage).
+    pub cost: Moments,
+    /// Direct cost (fees, cancellation fees, fallback).
+    pub cost_direct: Moments,
+    /// Damage repair cost.
+    pub cost_damage: Moments,
+    /// Total cost = cost + value of time × time.
+    pub total_cost: Moments,
+    /// Paired difference in time, this strategy minus the baseline, minutes.
+    pub time_diff: Moments,
+    /// Paired difference in cost.
+    pub cost_diff: Moments,
+    /// Paired difference in total cost.
+    pub total_cost_diff: Moments,
+    /// Quantile sketch of time to access.
+    pub time_sketch: QuantileSketch,
+    /// Quantile sketch of cost.
+    pub cost_sketch: QuantileSketch,
+    /// Incidents the fallback ended.
+    pub unresolved: u64,
+    /// Incidents with any damage.
+    pub damaged: u64,
+    /// Per remedy, in scenario order.
+    pub remedies: Vec<RemedyTally>,
+    /// Incidents the fallback ended, as a remedy-like row.
+    pub fallback: RemedyTally,
+    /// Per vehicle segment.
+    pub by_segment: Vec<GroupTally>,
+    /// Per driver profile.
+    pub by_driver: Vec<GroupTally>,
+    /// Per place (index into `Place::ALL`).
+    pub by_place: Vec<GroupTally>,
+}
+
+/// The whole run's accumulators: one [`StrategyTally`] per strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunTally {
+    /// Incidents recorded.
+    pub incidents: u64,
+    /// Per strategy, in scenario order.
+    pub strategies: Vec<StrategyTally>,
+    /// Index of the baseline strategy.
+    pub baseline: usize,
+    /// Value of time in money per minute (turns minutes into time cost).
+    pub value_of_time_per_min: f64,
+}
+
+impl RunTally {
+    /// An empty tally shaped for `scenario`.
+    pub fn new(scenario: &Scenario) -> RunTally {
+        let n = &scenario.names;
+        let strategy = StrategyTally {
+            time: Moments::default(),
+            cost: Moments::default(),
+            cost_direct: Moments::default(),
+            cost_damage: Moments::default(),
+            total_cost: Moments::default(),
+            time_diff: Moments::default(),
+            cost_diff: Moments::default(),
+            total_cost_diff: Moments::default(),
+            time_sketch: QuantileSketch::new(),
+            cost_sketch: QuantileSketch::new(),
+            unresolved: 0,
+            damaged: 0,
+            remedies: vec![RemedyTally::default(); n.remedies.len()],
+            fallback: RemedyTally::default(),
+            by_segment: vec![GroupTally::default(); n.segments.len()],
+            by_driver: vec![GroupTally::default(); n.drivers.len()],
+            by_place: vec![GroupTally::default(); Place::ALL.len()],
+        };
+        RunTally {
+            incidents: 0,
+            strategies: vec![strategy; scenario.strategies.len()],
+            baseline: scenario.baseline,
+            value_of_time_per_min: scenario.value_of_time_per_hour / 60.0,
+        }
+    }
+
+    /// Total cost of an outcome: cost + value of time × time to access.
+    #[inline]
+    pub fn total_cost(&self, o: &Outcome) -> f64 {
+        o.cost() + self.value_of_time_per_min * o.time_to_access_min
+    }
+
+    /// Records one incident: its outcome under every strategy, in scenario order.
+    #[inline]
+    pub fn record(&mut self, outcomes: &[Outcome]) {
+        debug_assert_eq!(outcomes.len(), self.strategies.len());
+        self.incidents += 1;
+        let base = outcomes[self.baseline];
+        let base_total = self.total_cost(&base);
+        let vot = self.value_of_time_per_min;
+        for (s, o) in self.strategies.iter_mut().zip(outcomes) {
+            let cost = o.cost();
+            let total = cost + vot * o.time_to_access_min;
+            s.time.push(o.time_to_access_min);
+            s.cost.push(cost);
+            s.cost_direct.push(o.cost_direct);
+            s.cost_damage.push(o.cost_damage);
+            s.total_cost.push(total);
+            s.time_diff
+                .push(o.time_to_access_min - base.time_to_access_min);
+            s.cost_diff.push(cost - base.cost());
+            s.total_cost_diff.push(total - base_total);
+            s.time_sketch.push(o.time_to_access_min);
+            s.cost_sketch.push(cost);
+            s.unresolved += o.unresolved() as u64;
+            s.damaged += (o.damaged != 0) as u64;
+            let mut bits = o.attempted;
+            while bits != 0 {
+                let r = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let t = &mut s.remedies[r];
+                t.attempts += 1;
+                t.successes += (o.succeeded >> r) & 1;
+                t.damage_events += (o.damaged >> r) & 1;
+            }
+            let ended_by = if o.unresolved() {
+                &mut s.fallback
+            } else {
+                &mut s.remedies[o.resolved_by as usize]
+            };
+            ended_by.resolved += 1;
+            ended_by.resolved_time.push(o.time_to_access_min);
+            ended_by.resolved_cost.push(cost);
+            s.by_segment[o.segment as usize].record(o, total);
+            s.by_driver[o.driver as usize].record(o, total);
+            s.by_place[o.place as usize].record(o, total);
+        }
+    }
+
+    /// Adds another tally of the same scenario (exact, associative, commutative).
+    pub fn merge(&mut self, other: &RunTally) {
+        assert_eq!(self.strategies.len(), other.strategies.len());
+        self.incidents += other.incidents;
+        for (a, b) in self.strategies.iter_mut().zip(&other.strategies) {
+            a.time.merge(&b.time);
+            a.cost.merge(&b.cost);
+            a.cost_direct.merge(&b.cost_direct);
+            a.cost_damage.merge(&b.cost_damage);
+            a.total_cost.merge(&b.total_cost);
+            a.time_diff.merge(&b.time_diff);
+            a.cost_diff.merge(&b.cost_diff);
+            a.total_cost_diff.merge(&b.total_cost_diff);
+            a.time_sketch.merge(&b.time_sketch);
+            a.cost_sketch.merge(&b.cost_sketch);
+            a.unresolved += b.unresolved;
+            a.damaged += b.damaged;
+            for (x, y) in a.remedies.iter_mut().zip(&b.remedies) {
+                x.merge(y);
+            }
+            a.fallback.merge(&b.fallback);
+            for (x, y) in a.by_segment.iter_mut().zip(&b.by_segment) {
+                x.merge(y);
+            }
+            for (x, y) in a.by_driver.iter_mut().zip(&b.by_driver) {
+                x.merge(y);
+            }
+            for (x, y) in a.by_place.iter_mut().zip(&b.by_place) {
+                x.merge(y);
+            }
+        }
+    }
+}
