@@ -1,0 +1,234 @@
+//! Reproducibility: the same seed gives byte-identical tables whatever the thread count or the
+//! grouping of chunks; `explain` replays exactly what `run` saw; pairing narrows intervals.
+
+use std::path::Path;
+
+use lockout::engine::Outcome;
+use lockout::model::Scenario;
+use lockout::report::tables;
+use lockout::runner;
+use lockout::tally::RunTally;
+
+use crate::testutil::{lockout, read, root};
+
+const TABLES: [&str; 4] = [
+    "summary.csv",
+    "remedies.csv",
+    "segments.csv",
+    "distributions.csv",
+];
+
+fn flagship() -> Scenario {
+    lockout::scenario::load(&root().join("scenarios/mixed-population.toml"), &[])
+        .expect("flagship loads")
+        .scenario
+}
+
+/// The four tables of a tally, as strings.
+fn table_texts(sc: &Scenario, tally: &RunTally) -> Vec<String> {
+    let rows = tables::summarise(sc, tally);
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    tables::write_summary(&mut buf, sc, &rows).unwrap();
+    out.push(String::from_utf8(std::mem::take(&mut buf)).unwrap());
+    tables::write_remedies(&mut buf, sc, tally).unwrap();
+    out.push(String::from_utf8(std::mem::take(&mut buf)).unwrap());
+    tables::write_segments(&mut buf, sc, tally).unwrap();
+    out.push(String::from_utf8(std::mem::take(&mut buf)).unwrap());
+    tables::write_distributions(&mut buf, sc, tally).unwrap();
+    out.push(String::from_utf8(buf).unwrap());
+    out
+}
+
+#[test]
+fn tables_are_identical_for_1_2_and_7_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    for threads in [1, 2, 7] {
+        let out = dir.path().join(format!("t{threads}"));
+        lockout()
+            .args([
+                "run",
+                "scenarios/mixed-population.toml",
+                "--incidents",
+                "120000",
+            ])
+            .args([
+                "--seed",
+                "11",
+                "--no-plots",
+                "--threads",
+                &threads.to_string(),
+            ])
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let manifest: serde_json::Value =
+            serde_json::from_str(&read(&out.join("run.json"))).unwrap();
+        assert_eq!(manifest["threads"], threads);
+        outputs.push(TABLES.map(|t| read(&out.join(t))));
+    }
+    for t in 0..TABLES.len() {
+        assert_eq!(
+            outputs[0][t], outputs[1][t],
+            "{} differs: 1 vs 2 threads",
+            TABLES[t]
+        );
+        assert_eq!(
+            outputs[0][t], outputs[2][t],
+            "{} differs: 1 vs 7 threads",
+            TABLES[t]
+        );
+    }
+}
+
+#[test]
+fn tables_are_identical_for_any_chunk_grouping() {
+    let sc = flagship();
+    let n = 50_000;
+    let whole = runner::simulate_range(&sc, 5, 0..n);
+    // Grouping A: two uneven parts merged left to right.
+    let mut a = runner::simulate_range(&sc, 5, 0..17_000);
+    a.merge(&runner::simulate_range(&sc, 5, 17_000..n));
+    // Grouping B: three parts merged in another order.
+    let mut b = runner::simulate_range(&sc, 5, 40_000..n);
+    b.merge(&runner::simulate_range(&sc, 5, 0..9_999));
+    b.merge(&runner::simulate_range(&sc, 5, 9_999..40_000));
+    assert_eq!(a, whole);
+    assert_eq!(b, whole);
+    assert_eq!(table_texts(&sc, &a), table_texts(&sc, &whole));
+    assert_eq!(table_texts(&sc, &b), table_texts(&sc, &whole));
+}
+
+#[test]
+fn paired_differences_are_narrower_than_independent_ones() {
+    // Common random numbers: every strategy sees the same incidents, so the interval of the
+    // paired difference is narrower than that of the difference of two independent runs.
+    let sc = flagship();
+    let n = 40_000;
+    let same = runner::simulate_range(&sc, 21, 0..n);
+    let other = runner::simulate_range(&sc, 22, 0..n);
+    let base = sc.baseline;
+    for (s, strategy) in sc.strategies.iter().enumerate() {
+        if s == base || same.strategies[s].total_cost_diff.sd() == 0.0 {
+            continue;
+        }
+        let paired = same.strategies[s].total_cost_diff.std_error();
+        // Independent: the strategy from one stream, the baseline from another.
+        let independent = (other.strategies[s].total_cost.variance() / n as f64
+            + same.strategies[base].total_cost.variance() / n as f64)
+            .sqrt();
+        assert!(
+            paired < independent,
+            "{}: paired se {paired} is not below independent se {independent}",
+            strategy.name
+        );
+    }
+}
+
+/// Runs `explain --format json` over incidents 0..=999 for every strategy and folds the
+/// outcomes: the tables must equal those of `run --incidents 1000`, byte for byte.
+#[test]
+fn explain_outcomes_fold_to_the_run_statistics() {
+    let sc = flagship();
+    let n = 1000u64;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    lockout()
+        .args([
+            "run",
+            "scenarios/mixed-population.toml",
+            "--incidents",
+            "1000",
+        ])
+        .args(["--seed", "99", "--no-plots", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let mut per_strategy: Vec<Vec<Outcome>> = Vec::new();
+    for st in &sc.strategies {
+        let output = lockout()
+            .args([
+                "explain",
+                "scenarios/mixed-population.toml",
+                "--incident",
+                "0..999",
+            ])
+            .args(["--seed", "99", "--format", "json", "--strategy", &st.name])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let items: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(items.len(), n as usize);
+        per_strategy.push(
+            items
+                .iter()
+                .map(|v| serde_json::from_value(v["outcome"].clone()).unwrap())
+                .collect(),
+        );
+    }
+    let mut tally = RunTally::new(&sc);
+    for i in 0..n as usize {
+        let outcomes: Vec<Outcome> = per_strategy.iter().map(|o| o[i]).collect();
+        tally.record(&outcomes);
+    }
+    let folded = table_texts(&sc, &tally);
+    for (t, text) in TABLES.iter().zip(folded) {
+        assert_eq!(
+            read(&out.join(t)),
+            text,
+            "{t} differs from the folded explain outcomes"
+        );
+    }
+}
+
+#[test]
+fn explain_text_names_what_happened() {
+    let out = lockout()
+        .args([
+            "explain",
+            "scenarios/mixed-population.toml",
+            "--incident",
+            "7",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("incident 7 (seed 42), strategy \"today's habits\""),
+        "{text}"
+    );
+    assert!(text.contains("keys in hand"), "{text}");
+    assert!(text.contains("outcome:"), "{text}");
+}
+
+#[test]
+fn an_existing_results_directory_is_replaced_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("res");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("stale.csv"), "old").unwrap();
+    lockout()
+        .args([
+            "run",
+            "scenarios/mixed-population.toml",
+            "--incidents",
+            "2000",
+            "--no-plots",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(!out.join("stale.csv").exists());
+    assert!(Path::new(&out.join("summary.csv")).exists());
+    // Nothing is left beside it.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1);
+}

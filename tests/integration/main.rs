@@ -1,0 +1,12 @@
+//! The integration test binary: one module per concern.
+
+/// Analytic cases with closed-form answers, checked within their 99% confidence intervals.
+mod analytic;
+/// Bad input: each class of mistake gives a located error, a non-zero exit and no output.
+mod bad_input;
+/// Byte-identical tables for any thread count and chunk grouping; `explain` agrees with `run`.
+mod determinism;
+/// Every shipped scenario passes `check` and runs.
+mod scenarios;
+/// Shared helpers.
+mod testutil;

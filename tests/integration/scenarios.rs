@@ -1,0 +1,74 @@
+//! Every shipped scenario passes `lockout check` and runs.
+
+use crate::testutil::{lockout, read, root};
+
+fn shipped() -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn the_flagship_and_the_issue_list_are_shipped() {
+    let names: Vec<String> = shipped()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.contains(&"mixed-population.toml".to_string()),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn every_shipped_scenario_checks_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in shipped() {
+        let check = lockout().arg("check").arg(&file).output().unwrap();
+        assert!(
+            check.status.success(),
+            "{}: {}",
+            file.display(),
+            String::from_utf8_lossy(&check.stderr)
+        );
+        assert!(String::from_utf8_lossy(&check.stdout).contains(": ok"));
+        let sc = lockout::scenario::load(&file, &[]).unwrap().scenario;
+        let out = dir.path().join(file.file_stem().unwrap());
+        lockout()
+            .arg("run")
+            .arg(&file)
+            .args(["--incidents", "20000", "--no-plots", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        let summary = read(&out.join("summary.csv"));
+        assert_eq!(
+            summary.lines().count(),
+            sc.strategies.len() + 1,
+            "{}",
+            file.display()
+        );
+        for table in [
+            "remedies.csv",
+            "segments.csv",
+            "distributions.csv",
+            "run.json",
+        ] {
+            assert!(out.join(table).exists(), "{}: no {table}", file.display());
+        }
+        // Some remedy resolves incidents in every scenario (not everything falls back).
+        let remedies = read(&out.join("remedies.csv"));
+        assert!(
+            remedies
+                .lines()
+                .skip(1)
+                .any(|l| !l.contains(",fallback,") && l.split(',').nth(4) != Some("0")),
+            "{}: no remedy ever resolves an incident",
+            file.display()
+        );
+    }
+}
