@@ -40,7 +40,7 @@ pub enum Command {
         /// Worker threads (default: one per core).
         #[arg(long, default_value_t = 0)]
         threads: usize,
-        /// Results directory (default: results/<scenario file stem>/); replaced atomically.
+        /// Results directory (default: `results/<scenario file stem>/`); replaced atomically.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Override a numeric field of the scenario: path=value (repeatable).

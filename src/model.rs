@@ -380,6 +380,8 @@ pub struct Adjustment {
     pub duration_factor: f64,
     /// Multiplies the price.
     pub cost_factor: f64,
+    /// Adds to the price after the factors.
+    pub add_cost: f64,
     /// Replaces the success probability, if set.
     pub success: Option<f64>,
 }

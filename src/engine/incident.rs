@@ -404,12 +404,13 @@ fn start_attempt(
     let remedy = &model.remedies[r];
     let tag = TAG_REMEDY_BASE + r as u64 + ((try_no as u64) << 8);
     let mut rng: StreamRng = streams::stream(seed, index, tag);
-    let (mut wf, mut df, mut cf, mut success_p) = (1.0, 1.0, 1.0, remedy.success);
+    let (mut wf, mut df, mut cf, mut add, mut success_p) = (1.0, 1.0, 1.0, 0.0, remedy.success);
     for adj in &remedy.adjust {
         if adj.when.holds(facts) {
             wf *= adj.wait_factor;
             df *= adj.duration_factor;
             cf *= adj.cost_factor;
+            add += adj.add_cost;
             if let Some(s) = adj.success {
                 success_p = s;
             }
@@ -421,7 +422,7 @@ fn start_attempt(
         .as_ref()
         .map_or(0.0, |d| d.sample(&mut rng))
         * df;
-    let cost = remedy.cost.as_ref().map_or(0.0, |d| d.sample(&mut rng)) * cf;
+    let cost = remedy.cost.as_ref().map_or(0.0, |d| d.sample(&mut rng)) * cf + add;
     let cancel_fee = remedy
         .cancel_fee
         .as_ref()

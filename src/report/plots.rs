@@ -1,1 +1,2080 @@
-//! Figures drawn from a results directory's tables (owned by the plots work).
+//! Figures drawn from a results directory's tables.
+//!
+//! The tables written by `lockout run` (`summary.csv`, `remedies.csv`, `distributions.csv` and
+//! `run.json`) are the only input: nothing here knows about the simulator. [`draw_figures`]
+//! reads them with [`Tables::load`] and writes every figure twice, as PNG (for documents) and
+//! as SVG (for print), beside the tables. Each figure is prepared as plain data first (where
+//! the tables are checked) and then drawn by one generic function over plotters'
+//! [`DrawingBackend`], called once per backend, so the PNG and the SVG cannot drift apart.
+//!
+//! Text is set in the DejaVu Sans font bundled in `assets/fonts/`, registered once, so the
+//! figures look the same on every machine whatever fonts are installed. Colours come from the
+//! Okabe–Ito palette, which stays distinguishable for colour-blind readers. Drawing is
+//! deterministic: the same tables always give byte-identical files.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// Size of every figure in pixels (width, height); the SVG uses the same user units.
+pub const FIGURE_SIZE_PX: (u32, u32) = (1600, 1000);
+
+/// The figures [`draw_figures`] writes, by file stem, in the order the report shows them.
+pub const FIGURE_NAMES: [&str; 5] = [
+    "time_to_access_cdf",
+    "cost_distribution",
+    "annual_cost",
+    "difference_vs_baseline",
+    "resolution_shares",
+];
+
+/// What can go wrong while reading a results directory or drawing its figures.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlotError {
+    /// A table or the run manifest is not in the results directory.
+    #[error("{}: missing table (is this a results directory written by `lockout run`?)", path.display())]
+    MissingTable {
+        /// The file that was expected.
+        path: PathBuf,
+    },
+    /// A file exists but could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file being read or written.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A column is missing or one of its values cannot be parsed.
+    #[error("{}: {message}", path.display())]
+    BadColumn {
+        /// The table.
+        path: PathBuf,
+        /// Line, column and problem, e.g. "line 3: column `cost_mean`: invalid float literal".
+        message: String,
+    },
+    /// The table parses but its content cannot be drawn (no rows, a strategy without
+    /// quantiles, a missing quantile, ...).
+    #[error("{}: {message}", path.display())]
+    BadTable {
+        /// The table.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The run manifest `run.json` is not valid JSON or lacks a required field.
+    #[error("{}: bad manifest: {message}", path.display())]
+    BadManifest {
+        /// The manifest.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The bundled font could not be loaded.
+    #[error("bundled font assets/fonts/DejaVuSans.ttf: {message}")]
+    Font {
+        /// What is wrong.
+        message: String,
+    },
+    /// plotters failed while drawing or encoding a figure.
+    #[error("{}: drawing failed: {message}", path.display())]
+    Draw {
+        /// The figure file being written.
+        path: PathBuf,
+        /// The backend's error.
+        message: String,
+    },
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+// ---------------------------------------------------------------------------------------------
+
+/// The part of `run.json` the figures and the report use; other fields are ignored.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RunInfo {
+    /// The scenario that was run.
+    pub scenario: ScenarioInfo,
+    /// Master seed of the run.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Incidents simulated per strategy.
+    #[serde(default)]
+    pub incidents: Option<u64>,
+    /// Worker threads used.
+    #[serde(default)]
+    pub threads: Option<u64>,
+    /// Version of lockout that wrote the tables.
+    #[serde(default)]
+    pub lockout_version: Option<String>,
+    /// Name of the pseudo-random generator.
+    #[serde(default)]
+    pub generator: Option<String>,
+    /// Currency of every money column (ISO code, e.g. `USD`).
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Price year of every money column.
+    #[serde(default)]
+    pub price_year: Option<i64>,
+    /// Confidence level of every interval in the tables (0.95).
+    #[serde(default)]
+    pub confidence_level: Option<f64>,
+    /// Name of the baseline strategy.
+    #[serde(default)]
+    pub baseline: Option<String>,
+}
+
+/// The scenario block of `run.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScenarioInfo {
+    /// Scenario name, shown in every title.
+    pub name: String,
+    /// One-paragraph description from the scenario file.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// One row of `summary.csv`: the results of one strategy. Times in minutes, money in the
+/// row's `currency` at `price_year`; differences are strategy minus baseline.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SummaryRow {
+    /// Strategy name, as in the scenario.
+    pub strategy: String,
+    /// Whether this row is the baseline strategy.
+    pub baseline: bool,
+    /// Incidents simulated for this strategy.
+    pub incidents: u64,
+    /// Mean time to access, minutes.
+    pub time_to_access_mean_min: f64,
+    /// Lower bound of the 95% CI of the mean time to access, minutes.
+    pub time_to_access_ci95_low_min: f64,
+    /// Upper bound of the 95% CI of the mean time to access, minutes.
+    pub time_to_access_ci95_high_min: f64,
+    /// Median time to access, minutes.
+    pub time_to_access_p50_min: f64,
+    /// 90th percentile of time to access, minutes.
+    pub time_to_access_p90_min: f64,
+    /// 99th percentile of time to access, minutes.
+    pub time_to_access_p99_min: f64,
+    /// Mean paired difference in time to access (strategy minus baseline), minutes.
+    pub time_diff_vs_baseline_mean_min: Option<f64>,
+    /// Lower bound of its 95% CI, minutes.
+    pub time_diff_vs_baseline_ci95_low_min: Option<f64>,
+    /// Upper bound of its 95% CI, minutes.
+    pub time_diff_vs_baseline_ci95_high_min: Option<f64>,
+    /// Mean money paid per incident.
+    pub cost_mean: f64,
+    /// Lower bound of the 95% CI of the mean cost.
+    pub cost_ci95_low: f64,
+    /// Upper bound of the 95% CI of the mean cost.
+    pub cost_ci95_high: f64,
+    /// Mean total cost per incident (money paid + value of time).
+    pub total_cost_mean: f64,
+    /// Lower bound of the 95% CI of the mean total cost.
+    pub total_cost_ci95_low: f64,
+    /// Upper bound of the 95% CI of the mean total cost.
+    pub total_cost_ci95_high: f64,
+    /// Mean paired difference in money paid (strategy minus baseline).
+    pub cost_diff_vs_baseline_mean: Option<f64>,
+    /// Lower bound of its 95% CI.
+    pub cost_diff_vs_baseline_ci95_low: Option<f64>,
+    /// Upper bound of its 95% CI.
+    pub cost_diff_vs_baseline_ci95_high: Option<f64>,
+    /// Mean paired difference in total cost (strategy minus baseline).
+    pub total_cost_diff_vs_baseline_mean: Option<f64>,
+    /// Lower bound of its 95% CI.
+    pub total_cost_diff_vs_baseline_ci95_low: Option<f64>,
+    /// Upper bound of its 95% CI.
+    pub total_cost_diff_vs_baseline_ci95_high: Option<f64>,
+    /// Share of incidents with damage to the vehicle (0 to 1).
+    pub damage_rate: f64,
+    /// Share of incidents that ended with the fallback (0 to 1).
+    pub unresolved_rate: f64,
+    /// Lockouts per vehicle and year.
+    pub incident_rate_per_vehicle_year: f64,
+    /// Cost of the prevention strategy per vehicle and year.
+    pub prevention_cost_per_year: f64,
+    /// Expected incident cost per vehicle and year (rate × mean total cost).
+    pub incident_cost_per_vehicle_year: f64,
+    /// Expected cost per vehicle and year: incident cost + prevention cost.
+    pub annual_cost_per_vehicle: f64,
+    /// Lower bound of its 95% CI.
+    pub annual_cost_per_vehicle_ci95_low: f64,
+    /// Upper bound of its 95% CI.
+    pub annual_cost_per_vehicle_ci95_high: f64,
+    /// Incidents per vehicle-year above which the prevention pays for itself (empty: never).
+    pub break_even_incident_rate: Option<f64>,
+    /// Money value of one hour of the driver's time.
+    pub value_of_time_per_hour: f64,
+    /// Currency of the money columns (ISO code).
+    pub currency: String,
+    /// Price year of the money columns.
+    pub price_year: i64,
+}
+
+/// One row of `remedies.csv`: how often one remedy ended a strategy's incidents.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RemedyRow {
+    /// Strategy name.
+    pub strategy: String,
+    /// Remedy name, or `fallback` for incidents no remedy ended.
+    pub remedy: String,
+    /// Share of the strategy's incidents this remedy ended (0 to 1).
+    pub resolved_share: f64,
+    /// Damage events of this remedy per incident of the strategy.
+    pub damage_share: f64,
+}
+
+/// One row of `distributions.csv`: a quantile of time to access (minutes) and cost.
+#[derive(Debug, Clone, Deserialize)]
+pub struct QuantileRow {
+    /// Strategy name.
+    pub strategy: String,
+    /// Quantile level, 0.001 to 0.999.
+    pub quantile: f64,
+    /// Time to access at this quantile, minutes.
+    pub time_to_access_min: f64,
+    /// Money paid per incident at this quantile.
+    pub cost: f64,
+}
+
+/// Everything read from a results directory.
+#[derive(Debug, Clone)]
+pub struct Tables {
+    /// The results directory.
+    pub dir: PathBuf,
+    /// `run.json`.
+    pub run: RunInfo,
+    /// `summary.csv`, in scenario order.
+    pub summary: Vec<SummaryRow>,
+    /// `remedies.csv`, in file order.
+    pub remedies: Vec<RemedyRow>,
+    /// `distributions.csv`, in file order.
+    pub distributions: Vec<QuantileRow>,
+}
+
+impl Tables {
+    /// Reads `run.json`, `summary.csv`, `remedies.csv` and `distributions.csv` from `dir`.
+    ///
+    /// Extra columns and fields are ignored; a missing file, a missing column or an
+    /// unparsable value is an error naming the file, line and column.
+    pub fn load(dir: &Path) -> Result<Self, PlotError> {
+        let run_path = dir.join("run.json");
+        let text = read_text(&run_path)?;
+        let run: RunInfo = serde_json::from_str(&text).map_err(|e| PlotError::BadManifest {
+            path: run_path.clone(),
+            message: e.to_string(),
+        })?;
+        let summary: Vec<SummaryRow> = read_csv(&dir.join("summary.csv"))?;
+        if summary.is_empty() {
+            return Err(PlotError::BadTable {
+                path: dir.join("summary.csv"),
+                message: "no strategies (the table has a header but no rows)".into(),
+            });
+        }
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            run,
+            summary,
+            remedies: read_csv(&dir.join("remedies.csv"))?,
+            distributions: read_csv(&dir.join("distributions.csv"))?,
+        })
+    }
+
+    /// The baseline's summary row: the row flagged `baseline`, else the one named in
+    /// `run.json`, else the first.
+    pub fn baseline(&self) -> &SummaryRow {
+        self.summary
+            .iter()
+            .find(|r| r.baseline)
+            .or_else(|| {
+                let name = self.run.baseline.as_deref()?;
+                self.summary.iter().find(|r| r.strategy == name)
+            })
+            .unwrap_or(&self.summary[0])
+    }
+
+    /// Currency code of the money columns (from `run.json`, else `summary.csv`).
+    pub fn currency(&self) -> &str {
+        self.run
+            .currency
+            .as_deref()
+            .unwrap_or(&self.summary[0].currency)
+    }
+
+    /// Price year of the money columns (from `run.json`, else `summary.csv`).
+    pub fn price_year(&self) -> i64 {
+        self.run.price_year.unwrap_or(self.summary[0].price_year)
+    }
+
+    /// Confidence level of the intervals in the tables (0.95 unless `run.json` says otherwise).
+    pub fn confidence_level(&self) -> f64 {
+        self.run.confidence_level.unwrap_or(0.95)
+    }
+
+    /// "USD, 2025 prices": the unit of every money axis and column.
+    pub fn money_unit(&self) -> String {
+        format!("{}, {} prices", self.currency(), self.price_year())
+    }
+
+    /// The quantile rows of one strategy, sorted by quantile.
+    fn quantiles(&self, strategy: &str) -> Result<Vec<&QuantileRow>, PlotError> {
+        let mut rows: Vec<&QuantileRow> = self
+            .distributions
+            .iter()
+            .filter(|r| r.strategy == strategy)
+            .collect();
+        if rows.len() < 2 {
+            return Err(self.bad_distributions(format!(
+                "strategy `{strategy}` has {} quantile rows (expected 999)",
+                rows.len()
+            )));
+        }
+        rows.sort_by(|a, b| a.quantile.total_cmp(&b.quantile));
+        Ok(rows)
+    }
+
+    fn bad_distributions(&self, message: String) -> PlotError {
+        PlotError::BadTable {
+            path: self.dir.join("distributions.csv"),
+            message,
+        }
+    }
+}
+
+/// The row whose quantile is `q` (to within half a step of the 0.001 grid).
+fn quantile_at<'a>(
+    tables: &Tables,
+    rows: &[&'a QuantileRow],
+    q: f64,
+) -> Result<&'a QuantileRow, PlotError> {
+    rows.iter()
+        .copied()
+        .min_by(|a, b| (a.quantile - q).abs().total_cmp(&(b.quantile - q).abs()))
+        .filter(|r| (r.quantile - q).abs() < 5e-4)
+        .ok_or_else(|| {
+            tables.bad_distributions(format!(
+                "strategy `{}` has no row for quantile {q}",
+                rows[0].strategy
+            ))
+        })
+}
+
+fn read_text(path: &Path) -> Result<String, PlotError> {
+    std::fs::read_to_string(path).map_err(|e| io_error(path, e))
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> PlotError {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        PlotError::MissingTable {
+            path: path.to_path_buf(),
+        }
+    } else {
+        PlotError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }
+    }
+}
+
+fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, PlotError> {
+    let file = File::open(path).map_err(|e| io_error(path, e))?;
+    let mut reader = csv::Reader::from_reader(file);
+    let bad = |message: String| PlotError::BadColumn {
+        path: path.to_path_buf(),
+        message,
+    };
+    let headers = reader
+        .headers()
+        .map_err(|e| bad(format!("header: {e}")))?
+        .clone();
+    let mut rows = Vec::new();
+    for record in reader.deserialize() {
+        rows.push(record.map_err(|e| bad(describe_csv_error(&e, &headers)))?);
+    }
+    Ok(rows)
+}
+
+/// "line 3: column `cost_mean`: invalid float literal" from a csv error.
+fn describe_csv_error(e: &csv::Error, headers: &csv::StringRecord) -> String {
+    let line = e
+        .position()
+        .map(|p| format!("line {}: ", p.line()))
+        .unwrap_or_default();
+    match e.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => {
+            let column = err
+                .field()
+                .and_then(|i| headers.get(i as usize))
+                .map(|h| format!("column `{h}`: "))
+                .unwrap_or_default();
+            let problem = match err.kind() {
+                csv::DeserializeErrorKind::Message(m) if m.starts_with("missing field") => {
+                    m.replacen("missing field", "missing column", 1)
+                }
+                kind => kind.to_string(),
+            };
+            format!("{line}{column}{problem}")
+        }
+        _ => format!("{line}{e}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Number formatting (shared with the report page)
+// ---------------------------------------------------------------------------------------------
+
+/// Decimals that show `magnitude` with about three significant digits, at most 3.
+pub fn decimals_for(magnitude: f64) -> usize {
+    let m = magnitude.abs();
+    if m >= 100.0 || m == 0.0 || !m.is_finite() {
+        0
+    } else if m >= 10.0 {
+        1
+    } else if m >= 1.0 {
+        2
+    } else {
+        3
+    }
+}
+
+/// Formats `x` with `decimals` decimals and thousands separators ("1,234.5", "-0.25").
+pub fn format_fixed(x: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(i, f)| (i, f));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let negative = x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let sign = if negative { "-" } else { "" };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
+/// Formats `x` with about three significant digits (see [`decimals_for`]).
+pub fn format_auto(x: f64) -> String {
+    format_fixed(x, decimals_for(x))
+}
+
+/// Tick label of a share on an axis whose step needs `decimals` decimals ("20%").
+fn percent_tick(share: f64, decimals: usize) -> String {
+    format!(
+        "{}%",
+        format_fixed(100.0 * share, decimals.saturating_sub(2))
+    )
+}
+
+/// Formats `x` with about three significant digits, dropping trailing zeros ("30", "2.5").
+pub fn format_trimmed(x: f64) -> String {
+    let s = format_auto(x);
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// Formats a share (0.1234) as a percentage ("12.3%").
+pub fn format_percent(share: f64) -> String {
+    format!(
+        "{}%",
+        format_fixed(100.0 * share, decimals_for(100.0 * share).min(1))
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry point and the shared drawing machinery
+// ---------------------------------------------------------------------------------------------
+
+/// Reads the tables in `dir` and writes every figure of [`FIGURE_NAMES`] into `dir`, as
+/// `NAME.png` and `NAME.svg`. Returns the written paths, PNG before SVG for each figure.
+pub fn draw_figures(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    register_fonts()?;
+    let tables = Tables::load(dir)?;
+    let mut written = Vec::new();
+    written.extend(write_both(dir, &CdfFigure::new(&tables)?)?);
+    written.extend(write_both(dir, &CostFigure::new(&tables)?)?);
+    written.extend(write_both(dir, &AnnualFigure::new(&tables))?);
+    written.extend(write_both(dir, &DifferenceFigure::new(&tables))?);
+    written.extend(write_both(dir, &ResolutionFigure::new(&tables))?);
+    Ok(written)
+}
+
+fn register_fonts() -> Result<(), PlotError> {
+    static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
+    REGISTERED
+        .get_or_init(|| {
+            let fonts: [(FontStyle, &'static [u8]); 2] = [
+                (
+                    FontStyle::Normal,
+                    include_bytes!("../../assets/fonts/DejaVuSans.ttf"),
+                ),
+                (
+                    FontStyle::Bold,
+                    include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf"),
+                ),
+            ];
+            for (style, bytes) in fonts {
+                plotters::style::register_font(FONT, style, bytes)
+                    .map_err(|_| "not a valid TrueType font".to_string())?;
+            }
+            Ok(())
+        })
+        .clone()
+        .map_err(|message| PlotError::Font { message })
+}
+
+/// Drawing errors are carried as text: the backends' error types differ.
+type DrawResult<T = ()> = Result<T, String>;
+
+fn de<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+/// A figure prepared from the tables, drawable on any plotters backend.
+trait Figure {
+    /// File stem.
+    const NAME: &'static str;
+    /// Draws the whole figure on `root` (which covers the full canvas).
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult;
+}
+
+/// Draws `figure` once with the PNG backend and once with the SVG backend.
+fn write_both<F: Figure>(dir: &Path, figure: &F) -> Result<[PathBuf; 2], PlotError> {
+    let png = dir.join(format!("{}.png", F::NAME));
+    let svg = dir.join(format!("{}.svg", F::NAME));
+    let failed = |path: &Path| {
+        let path = path.to_path_buf();
+        move |message| PlotError::Draw { path, message }
+    };
+    {
+        let root = BitMapBackend::new(&png, FIGURE_SIZE_PX).into_drawing_area();
+        draw_on(&root, figure).map_err(failed(&png))?;
+    }
+    {
+        let root = SVGBackend::new(&svg, FIGURE_SIZE_PX).into_drawing_area();
+        draw_on(&root, figure).map_err(failed(&svg))?;
+    }
+    Ok([png, svg])
+}
+
+fn draw_on<DB: DrawingBackend, F: Figure>(root: &DrawingArea<DB, Shift>, figure: &F) -> DrawResult {
+    root.fill(&WHITE).map_err(de)?;
+    figure.draw(root)?;
+    root.present().map_err(de)
+}
+
+const FONT: &str = "sans-serif";
+const TITLE_PX: f64 = 34.0;
+const SUBTITLE_PX: f64 = 21.0;
+const LABEL_PX: f64 = 20.0;
+const DESC_PX: f64 = 22.0;
+const NOTE_PX: f64 = 18.0;
+/// Outer margin of every figure, in pixels.
+const MARGIN: i32 = 30;
+const GRID: RGBColor = RGBColor(225, 225, 225);
+const INK: RGBColor = RGBColor(20, 20, 20);
+const MUTED: RGBColor = RGBColor(90, 90, 90);
+
+/// Okabe–Ito, reordered so the first colours have the most contrast on white (yellow last).
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0x00, 0x72, 0xB2),
+    RGBColor(0xD5, 0x5E, 0x00),
+    RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0xE6, 0x9F, 0x00),
+    RGBColor(0xCC, 0x79, 0xA7),
+    RGBColor(0x56, 0xB4, 0xE9),
+    RGBColor(0x00, 0x00, 0x00),
+    RGBColor(0xF0, 0xE4, 0x42),
+];
+
+fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Series beyond the palette's length are told apart by dashes as well as colour.
+fn dashed(i: usize) -> bool {
+    (i / PALETTE.len()) % 2 == 1
+}
+
+fn text_style(px: f64, color: RGBColor) -> TextStyle<'static> {
+    (FONT, px).into_font().color(&color)
+}
+
+fn bold_style(px: f64, color: RGBColor) -> TextStyle<'static> {
+    (FONT, px, FontStyle::Bold).into_font().color(&color)
+}
+
+fn text_width<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+) -> DrawResult<i32> {
+    Ok(root.estimate_text_size(text, style).map_err(de)?.0 as i32)
+}
+
+/// Draws `text` at pixel `at`, anchored by `h`/`v`.
+fn put_text<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    at: (i32, i32),
+    style: &TextStyle,
+    h: HPos,
+    v: VPos,
+) -> DrawResult {
+    let style = style.pos(Pos::new(h, v));
+    root.draw(&Text::new(text.to_string(), at, style))
+        .map_err(de)
+}
+
+/// Draws the title and subtitle and returns the area below them.
+fn draw_header<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+) -> DrawResult<DrawingArea<DB, Shift>> {
+    put_text(
+        root,
+        title,
+        (MARGIN, 22),
+        &bold_style(TITLE_PX, INK),
+        HPos::Left,
+        VPos::Top,
+    )?;
+    put_text(
+        root,
+        subtitle,
+        (MARGIN, 66),
+        &text_style(SUBTITLE_PX, MUTED),
+        HPos::Left,
+        VPos::Top,
+    )?;
+    Ok(root.split_vertically(104).1)
+}
+
+/// How a legend entry shows its series.
+#[derive(Clone, Copy)]
+enum Swatch {
+    /// A line in a colour, dashed or solid.
+    Line(RGBColor, bool),
+    /// A filled box.
+    Fill(RGBColor),
+    /// A thin black bar (damage).
+    ThinBar,
+    /// A marker in black outline or filled.
+    Mark(Marker, RGBColor, bool),
+    /// A box-and-whisker glyph.
+    BoxPlot,
+    /// A horizontal confidence-interval line with caps.
+    Interval,
+}
+
+#[derive(Clone, Copy)]
+enum Marker {
+    Circle,
+    Triangle,
+    Cross,
+}
+
+struct LegendItem {
+    label: String,
+    swatch: Swatch,
+}
+
+fn item(label: impl Into<String>, swatch: Swatch) -> LegendItem {
+    LegendItem {
+        label: label.into(),
+        swatch,
+    }
+}
+
+const SWATCH_W: i32 = 40;
+const LEGEND_ROW: i32 = 34;
+
+/// Lays legend entries out left to right, wrapping at `width`: rows of (item index, x offset).
+fn legend_rows<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    items: &[LegendItem],
+    width: i32,
+) -> DrawResult<Vec<Vec<(usize, i32)>>> {
+    let style = text_style(LABEL_PX, INK);
+    let mut rows: Vec<Vec<(usize, i32)>> = vec![Vec::new()];
+    let mut x = 0;
+    for (i, it) in items.iter().enumerate() {
+        let w = SWATCH_W + 10 + text_width(root, &it.label, &style)?;
+        if x > 0 && x + w > width {
+            rows.push(Vec::new());
+            x = 0;
+        }
+        rows.last_mut().expect("one row at least").push((i, x));
+        x += w + 36;
+    }
+    Ok(rows)
+}
+
+/// Height in pixels the legend needs across the figure's width.
+fn legend_height<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    items: &[LegendItem],
+) -> DrawResult<i32> {
+    let width = root.dim_in_pixel().0 as i32 - 2 * MARGIN;
+    Ok(legend_rows(root, items, width)?.len() as i32 * LEGEND_ROW + 24)
+}
+
+/// Splits the legend off the bottom of `area`, draws it there and returns the area above.
+fn draw_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    area: &DrawingArea<DB, Shift>,
+    items: &[LegendItem],
+) -> DrawResult<DrawingArea<DB, Shift>> {
+    let height = legend_height(root, items)?;
+    let (w, h) = area.dim_in_pixel();
+    let (above, _) = area.split_vertically(h as i32 - height);
+    let top = area.get_base_pixel().1 + h as i32 - height + 12;
+    let rows = legend_rows(root, items, w as i32 - 2 * MARGIN)?;
+    let style = text_style(LABEL_PX, INK);
+    for (r, row) in rows.iter().enumerate() {
+        let y = top + r as i32 * LEGEND_ROW + LEGEND_ROW / 2;
+        for &(i, dx) in row {
+            let x = MARGIN + dx;
+            draw_swatch(root, items[i].swatch, (x, y))?;
+            put_text(
+                root,
+                &items[i].label,
+                (x + SWATCH_W + 10, y),
+                &style,
+                HPos::Left,
+                VPos::Center,
+            )?;
+        }
+    }
+    Ok(above)
+}
+
+fn draw_swatch<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    swatch: Swatch,
+    (x, y): (i32, i32),
+) -> DrawResult {
+    let x1 = x + SWATCH_W;
+    match swatch {
+        Swatch::Line(c, dash) => {
+            let pts = [(x, y), (x1, y)];
+            if dash {
+                root.draw(&DashedPathElement::new(pts, 8, 5, c.stroke_width(3)))
+            } else {
+                root.draw(&PathElement::new(pts, c.stroke_width(3)))
+            }
+            .map_err(de)
+        }
+        Swatch::Fill(c) => {
+            root.draw(&Rectangle::new([(x, y - 10), (x1, y + 10)], c.filled()))
+                .map_err(de)?;
+            root.draw(&Rectangle::new(
+                [(x, y - 10), (x1, y + 10)],
+                INK.stroke_width(1),
+            ))
+            .map_err(de)
+        }
+        Swatch::ThinBar => root
+            .draw(&Rectangle::new([(x, y - 4), (x1, y + 4)], INK.filled()))
+            .map_err(de),
+        Swatch::Mark(m, c, filled) => draw_marker(root, m, (x + SWATCH_W / 2, y), c, filled),
+        Swatch::BoxPlot => {
+            root.draw(&PathElement::new([(x, y), (x1, y)], INK.stroke_width(2)))
+                .map_err(de)?;
+            let b = [(x + 10, y - 10), (x1 - 10, y + 10)];
+            root.draw(&Rectangle::new(b, RGBColor(200, 200, 200).filled()))
+                .map_err(de)?;
+            root.draw(&Rectangle::new(b, INK.stroke_width(2)))
+                .map_err(de)?;
+            root.draw(&PathElement::new(
+                [(x + 22, y - 10), (x + 22, y + 10)],
+                INK.stroke_width(3),
+            ))
+            .map_err(de)
+        }
+        Swatch::Interval => {
+            root.draw(&PathElement::new([(x, y), (x1, y)], INK.stroke_width(2)))
+                .map_err(de)?;
+            for cx in [x, x1] {
+                root.draw(&PathElement::new(
+                    [(cx, y - 8), (cx, y + 8)],
+                    INK.stroke_width(2),
+                ))
+                .map_err(de)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Draws a marker centred on pixel `at`: filled in `c` with a dark outline, or hollow.
+fn draw_marker<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    marker: Marker,
+    at: (i32, i32),
+    c: RGBColor,
+    filled: bool,
+) -> DrawResult {
+    let outline = INK.stroke_width(2);
+    match marker {
+        Marker::Circle => {
+            let fill = if filled { c.filled() } else { WHITE.filled() };
+            root.draw(&Circle::new(at, 8, fill)).map_err(de)?;
+            let ring = if filled { outline } else { c.stroke_width(3) };
+            root.draw(&Circle::new(at, 8, ring)).map_err(de)
+        }
+        Marker::Triangle => {
+            let (x, y) = at;
+            let pts = vec![(x, y - 10), (x + 9, y + 6), (x - 9, y + 6)];
+            let fill = if filled { c.filled() } else { WHITE.filled() };
+            root.draw(&Polygon::new(pts.clone(), fill)).map_err(de)?;
+            let mut closed = pts.clone();
+            closed.push(pts[0]);
+            root.draw(&PathElement::new(closed, outline)).map_err(de)
+        }
+        Marker::Cross => root.draw(&Cross::new(at, 7, c.stroke_width(3))).map_err(de),
+    }
+}
+
+/// How data values map onto an axis.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Scale {
+    Linear,
+    /// log10; values at or below zero are clamped to the axis minimum.
+    Log10,
+    /// log10(1 + x / c): linear near zero, logarithmic above `c`, defined at zero.
+    SymLog(f64),
+}
+
+impl Scale {
+    fn forward(self, v: f64) -> f64 {
+        match self {
+            Scale::Linear => v,
+            Scale::Log10 => v.max(f64::MIN_POSITIVE).log10(),
+            Scale::SymLog(c) => v.signum() * (1.0 + v.abs() / c).log10(),
+        }
+    }
+}
+
+/// One axis: range and ticks in axis (transformed) units, with labels and description.
+struct Axis {
+    lo: f64,
+    hi: f64,
+    scale: Scale,
+    ticks: Vec<(f64, String)>,
+    desc: String,
+}
+
+impl Axis {
+    /// A linear axis over [lo, hi] (widened to nice round ticks), labels via `fmt`.
+    fn linear(lo: f64, hi: f64, desc: String, fmt: impl Fn(f64, usize) -> String) -> Self {
+        let (step, decimals) = nice_step(hi - lo, 6);
+        let lo = (lo / step).floor() * step;
+        let hi = (hi / step).ceil() * step;
+        let n = ((hi - lo) / step).round() as i64;
+        let ticks = (0..=n)
+            .map(|k| {
+                let v = lo + k as f64 * step;
+                (
+                    v,
+                    fmt(if v.abs() < step * 1e-9 { 0.0 } else { v }, decimals),
+                )
+            })
+            .collect();
+        Self {
+            lo,
+            hi,
+            scale: Scale::Linear,
+            ticks,
+            desc,
+        }
+    }
+
+    /// A log10 axis covering [lo, hi] (0 < lo < hi) with a little room either side and ticks
+    /// at 1, 2 and 5 × 10^k (only 10^k over more than four decades).
+    fn log10(lo: f64, hi: f64, desc: String) -> Self {
+        let (lo, hi) = (
+            (lo / 1.15).log10(),
+            (hi * 1.15).log10().max(lo.log10() + 1.0),
+        );
+        let (d0, d1) = (lo.floor() as i32, hi.ceil() as i32);
+        let mantissas: &[f64] = if hi - lo <= 4.0 {
+            &[1.0, 2.0, 5.0]
+        } else {
+            &[1.0]
+        };
+        let mut ticks = Vec::new();
+        for d in d0..=d1 {
+            for &m in mantissas {
+                let v = m * 10f64.powi(d);
+                if (lo..=hi).contains(&v.log10()) {
+                    ticks.push((v.log10(), format_fixed(v, (-d).max(0) as usize)));
+                }
+            }
+        }
+        Self {
+            lo,
+            hi,
+            scale: Scale::Log10,
+            ticks,
+            desc,
+        }
+    }
+
+    /// A symmetric-log axis from 0 to at least `hi` with linear threshold `c` (a power of ten).
+    fn symlog(c: f64, hi: f64, desc: String) -> Self {
+        let scale = Scale::SymLog(c);
+        let d0 = c.log10().round() as i32;
+        let d1 = (hi.log10().ceil() as i32).max(d0 + 1);
+        let mantissas: &[f64] = if d1 - d0 <= 3 {
+            &[1.0, 2.0, 5.0]
+        } else {
+            &[1.0]
+        };
+        let mut ticks = vec![(0.0, "0".to_string())];
+        for d in d0..=d1 {
+            for &m in mantissas.iter().filter(|&&m| d < d1 || m == 1.0) {
+                let v = m * 10f64.powi(d);
+                ticks.push((scale.forward(v), format_fixed(v, (-d).max(0) as usize)));
+            }
+        }
+        Self {
+            lo: 0.0,
+            hi: scale.forward(10f64.powi(d1)),
+            scale,
+            ticks,
+            desc,
+        }
+    }
+
+    /// A category axis: `names[0]` at the top.
+    fn categories(names: &[String]) -> Self {
+        let n = names.len();
+        Self {
+            lo: -0.6,
+            hi: n as f64 - 0.4,
+            scale: Scale::Linear,
+            ticks: names
+                .iter()
+                .enumerate()
+                .map(|(i, s)| ((n - 1 - i) as f64, s.clone()))
+                .collect(),
+            desc: String::new(),
+        }
+    }
+
+    fn at(&self, v: f64) -> f64 {
+        self.scale.forward(v).clamp(self.lo, self.hi)
+    }
+
+    fn label(&self, t: f64) -> String {
+        let tol = (self.hi - self.lo).abs() * 1e-9;
+        self.ticks
+            .iter()
+            .find(|(p, _)| (p - t).abs() <= tol)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default()
+    }
+
+    fn widest_label<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<i32> {
+        let style = text_style(LABEL_PX, INK);
+        let mut w = 0;
+        for (_, s) in &self.ticks {
+            w = w.max(text_width(root, s, &style)?);
+        }
+        Ok(w)
+    }
+}
+
+/// Row position of category `i` of `n` (the first at the top).
+fn row_y(i: usize, n: usize) -> f64 {
+    (n - 1 - i) as f64
+}
+
+/// A "nice" tick step (1, 2 or 5 × 10^k) giving about `target` intervals over `span`, and the
+/// decimals its labels need.
+fn nice_step(span: f64, target: u32) -> (f64, usize) {
+    let span = if span > 0.0 && span.is_finite() {
+        span
+    } else {
+        1.0
+    };
+    let raw = span / f64::from(target);
+    let exp = raw.log10().floor();
+    let base = 10f64.powf(exp);
+    let m = raw / base;
+    let nice = if m <= 1.0 {
+        1.0
+    } else if m <= 2.0 {
+        2.0
+    } else if m <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    let step = nice * base;
+    (step, (-step.log10().floor()).max(0.0) as usize)
+}
+
+/// A linear f64 coordinate whose grid lines and labels sit exactly at the given key points
+/// (plotters' own f64 coordinate picks its own ticks, and its `WithKeyPoints` wrapper cannot
+/// take a label formatter).
+struct Ticked {
+    lo: f64,
+    hi: f64,
+    keys: Vec<f64>,
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        let share = (v - self.lo) / (self.hi - self.lo);
+        let length = f64::from(limit.1 - limit.0);
+        limit.0 + (length * share).round() as i32
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.keys.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+type Coords = Cartesian2d<Ticked, Ticked>;
+
+/// Builds a chart in `area` with `left` pixels for the y labels and draws its grid and axes.
+fn build_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: &Axis,
+    y: &Axis,
+    left: i32,
+    right: i32,
+    grid_y: bool,
+) -> DrawResult<ChartContext<'a, DB, Coords>> {
+    let x_keys: Vec<f64> = x.ticks.iter().map(|t| t.0).collect();
+    let y_keys: Vec<f64> = y.ticks.iter().map(|t| t.0).collect();
+    let bottom = if x.desc.is_empty() { 44 } else { 84 };
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(12)
+        .margin_left(MARGIN)
+        .margin_right(right)
+        .y_label_area_size(left)
+        .x_label_area_size(bottom)
+        .build_cartesian_2d(
+            Ticked {
+                lo: x.lo,
+                hi: x.hi,
+                keys: x_keys,
+            },
+            Ticked {
+                lo: y.lo,
+                hi: y.hi,
+                keys: y_keys,
+            },
+        )
+        .map_err(de)?;
+    let fx = |v: &f64| x.label(*v);
+    let fy = |v: &f64| y.label(*v);
+    let mut mesh = chart.configure_mesh();
+    mesh.x_label_formatter(&fx)
+        .y_label_formatter(&fy)
+        .label_style(text_style(LABEL_PX, INK))
+        .axis_desc_style(text_style(DESC_PX, INK))
+        .bold_line_style(GRID.stroke_width(1))
+        .light_line_style(TRANSPARENT)
+        .axis_style(INK.stroke_width(1))
+        .set_all_tick_mark_size(6);
+    if !x.desc.is_empty() {
+        mesh.x_desc(x.desc.clone());
+    }
+    if !y.desc.is_empty() {
+        mesh.y_desc(y.desc.clone());
+    }
+    if !grid_y {
+        mesh.disable_y_mesh();
+    }
+    mesh.draw().map_err(de)?;
+    Ok(chart)
+}
+
+/// Pixel position of data point (x, y) in axis units.
+fn px<DB: DrawingBackend>(chart: &ChartContext<DB, Coords>, x: f64, y: f64) -> (i32, i32) {
+    chart.plotting_area().map_coordinate(&(x, y))
+}
+
+fn rect<DB: DrawingBackend>(
+    chart: &mut ChartContext<DB, Coords>,
+    (x0, y0): (f64, f64),
+    (x1, y1): (f64, f64),
+    style: ShapeStyle,
+) -> DrawResult {
+    chart
+        .draw_series(std::iter::once(Rectangle::new([(x0, y0), (x1, y1)], style)))
+        .map_err(de)?;
+    Ok(())
+}
+
+fn line<DB: DrawingBackend>(
+    chart: &mut ChartContext<DB, Coords>,
+    pts: Vec<(f64, f64)>,
+    style: ShapeStyle,
+) -> DrawResult {
+    chart
+        .draw_series(std::iter::once(PathElement::new(pts, style)))
+        .map_err(de)?;
+    Ok(())
+}
+
+/// Pixels needed left of a category chart: the longest name plus padding.
+fn category_margin<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    axis: &Axis,
+) -> DrawResult<i32> {
+    Ok(axis.widest_label(root)? + 24)
+}
+
+/// Pixels needed left of a numeric chart with a rotated axis description.
+fn numeric_margin<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    axis: &Axis,
+) -> DrawResult<i32> {
+    Ok(axis.widest_label(root)? + 24 + if axis.desc.is_empty() { 0 } else { 40 })
+}
+
+/// Sample-size phrase for subtitles: "20,000 incidents per strategy".
+fn sample_phrase(tables: &Tables) -> String {
+    let n = tables
+        .run
+        .incidents
+        .unwrap_or_else(|| tables.summary[0].incidents);
+    format!(
+        "{} simulated incidents per strategy",
+        format_fixed(n as f64, 0)
+    )
+}
+
+fn strategy_label(row: &SummaryRow, baseline: &str) -> String {
+    if row.strategy == baseline {
+        format!("{} (baseline)", row.strategy)
+    } else {
+        row.strategy.clone()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// time_to_access_cdf
+// ---------------------------------------------------------------------------------------------
+
+struct CdfSeries {
+    name: String,
+    /// (minutes, cumulative share), sorted by share.
+    points: Vec<(f64, f64)>,
+    p50: f64,
+    p90: f64,
+}
+
+struct CdfFigure {
+    scenario: String,
+    sample: String,
+    series: Vec<CdfSeries>,
+    log: bool,
+}
+
+impl CdfFigure {
+    fn new(tables: &Tables) -> Result<Self, PlotError> {
+        let mut series = Vec::new();
+        for row in &tables.summary {
+            let rows = tables.quantiles(&row.strategy)?;
+            series.push(CdfSeries {
+                name: row.strategy.clone(),
+                points: rows
+                    .iter()
+                    .map(|r| (r.time_to_access_min, r.quantile))
+                    .collect(),
+                p50: quantile_at(tables, &rows, 0.5)?.time_to_access_min,
+                p90: quantile_at(tables, &rows, 0.9)?.time_to_access_min,
+            });
+        }
+        let min_p50 = series.iter().map(|s| s.p50).fold(f64::INFINITY, f64::min);
+        let max_p99 = tables
+            .summary
+            .iter()
+            .map(|r| r.time_to_access_p99_min)
+            .fold(0.0, f64::max);
+        Ok(Self {
+            scenario: tables.run.scenario.name.clone(),
+            sample: sample_phrase(tables),
+            log: min_p50 > 0.0 && max_p99 / min_p50 > 20.0,
+            series,
+        })
+    }
+}
+
+impl Figure for CdfFigure {
+    const NAME: &'static str = "time_to_access_cdf";
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let xs = || {
+            self.series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.0))
+        };
+        let max = xs().fold(0.0, f64::max);
+        let x = if self.log {
+            let min_pos = xs().filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
+            Axis::log10(min_pos, max, "time to access (minutes, log scale)".into())
+        } else {
+            Axis::linear(0.0, max, "time to access (minutes)".into(), format_fixed)
+        };
+        let y = Axis::linear(
+            0.0,
+            1.0,
+            "share of incidents with access by then".into(),
+            percent_tick,
+        );
+        let body = draw_header(
+            root,
+            &format!("Time to access: {}", self.scenario),
+            &format!(
+                "Empirical distribution from {}. Markers: median (circle) and 90th percentile (triangle).",
+                self.sample
+            ),
+        )?;
+        let mut legend: Vec<LegendItem> = self
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| item(&s.name, Swatch::Line(colour(i), dashed(i))))
+            .collect();
+        legend.push(item(
+            "median (p50)",
+            Swatch::Mark(Marker::Circle, WHITE, true),
+        ));
+        legend.push(item(
+            "90th percentile (p90)",
+            Swatch::Mark(Marker::Triangle, WHITE, true),
+        ));
+        let plot = draw_legend(root, &body, &legend)?;
+        let left = numeric_margin(root, &y)?;
+        let mut chart = build_chart(&plot, &x, &y, left, MARGIN + 20, true)?;
+        for (i, s) in self.series.iter().enumerate() {
+            let pts: Vec<(f64, f64)> = s.points.iter().map(|&(t, q)| (x.at(t), q)).collect();
+            let style = colour(i).stroke_width(3);
+            if dashed(i) {
+                chart
+                    .draw_series(DashedLineSeries::new(pts, 12, 6, style))
+                    .map_err(de)?;
+            } else {
+                chart.draw_series(LineSeries::new(pts, style)).map_err(de)?;
+            }
+        }
+        for (i, s) in self.series.iter().enumerate() {
+            let p50 = px(&chart, x.at(s.p50), 0.5);
+            let p90 = px(&chart, x.at(s.p90), 0.9);
+            draw_marker(root, Marker::Circle, p50, colour(i), true)?;
+            draw_marker(root, Marker::Triangle, p90, colour(i), true)?;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// cost_distribution
+// ---------------------------------------------------------------------------------------------
+
+/// Cost per incident percentiles of one strategy: p10, p25, p50, p75, p90, p99.
+struct CostBox {
+    name: String,
+    p: [f64; 6],
+    mean: f64,
+}
+
+struct CostFigure {
+    scenario: String,
+    sample: String,
+    money: String,
+    boxes: Vec<CostBox>,
+}
+
+impl CostFigure {
+    fn new(tables: &Tables) -> Result<Self, PlotError> {
+        let baseline = tables.baseline().strategy.clone();
+        let mut boxes = Vec::new();
+        for row in &tables.summary {
+            let rows = tables.quantiles(&row.strategy)?;
+            let mut p = [0.0; 6];
+            for (slot, q) in p.iter_mut().zip([0.10, 0.25, 0.50, 0.75, 0.90, 0.99]) {
+                *slot = quantile_at(tables, &rows, q)?.cost;
+            }
+            boxes.push(CostBox {
+                name: strategy_label(row, &baseline),
+                p,
+                mean: row.cost_mean,
+            });
+        }
+        Ok(Self {
+            scenario: tables.run.scenario.name.clone(),
+            sample: sample_phrase(tables),
+            money: tables.money_unit(),
+            boxes,
+        })
+    }
+
+    /// Linear when the values span less than a factor of 30, else symmetric log (which keeps
+    /// zero costs on the axis).
+    fn axis(&self) -> Axis {
+        let values = || {
+            self.boxes
+                .iter()
+                .flat_map(|b| b.p.iter().copied().chain([b.mean]))
+        };
+        let max = values().fold(0.0, f64::max);
+        let min = values().fold(f64::INFINITY, f64::min);
+        let min_pos = values().filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
+        let desc = format!("cost per incident ({})", self.money);
+        if min >= 0.0 && min_pos.is_finite() && max / min_pos > 30.0 {
+            let c = 10f64.powf(min_pos.log10().floor().max(0.0));
+            Axis::symlog(
+                c,
+                max,
+                format!(
+                    "{desc}; log scale above {}, zero at the left edge",
+                    format_trimmed(c)
+                ),
+            )
+        } else {
+            let hi = if max > 0.0 { max } else { 1.0 };
+            Axis::linear(min.min(0.0), hi, desc, format_fixed)
+        }
+    }
+}
+
+impl Figure for CostFigure {
+    const NAME: &'static str = "cost_distribution";
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let x = self.axis();
+        let names: Vec<String> = self.boxes.iter().map(|b| b.name.clone()).collect();
+        let y = Axis::categories(&names);
+        let body = draw_header(
+            root,
+            &format!("Cost per incident: {}", self.scenario),
+            &format!(
+                "Money paid because of the incident ({}), {}.",
+                self.money, self.sample
+            ),
+        )?;
+        let legend = [
+            item("p25 to p75 (box) and median (bar)", Swatch::BoxPlot),
+            item("p10 to p90 (whiskers)", Swatch::Interval),
+            item("p99", Swatch::Mark(Marker::Circle, MUTED, true)),
+            item("mean", Swatch::Mark(Marker::Cross, INK, true)),
+        ];
+        let plot = draw_legend(root, &body, &legend)?;
+        let left = category_margin(root, &y)?;
+        let mut chart = build_chart(&plot, &x, &y, left, MARGIN + 20, false)?;
+        let n = self.boxes.len();
+        let half = 0.22;
+        for (i, b) in self.boxes.iter().enumerate() {
+            let yc = row_y(i, n);
+            let v: Vec<f64> = b.p.iter().map(|&c| x.at(c)).collect();
+            let ink = INK.stroke_width(2);
+            line(&mut chart, vec![(v[0], yc), (v[1], yc)], ink)?;
+            line(&mut chart, vec![(v[3], yc), (v[4], yc)], ink)?;
+            for cap in [v[0], v[4]] {
+                line(&mut chart, vec![(cap, yc - 0.1), (cap, yc + 0.1)], ink)?;
+            }
+            let c = colour(i);
+            rect(
+                &mut chart,
+                (v[1], yc - half),
+                (v[3], yc + half),
+                c.mix(0.55).filled(),
+            )?;
+            rect(&mut chart, (v[1], yc - half), (v[3], yc + half), ink)?;
+            line(
+                &mut chart,
+                vec![(v[2], yc - half), (v[2], yc + half)],
+                INK.stroke_width(4),
+            )?;
+            draw_marker(root, Marker::Circle, px(&chart, v[5], yc), c, true)?;
+            draw_marker(root, Marker::Cross, px(&chart, x.at(b.mean), yc), INK, true)?;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// annual_cost
+// ---------------------------------------------------------------------------------------------
+
+struct AnnualBar {
+    name: String,
+    prevention: f64,
+    incident: f64,
+    total: f64,
+    low: f64,
+    high: f64,
+}
+
+struct AnnualFigure {
+    scenario: String,
+    currency: String,
+    money: String,
+    value_of_time: String,
+    bars: Vec<AnnualBar>,
+}
+
+impl AnnualFigure {
+    fn new(tables: &Tables) -> Self {
+        let baseline = tables.baseline().strategy.clone();
+        let mut bars: Vec<AnnualBar> = tables
+            .summary
+            .iter()
+            .map(|r| AnnualBar {
+                name: strategy_label(r, &baseline),
+                prevention: r.prevention_cost_per_year,
+                incident: r.incident_cost_per_vehicle_year,
+                total: r.annual_cost_per_vehicle,
+                low: r.annual_cost_per_vehicle_ci95_low,
+                high: r.annual_cost_per_vehicle_ci95_high,
+            })
+            .collect();
+        // Stable sort: ties keep scenario order.
+        bars.sort_by(|a, b| a.total.total_cmp(&b.total));
+        Self {
+            scenario: tables.run.scenario.name.clone(),
+            currency: tables.currency().to_string(),
+            money: tables.money_unit(),
+            value_of_time: format_trimmed(tables.summary[0].value_of_time_per_hour),
+            bars,
+        }
+    }
+}
+
+impl Figure for AnnualFigure {
+    const NAME: &'static str = "annual_cost";
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let max = self
+            .bars
+            .iter()
+            .map(|b| b.high.max(b.total).max(b.prevention + b.incident))
+            .fold(0.0, f64::max);
+        let min = self.bars.iter().map(|b| b.low.min(0.0)).fold(0.0, f64::min);
+        let x = Axis::linear(
+            min,
+            if max > 0.0 { max } else { 1.0 },
+            format!("expected cost per vehicle and year ({})", self.money),
+            format_fixed,
+        );
+        let names: Vec<String> = self.bars.iter().map(|b| b.name.clone()).collect();
+        let y = Axis::categories(&names);
+        let body = draw_header(
+            root,
+            &format!("Expected annual cost per vehicle: {}", self.scenario),
+            &format!(
+                "Lowest first. Incident cost = incidents per vehicle-year × total cost per incident (time valued at {} {} per hour).",
+                self.currency, self.value_of_time
+            ),
+        )?;
+        let legend = [
+            item("prevention cost per year", Swatch::Fill(colour(0))),
+            item("expected incident cost per year", Swatch::Fill(colour(3))),
+            item("95% confidence interval of the total", Swatch::Interval),
+        ];
+        let plot = draw_legend(root, &body, &legend)?;
+        let value_text: Vec<String> = self
+            .bars
+            .iter()
+            .map(|b| format!("{} {}", self.currency, format_auto(b.total)))
+            .collect();
+        let style = text_style(LABEL_PX, INK);
+        let mut widest = 0;
+        for t in &value_text {
+            widest = widest.max(text_width(root, t, &style)?);
+        }
+        let left = category_margin(root, &y)?;
+        let mut chart = build_chart(&plot, &x, &y, left, MARGIN + widest + 16, false)?;
+        let n = self.bars.len();
+        for (i, b) in self.bars.iter().enumerate() {
+            let yc = row_y(i, n);
+            let h = 0.3;
+            let split = b.prevention;
+            rect(
+                &mut chart,
+                (0.0, yc - h),
+                (split, yc + h),
+                colour(0).filled(),
+            )?;
+            rect(
+                &mut chart,
+                (split, yc - h),
+                (split + b.incident, yc + h),
+                colour(3).filled(),
+            )?;
+            let ink = INK.stroke_width(2);
+            line(&mut chart, vec![(b.low, yc), (b.high, yc)], ink)?;
+            for cap in [b.low, b.high] {
+                line(&mut chart, vec![(cap, yc - 0.12), (cap, yc + 0.12)], ink)?;
+            }
+            let end = px(&chart, b.high.max(split + b.incident), yc);
+            put_text(
+                root,
+                &value_text[i],
+                (end.0 + 10, end.1),
+                &style,
+                HPos::Left,
+                VPos::Center,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// difference_vs_baseline
+// ---------------------------------------------------------------------------------------------
+
+/// A mean difference and its confidence interval.
+#[derive(Clone, Copy)]
+struct Interval {
+    mean: f64,
+    low: f64,
+    high: f64,
+}
+
+impl Interval {
+    fn from_columns(mean: Option<f64>, low: Option<f64>, high: Option<f64>) -> Option<Self> {
+        Some(Self {
+            mean: mean?,
+            low: low?,
+            high: high?,
+        })
+    }
+
+    /// Whether the interval excludes zero.
+    fn excludes_zero(&self) -> bool {
+        self.low > 0.0 || self.high < 0.0
+    }
+}
+
+struct DifferenceFigure {
+    scenario: String,
+    baseline: String,
+    money: String,
+    currency: String,
+    names: Vec<String>,
+    time: Vec<Option<Interval>>,
+    cost: Vec<Option<Interval>>,
+}
+
+impl DifferenceFigure {
+    fn new(tables: &Tables) -> Self {
+        let baseline = tables.baseline().strategy.clone();
+        let rows: Vec<&SummaryRow> = tables
+            .summary
+            .iter()
+            .filter(|r| r.strategy != baseline)
+            .collect();
+        Self {
+            scenario: tables.run.scenario.name.clone(),
+            money: tables.money_unit(),
+            currency: tables.currency().to_string(),
+            names: rows.iter().map(|r| r.strategy.clone()).collect(),
+            time: rows
+                .iter()
+                .map(|r| {
+                    Interval::from_columns(
+                        r.time_diff_vs_baseline_mean_min,
+                        r.time_diff_vs_baseline_ci95_low_min,
+                        r.time_diff_vs_baseline_ci95_high_min,
+                    )
+                })
+                .collect(),
+            cost: rows
+                .iter()
+                .map(|r| {
+                    Interval::from_columns(
+                        r.total_cost_diff_vs_baseline_mean,
+                        r.total_cost_diff_vs_baseline_ci95_low,
+                        r.total_cost_diff_vs_baseline_ci95_high,
+                    )
+                })
+                .collect(),
+            baseline,
+        }
+    }
+}
+
+const SAVING: RGBColor = RGBColor(0x00, 0x9E, 0x73);
+const WORSE: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+const UNCLEAR: RGBColor = RGBColor(0x77, 0x77, 0x77);
+
+/// One forest panel: returns nothing; draws the intervals of `values` in `area`.
+#[allow(clippy::too_many_arguments)]
+fn forest_panel<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    area: &DrawingArea<DB, Shift>,
+    heading: &str,
+    y: &Axis,
+    left: i32,
+    right: i32,
+    values: &[Option<Interval>],
+    desc: String,
+    unit: &dyn Fn(&str) -> String,
+) -> DrawResult {
+    let (head, area) = area.split_vertically(40);
+    let base = head.get_base_pixel();
+    let lo = values.iter().flatten().map(|v| v.low).fold(0.0, f64::min);
+    let hi = values.iter().flatten().map(|v| v.high).fold(0.0, f64::max);
+    let pad = 0.08 * (hi - lo).max(1e-9);
+    let x = Axis::linear(lo - pad, hi + pad, desc, format_fixed);
+    let mut chart = build_chart(&area, &x, y, left, right, true)?;
+    let (px0, px1) = {
+        let r = chart.plotting_area().get_pixel_range().0;
+        (r.start, r.end)
+    };
+    put_text(
+        root,
+        heading,
+        ((px0 + px1) / 2, base.1 + 8),
+        &bold_style(DESC_PX, INK),
+        HPos::Center,
+        VPos::Top,
+    )?;
+    line(
+        &mut chart,
+        vec![(0.0, y.lo), (0.0, y.hi)],
+        INK.stroke_width(2),
+    )?;
+    let n = values.len();
+    let note = text_style(NOTE_PX, INK);
+    for (i, v) in values.iter().enumerate() {
+        let Some(v) = v else { continue };
+        let yc = row_y(i, n);
+        let c = if !v.excludes_zero() {
+            UNCLEAR
+        } else if v.mean < 0.0 {
+            SAVING
+        } else {
+            WORSE
+        };
+        line(
+            &mut chart,
+            vec![(v.low, yc), (v.high, yc)],
+            c.stroke_width(4),
+        )?;
+        for cap in [v.low, v.high] {
+            line(
+                &mut chart,
+                vec![(cap, yc - 0.08), (cap, yc + 0.08)],
+                c.stroke_width(3),
+            )?;
+        }
+        let at = px(&chart, v.mean, yc);
+        draw_marker(root, Marker::Circle, at, c, v.excludes_zero())?;
+        let d = decimals_for(v.mean.abs().max(v.low.abs()).max(v.high.abs()));
+        let text = format!(
+            "{} (95% CI {} to {})",
+            unit(&format_fixed(v.mean, d)),
+            format_fixed(v.low, d),
+            format_fixed(v.high, d)
+        );
+        let w = text_width(root, &text, &note)?;
+        let cx =
+            at.0.clamp(px0 + w / 2 + 4, (px1 - w / 2 - 4).max(px0 + w / 2 + 4));
+        // A white halo keeps the text readable where it crosses the zero line or the grid.
+        let (x0, bottom) = (cx - w / 2 - 3, at.1 - 13);
+        let halo = [(x0, bottom - NOTE_PX as i32 - 6), (x0 + w + 6, bottom)];
+        root.draw(&Rectangle::new(halo, WHITE.filled()))
+            .map_err(de)?;
+        put_text(
+            root,
+            &text,
+            (cx, at.1 - 16),
+            &note,
+            HPos::Center,
+            VPos::Bottom,
+        )?;
+    }
+    Ok(())
+}
+
+impl Figure for DifferenceFigure {
+    const NAME: &'static str = "difference_vs_baseline";
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let body = draw_header(
+            root,
+            &format!("Difference from the baseline: {}", self.scenario),
+            &format!(
+                "Each strategy minus {} (paired, per incident); negative = faster or cheaper.",
+                self.baseline
+            ),
+        )?;
+        let legend = [
+            item(
+                "faster / cheaper (95% CI excludes 0)",
+                Swatch::Mark(Marker::Circle, SAVING, true),
+            ),
+            item(
+                "slower / dearer (95% CI excludes 0)",
+                Swatch::Mark(Marker::Circle, WORSE, true),
+            ),
+            item(
+                "not distinguishable from the baseline",
+                Swatch::Mark(Marker::Circle, UNCLEAR, false),
+            ),
+        ];
+        let plot = draw_legend(root, &body, &legend)?;
+        if self.names.is_empty() {
+            put_text(
+                root,
+                "no strategies besides the baseline",
+                (800, 500),
+                &text_style(DESC_PX, INK),
+                HPos::Center,
+                VPos::Center,
+            )?;
+            return Ok(());
+        }
+        let y = Axis::categories(&self.names);
+        let left = category_margin(root, &y)?;
+        let width = plot.dim_in_pixel().0 as i32;
+        let gap = 70;
+        let panel = (width - left - MARGIN - gap) / 2;
+        let (a, b) = plot.split_horizontally(left + panel + 10);
+        let blank = Axis {
+            ticks: y.ticks.iter().map(|(p, _)| (*p, String::new())).collect(),
+            ..Axis::categories(&self.names)
+        };
+        forest_panel(
+            root,
+            &a,
+            "Time to access",
+            &y,
+            left,
+            20,
+            &self.time,
+            "difference in time to access (minutes)".into(),
+            &|m| format!("{m} min"),
+        )?;
+        let currency = self.currency.clone();
+        forest_panel(
+            root,
+            &b,
+            "Total cost per incident (money + time)",
+            &blank,
+            gap - 10 - MARGIN,
+            MARGIN,
+            &self.cost,
+            format!("difference in total cost per incident ({})", self.money),
+            &move |m| format!("{currency} {m}"),
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// resolution_shares
+// ---------------------------------------------------------------------------------------------
+
+struct ResolutionRow {
+    name: String,
+    /// Resolved share per remedy, indexed like `ResolutionFigure::remedies`.
+    resolved: Vec<f64>,
+    damage: f64,
+}
+
+struct ResolutionFigure {
+    scenario: String,
+    sample: String,
+    remedies: Vec<String>,
+    rows: Vec<ResolutionRow>,
+}
+
+const FALLBACK: &str = "fallback";
+const FALLBACK_COLOUR: RGBColor = RGBColor(0x99, 0x99, 0x99);
+
+/// Merges each strategy's remedy list (each in scenario order) into one list in scenario
+/// order: a remedy not seen yet goes right after its predecessor in the list that has it.
+/// `fallback` always comes last.
+fn merge_remedy_order(lists: &[Vec<&str>]) -> Vec<String> {
+    let mut order: Vec<String> = Vec::new();
+    for list in lists {
+        let mut prev: Option<usize> = None;
+        for &r in list.iter().filter(|r| **r != FALLBACK) {
+            match order.iter().position(|o| o == r) {
+                Some(p) => prev = Some(p),
+                None => {
+                    let at = prev.map_or(0, |p| p + 1);
+                    order.insert(at, r.to_string());
+                    prev = Some(at);
+                }
+            }
+        }
+    }
+    if lists.iter().flatten().any(|r| *r == FALLBACK) {
+        order.push(FALLBACK.to_string());
+    }
+    order
+}
+
+impl ResolutionFigure {
+    fn new(tables: &Tables) -> Self {
+        let baseline = tables.baseline().strategy.clone();
+        let per_strategy: Vec<Vec<&RemedyRow>> = tables
+            .summary
+            .iter()
+            .map(|s| {
+                tables
+                    .remedies
+                    .iter()
+                    .filter(|r| r.strategy == s.strategy)
+                    .collect()
+            })
+            .collect();
+        let lists: Vec<Vec<&str>> = per_strategy
+            .iter()
+            .map(|rows| rows.iter().map(|r| r.remedy.as_str()).collect())
+            .collect();
+        let remedies = merge_remedy_order(&lists);
+        let index: HashMap<&str, usize> = remedies
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.as_str(), i))
+            .collect();
+        let rows = tables
+            .summary
+            .iter()
+            .zip(&per_strategy)
+            .map(|(s, rows)| {
+                let mut resolved = vec![0.0; remedies.len()];
+                for r in rows {
+                    resolved[index[r.remedy.as_str()]] += r.resolved_share;
+                }
+                ResolutionRow {
+                    name: strategy_label(s, &baseline),
+                    resolved,
+                    damage: rows.iter().map(|r| r.damage_share).sum(),
+                }
+            })
+            .collect();
+        Self {
+            scenario: tables.run.scenario.name.clone(),
+            sample: sample_phrase(tables),
+            remedies,
+            rows,
+        }
+    }
+
+    /// Okabe–Ito without black (black marks damage); past seven remedies the same hues
+    /// come again as dark shades (tints would be confused with sky blue and orange), so no
+    /// two remedies share a colour.
+    fn remedy_colour(&self, i: usize) -> RGBColor {
+        if self.remedies[i] == FALLBACK {
+            return FALLBACK_COLOUR;
+        }
+        let hues: Vec<RGBColor> = PALETTE.into_iter().filter(|c| *c != BLACK).collect();
+        let RGBColor(r, g, b) = hues[i % hues.len()];
+        if (i / hues.len()).is_multiple_of(2) {
+            RGBColor(r, g, b)
+        } else {
+            RGBColor(r / 2, g / 2, b / 2)
+        }
+    }
+
+    fn remedy_label(&self, i: usize) -> String {
+        if self.remedies[i] == FALLBACK {
+            "fallback (unresolved by any remedy)".to_string()
+        } else {
+            self.remedies[i].clone()
+        }
+    }
+}
+
+/// Black or white, whichever reads better on `bg`.
+fn text_on(bg: RGBColor) -> RGBColor {
+    let RGBColor(r, g, b) = bg;
+    let luma = 0.299 * f64::from(r) + 0.587 * f64::from(g) + 0.114 * f64::from(b);
+    if luma > 140.0 { INK } else { WHITE }
+}
+
+impl Figure for ResolutionFigure {
+    const NAME: &'static str = "resolution_shares";
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let x = Axis::linear(0.0, 1.0, "share of incidents".into(), percent_tick);
+        let names: Vec<String> = self.rows.iter().map(|r| r.name.clone()).collect();
+        let y = Axis::categories(&names);
+        let body = draw_header(
+            root,
+            &format!("Which remedy got the keys back: {}", self.scenario),
+            &format!(
+                "Share of incidents ended by each remedy; thin black bar: damage events per incident. {}.",
+                capitalise(&self.sample)
+            ),
+        )?;
+        let mut legend: Vec<LegendItem> = (0..self.remedies.len())
+            .map(|i| item(self.remedy_label(i), Swatch::Fill(self.remedy_colour(i))))
+            .collect();
+        legend.push(item("damage events (share of incidents)", Swatch::ThinBar));
+        let plot = draw_legend(root, &body, &legend)?;
+        let note = text_style(NOTE_PX, INK);
+        let damage_text: Vec<String> = self
+            .rows
+            .iter()
+            .map(|r| format!("damage {}", format_percent(r.damage)))
+            .collect();
+        let mut widest = 0;
+        for t in &damage_text {
+            widest = widest.max(text_width(root, t, &note)?);
+        }
+        let left = category_margin(root, &y)?;
+        let mut chart = build_chart(&plot, &x, &y, left, MARGIN + widest + 16, false)?;
+        let n = self.rows.len();
+        for (i, row) in self.rows.iter().enumerate() {
+            let yc = row_y(i, n);
+            let (top, bottom) = (yc + 0.34, yc - 0.08);
+            let mut start = 0.0;
+            for (k, &share) in row.resolved.iter().enumerate() {
+                if share <= 0.0 {
+                    continue;
+                }
+                let end = (start + share).min(1.0);
+                let c = self.remedy_colour(k);
+                rect(&mut chart, (start, bottom), (end, top), c.filled())?;
+                rect(
+                    &mut chart,
+                    (start, bottom),
+                    (end, top),
+                    WHITE.stroke_width(1),
+                )?;
+                let label = format_percent(share);
+                let (a, b) = (px(&chart, start, yc), px(&chart, end, yc));
+                let w = text_width(root, &label, &note)?;
+                if b.0 - a.0 > w + 10 {
+                    let mid = px(&chart, start, (top + bottom) / 2.0).1;
+                    put_text(
+                        root,
+                        &label,
+                        ((a.0 + b.0) / 2, mid),
+                        &text_style(NOTE_PX, text_on(c)),
+                        HPos::Center,
+                        VPos::Center,
+                    )?;
+                }
+                start = end;
+            }
+            let (d0, d1) = (yc - 0.34, yc - 0.22);
+            if row.damage > 0.0 {
+                rect(
+                    &mut chart,
+                    (0.0, d0),
+                    (row.damage.min(1.0), d1),
+                    INK.filled(),
+                )?;
+            }
+            // In the right margin, a column of its own: never on top of the bars.
+            let at = px(&chart, 1.0, (d0 + d1) / 2.0);
+            put_text(
+                root,
+                &damage_text[i],
+                (at.0 + 10, at.1),
+                &note,
+                HPos::Left,
+                VPos::Center,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_grouped_and_signed() {
+        assert_eq!(format_fixed(1234567.891, 1), "1,234,567.9");
+        assert_eq!(format_fixed(-0.25, 2), "-0.25");
+        assert_eq!(format_fixed(-0.0001, 2), "0.00");
+        assert_eq!(format_auto(73.011162), "73.0");
+        assert_eq!(format_auto(-209.47), "-209");
+        assert_eq!(format_percent(0.12285), "12.3%");
+    }
+
+    #[test]
+    fn nice_steps_are_round() {
+        assert_eq!(nice_step(100.0, 6), (20.0, 0));
+        assert_eq!(nice_step(1.0, 10), (0.1, 1));
+        assert_eq!(nice_step(7.0, 6), (2.0, 0));
+    }
+
+    #[test]
+    fn remedy_order_is_merged_from_subsets() {
+        let a = vec!["locksmith", "break window", "fallback"];
+        let b = vec!["spare key", "locksmith", "fallback"];
+        let c = vec!["key box", "roadside", "break window"];
+        assert_eq!(
+            merge_remedy_order(&[a, b, c]),
+            [
+                "key box",
+                "roadside",
+                "spare key",
+                "locksmith",
+                "break window",
+                "fallback"
+            ]
+        );
+    }
+
+    #[test]
+    fn symlog_axis_starts_at_zero() {
+        let axis = Axis::symlog(1.0, 620.0, String::new());
+        assert_eq!(axis.lo, 0.0);
+        assert_eq!(axis.at(0.0), 0.0);
+        let labels: Vec<&str> = axis.ticks.iter().map(|t| t.1.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "0", "1", "2", "5", "10", "20", "50", "100", "200", "500", "1,000"
+            ]
+        );
+    }
+}

@@ -66,6 +66,34 @@ pub struct StrategySummary {
     pub annual_cost_per_vehicle: [f64; 3],
     /// Break-even incident rate (NaN when there is none).
     pub break_even_incident_rate: f64,
+    /// When the strategy is cheaper per vehicle-year than the baseline (None for the baseline).
+    pub cheaper_when: Option<CheaperWhen>,
+}
+
+/// When a strategy's expected annual cost per vehicle is below the baseline's, as a function of
+/// the baseline incident rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheaperWhen {
+    /// At any incident rate.
+    Always,
+    /// At no incident rate.
+    Never,
+    /// Above the break-even rate (it costs more per year but saves per incident).
+    RateAbove,
+    /// Below the break-even rate (it saves per year but costs more per incident).
+    RateBelow,
+}
+
+impl CheaperWhen {
+    /// The word written in `summary.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CheaperWhen::Always => "always",
+            CheaperWhen::Never => "never",
+            CheaperWhen::RateAbove => "rate_above_break_even",
+            CheaperWhen::RateBelow => "rate_below_break_even",
+        }
+    }
 }
 
 fn mean_ci(m: &Moments) -> [f64; 3] {
@@ -97,13 +125,14 @@ pub fn summarise(scenario: &Scenario, tally: &RunTally) -> Vec<StrategySummary> 
                 rate * total[1] + st.annual_cost,
                 rate * total[2] + st.annual_cost,
             ];
-            let break_even = if i == tally.baseline {
-                f64::NAN
+            let (break_even, cheaper_when) = if i == tally.baseline {
+                (f64::NAN, None)
             } else {
-                break_even_rate(
+                let (rate, when) = break_even_rate(
                     st.annual_cost - base_strategy.annual_cost,
                     base.total_cost.mean() - st.incident_rate_multiplier * t.total_cost.mean(),
-                )
+                );
+                (rate, Some(when))
             };
             StrategySummary {
                 strategy: st.name.clone(),
@@ -125,6 +154,7 @@ pub fn summarise(scenario: &Scenario, tally: &RunTally) -> Vec<StrategySummary> 
                 incident_cost_per_vehicle_year: incident_cost,
                 annual_cost_per_vehicle: annual,
                 break_even_incident_rate: break_even,
+                cheaper_when,
             }
         })
         .collect()
@@ -134,15 +164,31 @@ pub fn summarise(scenario: &Scenario, tally: &RunTally) -> Vec<StrategySummary> 
 ///
 /// With baseline rate r, the strategy costs `r·m·E[total_s] + annual_s` and the baseline
 /// `r·E[total_b] + annual_b` per vehicle-year, so they are equal at
-/// `r* = (annual_s − annual_b) / (E[total_b] − m·E[total_s])`. Above r* the strategy is cheaper.
-/// Returns 0 when the strategy is cheaper at any rate, NaN when it never is.
-pub fn break_even_rate(extra_annual_cost: f64, saving_per_baseline_incident: f64) -> f64 {
-    if saving_per_baseline_incident > 0.0 {
-        (extra_annual_cost / saving_per_baseline_incident).max(0.0)
-    } else if extra_annual_cost < 0.0 && saving_per_baseline_incident == 0.0 {
-        0.0
+/// `r* = (annual_s − annual_b) / (E[total_b] − m·E[total_s])`. A strategy that costs more per
+/// year but saves per incident is cheaper above r*; one that saves per year but costs more per
+/// incident (dropping a membership) is cheaper below r*. Returns the rate (0 for "always", NaN
+/// for "never") and which case holds.
+pub fn break_even_rate(
+    extra_annual_cost: f64,
+    saving_per_baseline_incident: f64,
+) -> (f64, CheaperWhen) {
+    let (extra, saving) = (extra_annual_cost, saving_per_baseline_incident);
+    if saving > 0.0 {
+        if extra <= 0.0 {
+            (0.0, CheaperWhen::Always)
+        } else {
+            (extra / saving, CheaperWhen::RateAbove)
+        }
+    } else if saving < 0.0 {
+        if extra < 0.0 {
+            (extra / saving, CheaperWhen::RateBelow)
+        } else {
+            (f64::NAN, CheaperWhen::Never)
+        }
+    } else if extra < 0.0 {
+        (0.0, CheaperWhen::Always)
     } else {
-        f64::NAN
+        (f64::NAN, CheaperWhen::Never)
     }
 }
 
@@ -154,7 +200,7 @@ fn ratio(k: u64, n: u64) -> f64 {
     }
 }
 
-const SUMMARY_HEADER: [&str; 44] = [
+const SUMMARY_HEADER: [&str; 45] = [
     "strategy",
     "baseline",
     "incidents",
@@ -196,6 +242,7 @@ const SUMMARY_HEADER: [&str; 44] = [
     "annual_cost_per_vehicle_ci95_low",
     "annual_cost_per_vehicle_ci95_high",
     "break_even_incident_rate",
+    "cheaper_than_baseline_when",
     "value_of_time_per_hour",
     "currency",
     "price_year",
@@ -239,6 +286,7 @@ pub fn write_summary<W: Write>(
         );
         rec.extend(r.annual_cost_per_vehicle.iter().map(|x| num(*x)));
         rec.push(num(r.break_even_incident_rate));
+        rec.push(r.cheaper_when.map_or("", CheaperWhen::name).to_string());
         rec.push(num(scenario.value_of_time_per_hour));
         rec.push(scenario.currency.clone());
         rec.push(scenario.price_year.to_string());
@@ -436,11 +484,15 @@ mod tests {
     #[test]
     fn break_even_cases() {
         // 10 a year extra, 50 saved per incident: pays off above 0.2 incidents a year.
-        assert_eq!(break_even_rate(10.0, 50.0), 0.2);
+        assert_eq!(break_even_rate(10.0, 50.0), (0.2, CheaperWhen::RateAbove));
         // Cheaper and saving: pays off at any rate.
-        assert_eq!(break_even_rate(-5.0, 50.0), 0.0);
+        assert_eq!(break_even_rate(-5.0, 50.0), (0.0, CheaperWhen::Always));
         // Costs more and saves nothing: never.
-        assert!(break_even_rate(10.0, -3.0).is_nan());
+        let (r, w) = break_even_rate(10.0, -3.0);
+        assert!(r.is_nan() && w == CheaperWhen::Never);
+        // Dropping a 79-a-year membership that saves 18.5 per incident: cheaper below 4.27.
+        let (r, w) = break_even_rate(-79.0, -18.5);
+        assert!((r - 79.0 / 18.5).abs() < 1e-12 && w == CheaperWhen::RateBelow);
     }
 
     #[test]

@@ -364,12 +364,16 @@ fn compile_contexts(
         ] {
             probability(&at.key(field), p)?;
         }
-        let repeats = specs[..i].iter().filter(|o| o.place == c.place).count();
-        names.contexts.push(if repeats == 0 {
-            c.place.clone()
-        } else {
-            format!("{} ({})", c.place, repeats + 1)
-        });
+        let name = c.name.clone().unwrap_or_else(|| c.place.clone());
+        if c.name.is_some() {
+            check_name(&name, &at, &names.contexts)?;
+        } else if names.contexts.contains(&name) {
+            return invalid(
+                at.key("place"),
+                format!("two contexts are both called \"{name}\"; give them a `name`"),
+            );
+        }
+        names.contexts.push(name);
         out.push(Context {
             cumulative_share: cumulative[i],
             place,
@@ -485,6 +489,7 @@ fn adjustment(a: &AdjustSpec, here: &FieldPath) -> Result<Adjustment> {
         ("wait_factor", a.wait_factor),
         ("duration_factor", a.duration_factor),
         ("cost_factor", a.cost_factor),
+        ("add_cost", a.add_cost),
     ] {
         nonneg(&here.key(field), v)?;
     }
@@ -496,6 +501,7 @@ fn adjustment(a: &AdjustSpec, here: &FieldPath) -> Result<Adjustment> {
         wait_factor: a.wait_factor,
         duration_factor: a.duration_factor,
         cost_factor: a.cost_factor,
+        add_cost: a.add_cost,
         success: a.success,
     })
 }

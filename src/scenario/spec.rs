@@ -158,6 +158,9 @@ pub struct DriverSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContextSpec {
+    /// Name for tables and `set` paths (default: the place).
+    #[serde(default)]
+    pub name: Option<String>,
     /// `home`, `work`, `shopping_centre`, `remote`, or `roadside`.
     pub place: String,
     /// Share of incidents in this context.
@@ -282,6 +285,9 @@ pub struct AdjustSpec {
     /// Multiplies the price.
     #[serde(default = "one")]
     pub cost_factor: f64,
+    /// Adds to the price (after the factors), in the scenario currency.
+    #[serde(default)]
+    pub add_cost: f64,
     /// Replaces the success probability.
     #[serde(default)]
     pub success: Option<f64>,

@@ -30,11 +30,11 @@ steps = ["locksmith"]
     // Quantiles: exact value -30 ln(1-q); sampling error of the q-quantile of an exponential is
     // sqrt(q/((1-q)n)) relative to the mean, plus at most 0.4% from the sketch.
     for (q, got) in [
-        (0.5, rows[0].time[4]),
+        (0.5f64, rows[0].time[4]),
         (0.9, rows[0].time[5]),
         (0.99, rows[0].time[6]),
     ] {
-        let exact = -30.0 * (1.0 - q as f64).ln();
+        let exact = -30.0 * (1.0 - q).ln();
         let tol = Z99 * 30.0 * (q / ((1.0 - q) * N as f64)).sqrt() + 0.004 * exact;
         assert!(
             (got - exact).abs() <= tol,

@@ -175,7 +175,12 @@ fn no_baseline_or_two() {
         "{}\n[[strategy]]\nname = \"other\"\nbaseline = true # the second\n",
         good()
     );
-    expect_error(&text, "# the second", &["\"base\" and \"other\" both do"], &[]);
+    expect_error(
+        &text,
+        "# the second",
+        &["\"base\" and \"other\" both do"],
+        &[],
+    );
 }
 
 #[test]
