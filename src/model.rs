@@ -318,7 +318,7 @@ impl Place {
 }
 
 /// A vehicle segment, compiled.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Segment {
     /// Cumulative share up to and including this segment (the last is exactly 1).
     pub cumulative_share: f64,
@@ -330,7 +330,7 @@ pub struct Segment {
 pub const VEHICLE_FACTS: usize = 10;
 
 /// A driver profile, compiled.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Driver {
     /// Cumulative share up to and including this profile.
     pub cumulative_share: f64,
@@ -349,7 +349,7 @@ pub struct Driver {
 }
 
 /// A context, compiled.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Context {
     /// Cumulative share up to and including this context.
     pub cumulative_share: f64,
@@ -495,6 +495,12 @@ pub struct Strategy {
     pub incident_rate_multiplier: f64,
     /// The model under this strategy.
     pub model: Model,
+    /// An earlier strategy whose model is the same (this one only changes costs or the incident
+    /// rate): its outcomes are reused instead of simulating the incident again.
+    pub same_model_as: Option<usize>,
+    /// An earlier strategy whose segments, drivers and contexts are the same: its situation
+    /// draws map to the same situation, so it is realised once.
+    pub same_situation_as: Option<usize>,
 }
 
 /// Names of the scenario's entities, by index, for tables and traces.

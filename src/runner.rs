@@ -75,11 +75,28 @@ fn simulate_into(
         driver: 0,
         place: 0,
     }; MAX_STRATEGIES];
+    let mut situations = [Situation::EMPTY; MAX_STRATEGIES];
     for index in range {
         let draws = SituationDraws::draw(seed, index);
-        for (slot, strategy) in outcomes.iter_mut().zip(&scenario.strategies) {
-            let sit = Situation::realise(&strategy.model, &draws);
-            *slot = simulate(&strategy.model, &sit, seed, index, scratch, &mut ());
+        for (s, strategy) in scenario.strategies.iter().enumerate() {
+            // Strategies that only change costs or rates reuse an identical model's outcome;
+            // those that keep the population reuse its situation.
+            if let Some(j) = strategy.same_model_as {
+                outcomes[s] = outcomes[j];
+                continue;
+            }
+            situations[s] = match strategy.same_situation_as {
+                Some(j) => situations[j],
+                None => Situation::realise(&strategy.model, &draws),
+            };
+            outcomes[s] = simulate(
+                &strategy.model,
+                &situations[s],
+                seed,
+                index,
+                scratch,
+                &mut (),
+            );
         }
         tally.record(&outcomes[..n]);
     }

@@ -9,17 +9,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Outcome;
 use crate::model::{Place, Scenario};
-use crate::stats::{Moments, QuantileSketch};
+use crate::stats::{FixedSum, Moments, QuantileSketch};
 
 /// Counts and moments of one group of incidents (a segment, driver profile or place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GroupTally {
     /// Time to access, minutes.
     pub time: Moments,
-    /// Cost (direct + damage).
+    /// Cost (direct + damage). (Total cost is derived from the two means.)
     pub cost: Moments,
-    /// Total cost (cost + time cost).
-    pub total_cost: Moments,
     /// Incidents the fallback ended.
     pub unresolved: u64,
     /// Incidents with any damage.
@@ -28,10 +26,9 @@ pub struct GroupTally {
 
 impl GroupTally {
     #[inline]
-    fn record(&mut self, o: &Outcome, total_cost: f64) {
+    fn record(&mut self, o: &Outcome, cost: f64) {
         self.time.push(o.time_to_access_min);
-        self.cost.push(o.cost());
-        self.total_cost.push(total_cost);
+        self.cost.push(cost);
         self.unresolved += o.unresolved() as u64;
         self.damaged += (o.damaged != 0) as u64;
     }
@@ -39,7 +36,6 @@ impl GroupTally {
     fn merge(&mut self, other: &GroupTally) {
         self.time.merge(&other.time);
         self.cost.merge(&other.cost);
-        self.total_cost.merge(&other.total_cost);
         self.unresolved += other.unresolved;
         self.damaged += other.damaged;
     }
@@ -57,9 +53,9 @@ pub struct RemedyTally {
     /// Incidents in which it did damage.
     pub damage_events: u64,
     /// Time to access of the incidents it ended, minutes.
-    pub resolved_time: Moments,
+    pub resolved_time: FixedSum,
     /// Cost of the incidents it ended.
-    pub resolved_cost: Moments,
+    pub resolved_cost: FixedSum,
 }
 
 impl RemedyTally {
@@ -81,9 +77,9 @@ pub struct StrategyTally {
     /// Cost (direct + damage).
     pub cost: Moments,
     /// Direct cost (fees, cancellation fees, fallback).
-    pub cost_direct: Moments,
+    pub cost_direct: FixedSum,
     /// Damage repair cost.
-    pub cost_damage: Moments,
+    pub cost_damage: FixedSum,
     /// Total cost = cost + value of time × time.
     pub total_cost: Moments,
     /// Paired difference in time, this strategy minus the baseline, minutes.
@@ -104,12 +100,50 @@ pub struct StrategyTally {
     pub remedies: Vec<RemedyTally>,
     /// Incidents the fallback ended, as a remedy-like row.
     pub fallback: RemedyTally,
-    /// Per vehicle segment.
-    pub by_segment: Vec<GroupTally>,
-    /// Per driver profile.
-    pub by_driver: Vec<GroupTally>,
-    /// Per place (index into `Place::ALL`).
-    pub by_place: Vec<GroupTally>,
+    /// Per (segment, driver profile, place) cell, in that nesting order: one push per incident
+    /// instead of one per dimension; the marginals are exact sums of cells.
+    pub cells: Vec<GroupTally>,
+}
+
+/// The shape of the (segment, driver, place) cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellShape {
+    /// Vehicle segments.
+    pub segments: usize,
+    /// Driver profiles.
+    pub drivers: usize,
+    /// Places.
+    pub places: usize,
+}
+
+impl CellShape {
+    /// The cell index of an incident.
+    #[inline]
+    pub fn index(self, segment: u16, driver: u16, place: u8) -> usize {
+        (segment as usize * self.drivers + driver as usize) * self.places + place as usize
+    }
+}
+
+impl StrategyTally {
+    /// Statistics by segment, by driver profile and by place, summed from the cells.
+    pub fn marginals(&self, shape: CellShape) -> [Vec<GroupTally>; 3] {
+        let mut by = [
+            vec![GroupTally::default(); shape.segments],
+            vec![GroupTally::default(); shape.drivers],
+            vec![GroupTally::default(); shape.places],
+        ];
+        for seg in 0..shape.segments {
+            for drv in 0..shape.drivers {
+                for place in 0..shape.places {
+                    let cell = &self.cells[shape.index(seg as u16, drv as u16, place as u8)];
+                    by[0][seg].merge(cell);
+                    by[1][drv].merge(cell);
+                    by[2][place].merge(cell);
+                }
+            }
+        }
+        by
+    }
 }
 
 /// The whole run's accumulators: one [`StrategyTally`] per strategy.
@@ -117,8 +151,13 @@ pub struct StrategyTally {
 pub struct RunTally {
     /// Incidents recorded.
     pub incidents: u64,
-    /// Per strategy, in scenario order.
+    /// Per strategy, in scenario order. A strategy whose model is another's (see `alias`)
+    /// keeps an empty entry: read through [`RunTally::strategy`].
     pub strategies: Vec<StrategyTally>,
+    /// For each strategy, the earlier strategy with the same model whose tally it shares.
+    pub alias: Vec<Option<usize>>,
+    /// Shape of the per-strategy cells.
+    pub shape: CellShape,
     /// Index of the baseline strategy.
     pub baseline: usize,
     /// Value of time in money per minute (turns minutes into time cost).
@@ -132,8 +171,8 @@ impl RunTally {
         let strategy = StrategyTally {
             time: Moments::default(),
             cost: Moments::default(),
-            cost_direct: Moments::default(),
-            cost_damage: Moments::default(),
+            cost_direct: FixedSum::default(),
+            cost_damage: FixedSum::default(),
             total_cost: Moments::default(),
             time_diff: Moments::default(),
             cost_diff: Moments::default(),
@@ -144,16 +183,49 @@ impl RunTally {
             damaged: 0,
             remedies: vec![RemedyTally::default(); n.remedies.len()],
             fallback: RemedyTally::default(),
-            by_segment: vec![GroupTally::default(); n.segments.len()],
-            by_driver: vec![GroupTally::default(); n.drivers.len()],
-            by_place: vec![GroupTally::default(); Place::ALL.len()],
+            cells: vec![
+                GroupTally::default();
+                n.segments.len() * n.drivers.len() * Place::ALL.len()
+            ],
         };
+        let alias: Vec<Option<usize>> = scenario
+            .strategies
+            .iter()
+            .map(|s| s.same_model_as)
+            .collect();
         RunTally {
             incidents: 0,
-            strategies: vec![strategy; scenario.strategies.len()],
+            strategies: alias
+                .iter()
+                .map(|a| match a {
+                    // An alias never records: keep its entry empty and small.
+                    Some(_) => StrategyTally {
+                        remedies: Vec::new(),
+                        cells: Vec::new(),
+                        ..strategy.clone()
+                    },
+                    None => strategy.clone(),
+                })
+                .collect(),
+            alias,
+            shape: CellShape {
+                segments: n.segments.len(),
+                drivers: n.drivers.len(),
+                places: Place::ALL.len(),
+            },
             baseline: scenario.baseline,
             value_of_time_per_min: scenario.value_of_time_per_hour / 60.0,
         }
+    }
+
+    /// The tally of strategy `s` (following its alias, if it shares another's model).
+    pub fn strategy(&self, s: usize) -> &StrategyTally {
+        &self.strategies[self.alias[s].unwrap_or(s)]
+    }
+
+    /// Every strategy's tally, in scenario order, aliases resolved.
+    pub fn iter(&self) -> impl Iterator<Item = &StrategyTally> {
+        (0..self.strategies.len()).map(|s| self.strategy(s))
     }
 
     /// Total cost of an outcome: cost + value of time × time to access.
@@ -170,7 +242,12 @@ impl RunTally {
         let base = outcomes[self.baseline];
         let base_total = self.total_cost(&base);
         let vot = self.value_of_time_per_min;
-        for (s, o) in self.strategies.iter_mut().zip(outcomes) {
+        let shape = self.shape;
+        for ((s, o), alias) in self.strategies.iter_mut().zip(outcomes).zip(&self.alias) {
+            if alias.is_some() {
+                // Same model, same outcomes, same differences: shares its alias's tally.
+                continue;
+            }
             let cost = o.cost();
             let total = cost + vot * o.time_to_access_min;
             s.time.push(o.time_to_access_min);
@@ -203,9 +280,7 @@ impl RunTally {
             ended_by.resolved += 1;
             ended_by.resolved_time.push(o.time_to_access_min);
             ended_by.resolved_cost.push(cost);
-            s.by_segment[o.segment as usize].record(o, total);
-            s.by_driver[o.driver as usize].record(o, total);
-            s.by_place[o.place as usize].record(o, total);
+            s.cells[shape.index(o.segment, o.driver, o.place)].record(o, cost);
         }
     }
 
@@ -230,13 +305,7 @@ impl RunTally {
                 x.merge(y);
             }
             a.fallback.merge(&b.fallback);
-            for (x, y) in a.by_segment.iter_mut().zip(&b.by_segment) {
-                x.merge(y);
-            }
-            for (x, y) in a.by_driver.iter_mut().zip(&b.by_driver) {
-                x.merge(y);
-            }
-            for (x, y) in a.by_place.iter_mut().zip(&b.by_place) {
+            for (x, y) in a.cells.iter_mut().zip(&b.cells) {
                 x.merge(y);
             }
         }

@@ -66,43 +66,57 @@ fn pick(cumulative: impl Iterator<Item = f64>, u: f64) -> usize {
 }
 
 impl Situation {
+    /// A placeholder situation (segment 0, no facts), for preallocated arrays.
+    pub const EMPTY: Situation = Situation {
+        segment: 0,
+        driver: 0,
+        context: 0,
+        place: 0,
+        spare_key: SpareKeyLocation::None,
+        policy: 0,
+        facts: Facts(0),
+    };
+
     /// Maps an incident's uniforms to its situation under `model`.
     #[inline]
     pub fn realise(model: &Model, d: &SituationDraws) -> Situation {
+        // Facts are OR-ed in without branches: each is one comparison of a fixed uniform.
+        #[inline(always)]
+        fn bit(fact: Fact, holds: bool) -> u64 {
+            (holds as u64) << fact as u8
+        }
         let u = &d.0;
-        let mut facts = Facts::default();
         let segment = pick(model.segments.iter().map(|s| s.cumulative_share), u[0]);
+        let mut facts = 0u64;
         for (k, (fact, p)) in model.segments[segment].feature_probs.iter().enumerate() {
-            facts.set(*fact, u[1 + k] < *p);
+            facts |= bit(*fact, u[1 + k] < *p);
         }
         let base = 1 + VEHICLE_FACTS;
         let driver_idx = pick(model.drivers.iter().map(|d| d.cumulative_share), u[base]);
         let driver = &model.drivers[driver_idx];
         let door = u[base + 1] < driver.door_left_unlocked;
-        facts.set(Fact::DoorLeftUnlocked, door);
-        facts.set(Fact::CabinOpen, door);
+        facts |= bit(Fact::DoorLeftUnlocked, door) | bit(Fact::CabinOpen, door);
         let spare =
             SpareKeyLocation::ALL[pick(driver.spare_key_cumulative.iter().copied(), u[base + 2])];
         if let Some(f) = spare.fact() {
-            facts.set(f, true);
-            facts.set(Fact::SpareKey, true);
+            facts |= f.bit() | Fact::SpareKey.bit();
         }
-        facts.set(Fact::RoadsideMember, u[base + 3] < driver.roadside_member);
-        facts.set(Fact::SmartphoneApp, u[base + 4] < driver.smartphone_app);
-        facts.set(Fact::Flustered, driver.flustered);
+        facts |= bit(Fact::RoadsideMember, u[base + 3] < driver.roadside_member)
+            | bit(Fact::SmartphoneApp, u[base + 4] < driver.smartphone_app)
+            | bit(Fact::Flustered, driver.flustered);
         let base = base + 5;
         let context_idx = pick(model.contexts.iter().map(|c| c.cumulative_share), u[base]);
         let c = &model.contexts[context_idx];
-        facts.set(c.place.fact(), true);
-        facts.set(Fact::Night, u[base + 1] < c.night);
-        facts.set(Fact::Weekend, u[base + 2] < c.weekend);
-        facts.set(Fact::PhoneCoverage, u[base + 3] < c.phone_coverage);
-        facts.set(
-            Fact::CarCellularCoverage,
-            u[base + 4] < c.car_cellular_coverage,
-        );
-        facts.set(Fact::ParkedLong, u[base + 5] < c.parked_long);
-        facts.set(Fact::KeysInCabin, u[base + 6] < c.keys_in_cabin);
+        facts |= c.place.fact().bit()
+            | bit(Fact::Night, u[base + 1] < c.night)
+            | bit(Fact::Weekend, u[base + 2] < c.weekend)
+            | bit(Fact::PhoneCoverage, u[base + 3] < c.phone_coverage)
+            | bit(
+                Fact::CarCellularCoverage,
+                u[base + 4] < c.car_cellular_coverage,
+            )
+            | bit(Fact::ParkedLong, u[base + 5] < c.parked_long)
+            | bit(Fact::KeysInCabin, u[base + 6] < c.keys_in_cabin);
         Situation {
             segment: segment as u16,
             driver: driver_idx as u16,
@@ -110,7 +124,7 @@ impl Situation {
             place: c.place as u8,
             spare_key: spare,
             policy: driver.policy as u16,
-            facts,
+            facts: Facts(facts),
         }
     }
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::model::{Place, Scenario};
 use crate::stats::{CI_LEVEL, Moments};
-use crate::tally::{GroupTally, RunTally, StrategyTally};
+use crate::tally::RunTally;
 
 /// Quantiles written to `distributions.csv`: 0.001 to 0.999 in steps of 0.001.
 pub fn distribution_grid() -> Vec<f64> {
@@ -104,12 +104,12 @@ fn mean_ci(m: &Moments) -> [f64; 3] {
 /// Computes every strategy's summary row.
 pub fn summarise(scenario: &Scenario, tally: &RunTally) -> Vec<StrategySummary> {
     let vot_min = scenario.value_of_time_per_hour / 60.0;
-    let base = &tally.strategies[tally.baseline];
+    let base = tally.strategy(tally.baseline);
     let base_strategy = &scenario.strategies[tally.baseline];
     scenario
         .strategies
         .iter()
-        .zip(&tally.strategies)
+        .zip(tally.iter())
         .enumerate()
         .map(|(i, (st, t))| {
             let n = t.time.count();
@@ -315,7 +315,7 @@ pub fn write_remedies<W: Write>(out: W, scenario: &Scenario, tally: &RunTally) -
         "price_year",
     ])?;
     let fallback = "fallback".to_string();
-    for (st, t) in scenario.strategies.iter().zip(&tally.strategies) {
+    for (st, t) in scenario.strategies.iter().zip(tally.iter()) {
         let n = t.time.count();
         let rows = scenario
             .names
@@ -366,28 +366,31 @@ pub fn write_segments<W: Write>(out: W, scenario: &Scenario, tally: &RunTally) -
         "price_year",
     ])?;
     let names = &scenario.names;
-    for (st, t) in scenario.strategies.iter().zip(&tally.strategies) {
-        let groups = named_groups(
-            t,
-            names.segments.iter().map(String::as_str),
-            |s| &s.by_segment,
-            "vehicle_segment",
-        )
-        .chain(named_groups(
-            t,
-            names.drivers.iter().map(String::as_str),
-            |s| &s.by_driver,
-            "driver_profile",
-        ))
-        .chain(
-            named_groups(
-                t,
-                Place::ALL.iter().map(|p| p.name()),
-                |s| &s.by_place,
-                "place",
+    let vot_min = scenario.value_of_time_per_hour / 60.0;
+    for (st, t) in scenario.strategies.iter().zip(tally.iter()) {
+        let [segments, drivers, places] = t.marginals(tally.shape);
+        let groups = names
+            .segments
+            .iter()
+            .map(String::as_str)
+            .zip(&segments)
+            .map(|(v, g)| ("vehicle_segment", v, g))
+            .chain(
+                names
+                    .drivers
+                    .iter()
+                    .map(String::as_str)
+                    .zip(&drivers)
+                    .map(|(v, g)| ("driver_profile", v, g)),
             )
-            .filter(|(_, _, g)| g.time.count() > 0),
-        );
+            .chain(
+                Place::ALL
+                    .iter()
+                    .map(|p| p.name())
+                    .zip(&places)
+                    .map(|(v, g)| ("place", v, g))
+                    .filter(|(_, _, g)| g.time.count() > 0),
+            );
         let n = t.time.count();
         for (dimension, value, g) in groups {
             let k = g.time.count();
@@ -405,7 +408,7 @@ pub fn write_segments<W: Write>(out: W, scenario: &Scenario, tally: &RunTally) -
                 num(g.cost.mean()),
                 num(clo),
                 num(chi),
-                num(g.total_cost.mean()),
+                num(g.cost.mean() + vot_min * g.time.mean()),
                 num(ratio(g.damaged, k)),
                 num(ratio(g.unresolved, k)),
                 scenario.currency.clone(),
@@ -415,15 +418,6 @@ pub fn write_segments<W: Write>(out: W, scenario: &Scenario, tally: &RunTally) -
     }
     w.flush()?;
     Ok(())
-}
-
-fn named_groups<'a>(
-    t: &'a StrategyTally,
-    names: impl Iterator<Item = &'a str> + 'a,
-    groups: impl Fn(&'a StrategyTally) -> &'a Vec<GroupTally>,
-    dimension: &'static str,
-) -> impl Iterator<Item = (&'static str, &'a str, &'a GroupTally)> + 'a {
-    names.zip(groups(t)).map(move |(n, g)| (dimension, n, g))
 }
 
 /// Writes `distributions.csv`: time to access and cost on the quantile grid, per strategy.
@@ -442,7 +436,7 @@ pub fn write_distributions<W: Write>(
         "price_year",
     ])?;
     let grid = distribution_grid();
-    for (st, t) in scenario.strategies.iter().zip(&tally.strategies) {
+    for (st, t) in scenario.strategies.iter().zip(tally.iter()) {
         let times = t.time_sketch.quantiles(&grid);
         let costs = t.cost_sketch.quantiles(&grid);
         for ((q, tq), cq) in grid.iter().zip(times).zip(costs) {

@@ -184,12 +184,25 @@ pub fn from_toml_str(
             }
             model
         };
+        let unchanged = |s: &spec::StrategySpec| s.set.is_empty() && s.disable.is_empty();
+        let same_model_as = if unchanged(st) {
+            base_spec.strategy[..k].iter().position(unchanged)
+        } else {
+            None
+        };
+        let same_situation_as = strategies.iter().position(|o: &Strategy| {
+            o.model.segments == model.segments
+                && o.model.drivers == model.drivers
+                && o.model.contexts == model.contexts
+        });
         strategies.push(Strategy {
             name: st.name.clone(),
             description: st.description.clone(),
             annual_cost: st.annual_cost,
             incident_rate_multiplier: st.incident_rate_multiplier,
             model,
+            same_model_as,
+            same_situation_as,
         });
     }
     let baseline = base_spec

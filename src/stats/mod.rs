@@ -28,5 +28,5 @@ pub mod sketch;
 #[cfg(test)]
 mod testutil;
 
-pub use moments::{CI_LEVEL, Moments, z_value};
+pub use moments::{CI_LEVEL, FixedSum, Moments, quantise, z_value};
 pub use sketch::QuantileSketch;

@@ -111,13 +111,13 @@ fn paired_differences_are_narrower_than_independent_ones() {
     let other = runner::simulate_range(&sc, 22, 0..n);
     let base = sc.baseline;
     for (s, strategy) in sc.strategies.iter().enumerate() {
-        if s == base || same.strategies[s].total_cost_diff.sd() == 0.0 {
+        if s == base || same.strategy(s).total_cost_diff.sd() == 0.0 {
             continue;
         }
-        let paired = same.strategies[s].total_cost_diff.std_error();
+        let paired = same.strategy(s).total_cost_diff.std_error();
         // Independent: the strategy from one stream, the baseline from another.
-        let independent = (other.strategies[s].total_cost.variance() / n as f64
-            + same.strategies[base].total_cost.variance() / n as f64)
+        let independent = (other.strategy(s).total_cost.variance() / n as f64
+            + same.strategy(base).total_cost.variance() / n as f64)
             .sqrt();
         assert!(
             paired < independent,
