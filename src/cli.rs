@@ -11,8 +11,9 @@ use crate::engine::{FALLBACK, TraceEvent};
 use crate::model::{Facts, Place, Scenario};
 use crate::report::manifest::{self, Manifest, ScenarioInfo};
 use crate::report::output::StagedDir;
+use crate::report::shard::{self, RunIdentity, ShardState};
 use crate::report::tables;
-use crate::runner::{self, CHUNK_INCIDENTS, RunOptions};
+use crate::runner::{self, Amount, CHUNK_INCIDENTS, RunOptions};
 use crate::scenario::{self, Loaded, Override};
 
 /// Discrete-event Monte Carlo simulator of car lockouts.
@@ -46,6 +47,29 @@ pub enum Command {
         /// Override a numeric field of the scenario: path=value (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
+        /// Skip drawing figures and the report page.
+        #[arg(long)]
+        no_plots: bool,
+        /// Simulate only part K of N of the incidents (K from 1) and write its partial state
+        /// for `lockout merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// Keep simulating batches until every strategy's 95% interval half-width of mean time
+        /// and mean total cost is within this fraction of the mean (0.01 = 1%).
+        #[arg(long, value_name = "R")]
+        precision: Option<f64>,
+        /// With --precision: stop after this many incidents even if the target is not met.
+        #[arg(long, default_value_t = runner::DEFAULT_MAX_INCIDENTS)]
+        max_incidents: u64,
+    },
+    /// Combine the shard directories of one run into the results of the whole run.
+    Merge {
+        /// The shard directories (all N parts).
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// Results directory; replaced atomically.
+        #[arg(long)]
+        out: PathBuf,
         /// Skip drawing figures and the report page.
         #[arg(long)]
         no_plots: bool,
@@ -117,11 +141,45 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             out,
             set,
             no_plots,
+            shard,
+            precision,
+            max_incidents,
         } => {
             let loaded = load(&scenario, &set)?;
             let out = out.unwrap_or_else(|| default_out_dir(&scenario));
-            run_command(&loaded, incidents, seed, threads, &out, !no_plots)
+            let sc = &loaded.scenario;
+            let shard = shard
+                .as_deref()
+                .map(runner::Shard::parse)
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            if precision.is_some() && shard.is_some() {
+                bail!(
+                    "--precision cannot be combined with --shard: where a precision run stops depends on all of its results"
+                );
+            }
+            let amount = match precision {
+                Some(relative) => Amount::Precision {
+                    relative,
+                    min_incidents: incidents.unwrap_or(0),
+                    max_incidents,
+                },
+                None => Amount::Incidents(incidents.unwrap_or(sc.incidents)),
+            };
+            let opts = RunOptions {
+                seed: seed.unwrap_or(sc.seed),
+                amount,
+                shard,
+                threads,
+                progress: true,
+            };
+            run_command(&loaded, &opts, &out, !no_plots)
         }
+        Command::Merge {
+            parts,
+            out,
+            no_plots,
+        } => merge_command(&parts, &out, !no_plots),
         Command::Check { scenario, set } => {
             let loaded = load(&scenario, &set)?;
             print!("{}", describe(&loaded.scenario));
@@ -171,29 +229,126 @@ pub fn default_out_dir(scenario: &Path) -> PathBuf {
     PathBuf::from("results").join(stem)
 }
 
-fn run_command(
-    loaded: &Loaded,
-    incidents: Option<u64>,
-    seed: Option<u64>,
-    threads: usize,
-    out: &Path,
-    plots: bool,
-) -> anyhow::Result<()> {
+fn run_command(loaded: &Loaded, opts: &RunOptions, out: &Path, plots: bool) -> anyhow::Result<()> {
     let sc = &loaded.scenario;
-    let opts = RunOptions {
-        seed: seed.unwrap_or(sc.seed),
-        incidents: incidents.unwrap_or(sc.incidents),
-        threads,
-        progress: true,
-    };
-    if opts.incidents == 0 {
-        bail!("--incidents must be at least 1");
-    }
-    let result = runner::run(sc, &opts)?;
-    let staged = StagedDir::create(out)?;
-    tables::write_all(staged.path(), sc, &result.tally)?;
+    let result = runner::run(sc, opts)?;
     let secs = result.wall_time.as_secs_f64();
-    let manifest = Manifest {
+    let simulated = result.simulated.end - result.simulated.start;
+    let mut manifest = manifest_for(loaded, opts.seed, result.incidents, result.threads, secs);
+    manifest.incidents_per_second = simulated as f64 / secs;
+    manifest.evaluations_per_second = (simulated * sc.strategies.len() as u64) as f64 / secs;
+    if let (
+        Amount::Precision {
+            relative,
+            max_incidents,
+            ..
+        },
+        Some((reached, met)),
+    ) = (opts.amount, result.precision)
+    {
+        manifest.precision_target = Some(relative);
+        manifest.precision_reached = Some(reached);
+        manifest.precision_met = Some(met);
+        manifest.max_incidents = Some(max_incidents);
+    }
+    if let Some(shard) = opts.shard {
+        // A shard writes its partial state and manifest, never tables or figures.
+        manifest.shard = Some(shard);
+        let state = ShardState {
+            format: shard::STATE_FORMAT.into(),
+            identity: identity_of(loaded, opts.seed, result.incidents),
+            shard,
+            simulated: [result.simulated.start, result.simulated.end],
+            threads: result.threads,
+            wall_time_s: secs,
+            tally: result.tally,
+        };
+        let staged = StagedDir::create(out)?;
+        std::fs::write(
+            staged.path().join(shard::STATE_FILE),
+            serde_json::to_vec(&state)?,
+        )?;
+        write_manifest(staged.path(), &manifest)?;
+        let dir = staged.commit()?;
+        println!(
+            "{}: shard {}/{} simulated incidents {}..{} of {} in {:.2} s; merge all {} parts with `lockout merge`; wrote {}",
+            sc.name,
+            shard.index,
+            shard.count,
+            result.simulated.start,
+            result.simulated.end,
+            result.incidents,
+            secs,
+            shard.count,
+            dir.display()
+        );
+        return Ok(());
+    }
+    let dir = write_results(sc, &result.tally, &manifest, out, plots)?;
+    print_headline(sc, &result.tally, opts.seed, result.incidents, secs, &dir);
+    if let Some((reached, met)) = result.precision {
+        println!(
+            "precision: largest 95% half-width {:.4} of the mean after {} incidents ({})",
+            reached,
+            result.incidents,
+            if met {
+                "target met"
+            } else {
+                "stopped at --max-incidents before the target"
+            }
+        );
+    }
+    Ok(())
+}
+
+fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyhow::Result<()> {
+    let states = parts
+        .iter()
+        .map(|dir| Ok((dir.display().to_string(), shard::read_state(dir)?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let (id, tally) = shard::merge_parts(&states)?;
+    // The scenario is needed for names and money settings: it must be the very same file.
+    let overrides = id
+        .overrides
+        .iter()
+        .map(|o| Override::parse(o))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let loaded = scenario::load(Path::new(&id.scenario_path), &overrides)?;
+    if loaded.sha256 != id.scenario_sha256 {
+        bail!(
+            "{} has changed since the shards were run (sha256 {} now, {} then)",
+            id.scenario_path,
+            loaded.sha256,
+            id.scenario_sha256
+        );
+    }
+    let sc = &loaded.scenario;
+    let threads = states.iter().map(|(_, s)| s.threads).sum();
+    let secs = states.iter().map(|(_, s)| s.wall_time_s).sum();
+    let mut manifest = manifest_for(&loaded, id.seed, id.incidents, threads, secs);
+    manifest.merged_shards = Some(states.len() as u64);
+    let dir = write_results(sc, &tally, &manifest, out, plots)?;
+    print_headline(sc, &tally, id.seed, id.incidents, secs, &dir);
+    Ok(())
+}
+
+fn identity_of(loaded: &Loaded, seed: u64, incidents: u64) -> RunIdentity {
+    RunIdentity {
+        scenario_path: loaded.path.clone(),
+        scenario_sha256: loaded.sha256.clone(),
+        overrides: loaded.overrides.clone(),
+        seed,
+        incidents,
+        lockout_version: env!("CARGO_PKG_VERSION").into(),
+        math_backend: manifest::MATH_BACKEND.into(),
+        generator: crate::engine::streams::GENERATOR.into(),
+    }
+}
+
+fn manifest_for(loaded: &Loaded, seed: u64, incidents: u64, threads: usize, secs: f64) -> Manifest {
+    let sc = &loaded.scenario;
+    Manifest {
         scenario: ScenarioInfo {
             name: sc.name.clone(),
             description: sc.description.clone(),
@@ -201,9 +356,9 @@ fn run_command(
             sha256: loaded.sha256.clone(),
         },
         overrides: loaded.overrides.clone(),
-        seed: opts.seed,
-        incidents: opts.incidents,
-        threads: result.threads,
+        seed,
+        incidents,
+        threads,
         chunk_incidents: CHUNK_INCIDENTS,
         strategies: sc.strategies.iter().map(|s| s.name.clone()).collect(),
         baseline: sc.strategies[sc.baseline].name.clone(),
@@ -217,23 +372,46 @@ fn run_command(
         confidence_level: crate::stats::CI_LEVEL,
         quantile_method: manifest::QUANTILE_METHOD.into(),
         wall_time_s: secs,
-        incidents_per_second: opts.incidents as f64 / secs,
-        evaluations_per_second: (opts.incidents * sc.strategies.len() as u64) as f64 / secs,
-    };
-    let json = serde_json::to_string_pretty(&manifest)? + "\n";
-    std::fs::write(staged.path().join("run.json"), json)?;
+        incidents_per_second: incidents as f64 / secs,
+        evaluations_per_second: (incidents * sc.strategies.len() as u64) as f64 / secs,
+        shard: None,
+        merged_shards: None,
+        precision_target: None,
+        precision_reached: None,
+        precision_met: None,
+        max_incidents: None,
+    }
+}
+
+fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
+    let json = serde_json::to_string_pretty(manifest)? + "\n";
+    std::fs::write(dir.join("run.json"), json)?;
+    Ok(())
+}
+
+/// Writes tables, run.json and (unless `plots` is false) figures and the report page into a
+/// staged directory, then replaces `out` with it.
+fn write_results(
+    sc: &Scenario,
+    tally: &crate::tally::RunTally,
+    manifest: &Manifest,
+    out: &Path,
+    plots: bool,
+) -> anyhow::Result<PathBuf> {
+    let staged = StagedDir::create(out)?;
+    tables::write_all(staged.path(), sc, tally)?;
+    write_manifest(staged.path(), manifest)?;
     if plots {
         crate::report::page::render_all(staged.path()).context("cannot draw the figures")?;
     }
-    let dir = staged.commit()?;
-    print_headline(sc, &result.tally, &opts, secs, &dir);
-    Ok(())
+    staged.commit()
 }
 
 fn print_headline(
     sc: &Scenario,
     tally: &crate::tally::RunTally,
-    opts: &RunOptions,
+    seed: u64,
+    incidents: u64,
     secs: f64,
     dir: &Path,
 ) {
@@ -243,11 +421,11 @@ fn print_headline(
         out,
         "{}: {} incidents x {} strategies, seed {}, {:.2} s ({:.3e} evaluations/s)",
         sc.name,
-        opts.incidents,
+        incidents,
         sc.strategies.len(),
-        opts.seed,
+        seed,
         secs,
-        (opts.incidents * sc.strategies.len() as u64) as f64 / secs
+        (incidents * sc.strategies.len() as u64) as f64 / secs
     );
     let width = rows
         .iter()
@@ -273,7 +451,7 @@ fn print_headline(
     let _ = writeln!(
         out,
         "means over {} incidents; 95% confidence intervals in {}/summary.csv",
-        opts.incidents,
+        incidents,
         dir.display()
     );
 }

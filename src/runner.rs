@@ -22,17 +22,92 @@ pub const CHUNK_INCIDENTS: u64 = 1 << 14;
 /// The most strategies a scenario may compare (outcomes of one incident live on the stack).
 pub const MAX_STRATEGIES: usize = 32;
 
+/// Chunks per batch of a precision-driven run: the precision is checked after each batch.
+pub const PRECISION_BATCH_CHUNKS: u64 = 16;
+
+/// Default cap on incidents for `--precision` runs.
+pub const DEFAULT_MAX_INCIDENTS: u64 = 100_000_000;
+
+/// One part of a run split across machines: part `index` (from 1) of `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Shard {
+    /// This part, from 1.
+    pub index: u64,
+    /// Number of parts.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Parses `K/N`.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let (k, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("--shard {text}: expected K/N, e.g. 2/8"))?;
+        let k: u64 = k
+            .trim()
+            .parse()
+            .map_err(|_| format!("--shard {text}: K is not a number"))?;
+        let n: u64 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("--shard {text}: N is not a number"))?;
+        if n == 0 || k == 0 || k > n {
+            return Err(format!("--shard {text}: need 1 <= K <= N"));
+        }
+        Ok(Shard { index: k, count: n })
+    }
+
+    /// The contiguous chunks of this part among `n_chunks`: `[⌊(K−1)·C/N⌋, ⌊K·C/N⌋)`.
+    pub fn chunks(self, n_chunks: u64) -> Range<u64> {
+        let at = |k: u64| ((k as u128 * n_chunks as u128) / self.count as u128) as u64;
+        at(self.index - 1)..at(self.index)
+    }
+}
+
+/// How many incidents to simulate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Amount {
+    /// Exactly this many (or this shard's share of them).
+    Incidents(u64),
+    /// Batches of [`PRECISION_BATCH_CHUNKS`] chunks until every strategy's 95% confidence
+    /// half-width of mean time and mean total cost is within `relative` of the mean, at least
+    /// `min_incidents` and at most `max_incidents`.
+    Precision {
+        /// Target relative half-width (0.01 = 1%).
+        relative: f64,
+        /// Simulate at least this many.
+        min_incidents: u64,
+        /// Stop here even if the target is not met.
+        max_incidents: u64,
+    },
+}
+
 /// How to run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Seed of every random stream.
     pub seed: u64,
-    /// Number of incidents.
-    pub incidents: u64,
+    /// How many incidents.
+    pub amount: Amount,
+    /// Only this part of the chunks (`None`: all of them).
+    pub shard: Option<Shard>,
     /// Worker threads (0: rayon's default, one per core).
     pub threads: usize,
     /// Show a progress bar (only drawn when stderr is a terminal and not in CI).
     pub progress: bool,
+}
+
+impl RunOptions {
+    /// Options for exactly `incidents` incidents, all of them, quietly.
+    pub fn incidents(seed: u64, incidents: u64) -> RunOptions {
+        RunOptions {
+            seed,
+            amount: Amount::Incidents(incidents),
+            shard: None,
+            threads: 0,
+            progress: false,
+        }
+    }
 }
 
 /// A finished run.
@@ -40,10 +115,16 @@ pub struct RunOptions {
 pub struct RunResult {
     /// The accumulated statistics.
     pub tally: RunTally,
+    /// The run's total incident count (all shards together).
+    pub incidents: u64,
+    /// The incidents this process simulated, `[start, end)`.
+    pub simulated: Range<u64>,
     /// Threads actually used.
     pub threads: usize,
     /// Wall-clock time of the simulation.
     pub wall_time: Duration,
+    /// For precision runs: the largest relative half-width reached, and whether it met the target.
+    pub precision: Option<(f64, bool)>,
 }
 
 /// Simulates incidents `range` on the current thread and returns their tally.
@@ -102,29 +183,24 @@ fn simulate_into(
     }
 }
 
-/// Runs `opts.incidents` incidents on a rayon pool.
-pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> {
-    anyhow::ensure!(
-        scenario.strategies.len() <= MAX_STRATEGIES,
-        "at most {MAX_STRATEGIES} strategies can be compared in one run (got {})",
-        scenario.strategies.len()
-    );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()?;
-    let threads = pool.current_num_threads();
-    let progress = progress_bar(opts.incidents, opts.progress);
-    let started = Instant::now();
-    let n_chunks = opts.incidents.div_ceil(CHUNK_INCIDENTS);
-    let tally = pool.install(|| {
-        (0..n_chunks)
+/// Simulates chunks `chunks` of a run of `incidents` incidents on `pool`.
+fn run_chunks(
+    pool: &rayon::ThreadPool,
+    scenario: &Scenario,
+    seed: u64,
+    chunks: Range<u64>,
+    incidents: u64,
+    progress: &ProgressBar,
+) -> RunTally {
+    pool.install(|| {
+        chunks
             .into_par_iter()
             .fold(
                 || (RunTally::new(scenario), Scratch::default()),
                 |(mut tally, mut scratch), chunk| {
                     let start = chunk * CHUNK_INCIDENTS;
-                    let end = (start + CHUNK_INCIDENTS).min(opts.incidents);
-                    simulate_into(scenario, opts.seed, start..end, &mut tally, &mut scratch);
+                    let end = (start + CHUNK_INCIDENTS).min(incidents);
+                    simulate_into(scenario, seed, start..end, &mut tally, &mut scratch);
                     progress.inc(end - start);
                     (tally, scratch)
                 },
@@ -137,13 +213,105 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> 
                     a
                 },
             )
-    });
-    progress.finish_and_clear();
-    Ok(RunResult {
-        tally,
-        threads,
-        wall_time: started.elapsed(),
     })
+}
+
+/// The largest relative 95% half-width, over strategies, of mean time and mean total cost.
+/// A mean of 0 with a half-width of 0 counts as precise.
+pub fn relative_precision(tally: &RunTally) -> f64 {
+    let rel = |m: &crate::stats::Moments| {
+        let (lo, hi) = m.ci(crate::stats::CI_LEVEL);
+        let half = 0.5 * (hi - lo);
+        if half == 0.0 {
+            0.0
+        } else {
+            half / m.mean().abs()
+        }
+    };
+    tally
+        .iter()
+        .flat_map(|s| [rel(&s.time), rel(&s.total_cost)])
+        .fold(0.0, f64::max)
+}
+
+/// Runs the scenario on a rayon pool as `opts` says.
+pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> {
+    anyhow::ensure!(
+        scenario.strategies.len() <= MAX_STRATEGIES,
+        "at most {MAX_STRATEGIES} strategies can be compared in one run (got {})",
+        scenario.strategies.len()
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()?;
+    let threads = pool.current_num_threads();
+    let started = Instant::now();
+    match opts.amount {
+        Amount::Incidents(incidents) => {
+            anyhow::ensure!(incidents > 0, "the number of incidents must be at least 1");
+            let n_chunks = incidents.div_ceil(CHUNK_INCIDENTS);
+            let chunks = match opts.shard {
+                Some(shard) => shard.chunks(n_chunks),
+                None => 0..n_chunks,
+            };
+            let simulated =
+                (chunks.start * CHUNK_INCIDENTS)..(chunks.end * CHUNK_INCIDENTS).min(incidents);
+            let progress =
+                progress_bar(simulated.end.saturating_sub(simulated.start), opts.progress);
+            let tally = run_chunks(&pool, scenario, opts.seed, chunks, incidents, &progress);
+            progress.finish_and_clear();
+            Ok(RunResult {
+                tally,
+                incidents,
+                simulated,
+                threads,
+                wall_time: started.elapsed(),
+                precision: None,
+            })
+        }
+        Amount::Precision {
+            relative,
+            min_incidents,
+            max_incidents,
+        } => {
+            anyhow::ensure!(
+                opts.shard.is_none(),
+                "--precision cannot be combined with --shard: where a precision run stops depends on all of its results"
+            );
+            anyhow::ensure!(
+                relative > 0.0 && relative.is_finite(),
+                "--precision must be a positive fraction such as 0.01"
+            );
+            let batch = PRECISION_BATCH_CHUNKS * CHUNK_INCIDENTS;
+            let progress = progress_bar(max_incidents, opts.progress);
+            let mut tally = RunTally::new(scenario);
+            let mut done = 0u64;
+            let (reached, met) = loop {
+                // Batches end on chunk boundaries of the eventual run, so the stopping point
+                // and the tally depend only on results, never on timing.
+                let end = (done + batch).min(max_incidents);
+                let chunks = done / CHUNK_INCIDENTS..end.div_ceil(CHUNK_INCIDENTS);
+                tally.merge(&run_chunks(
+                    &pool, scenario, opts.seed, chunks, end, &progress,
+                ));
+                done = end;
+                let reached = relative_precision(&tally);
+                let met = reached <= relative;
+                if (met && done >= min_incidents) || done >= max_incidents {
+                    break (reached, met);
+                }
+            };
+            progress.finish_and_clear();
+            Ok(RunResult {
+                tally,
+                incidents: done,
+                simulated: 0..done,
+                threads,
+                wall_time: started.elapsed(),
+                precision: Some((reached, met)),
+            })
+        }
+    }
 }
 
 /// A progress bar on stderr with rate and ETA, hidden when stderr is not a terminal or in CI.

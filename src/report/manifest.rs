@@ -58,6 +58,24 @@ pub struct Manifest {
     pub incidents_per_second: f64,
     /// Incident-strategy evaluations per second (incidents × strategies / wall time).
     pub evaluations_per_second: f64,
+    /// For a shard: which part of the run this directory holds (tables are not written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::runner::Shard>,
+    /// For a merged run: how many shards it was merged from (threads and wall time are sums).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_shards: Option<u64>,
+    /// For a precision run: the target relative half-width of the 95% intervals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision_target: Option<f64>,
+    /// For a precision run: the largest relative half-width reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision_reached: Option<f64>,
+    /// For a precision run: whether the target was met (false: stopped at max_incidents).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision_met: Option<bool>,
+    /// For a precision run: the cap on incidents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_incidents: Option<u64>,
 }
 
 /// The math backend of the samplers: rand_distr's `std_math` feature is enabled in Cargo.toml.

@@ -4,4 +4,5 @@ pub mod manifest;
 pub mod output;
 pub mod page;
 pub mod plots;
+pub mod shard;
 pub mod tables;

@@ -116,9 +116,8 @@ fn settings_html(tables: &Tables) -> String {
     if let Some(seed) = run.seed {
         rows.push(("seed", seed.to_string()));
     }
-    if let Some(t) = run.threads {
-        rows.push(("threads", t.to_string()));
-    }
+    // Threads and timings stay in run.json: the page shows only what determines the results,
+    // so a merged sharded run gives the same page as a single run.
     if let Some(v) = &run.lockout_version {
         rows.push(("lockout version", escape(v)));
     }

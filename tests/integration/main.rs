@@ -8,5 +8,7 @@ mod bad_input;
 mod determinism;
 /// Every shipped scenario passes `check` and runs.
 mod scenarios;
+/// Shards merged equal a single run; precision runs stop reproducibly; merge refuses mismatches.
+mod shards;
 /// Shared helpers.
 mod testutil;

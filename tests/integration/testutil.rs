@@ -64,16 +64,7 @@ pub fn compile(text: &str) -> Scenario {
 
 /// Runs `incidents` incidents and returns the tally and summary rows.
 pub fn run(sc: &Scenario, incidents: u64, seed: u64) -> (RunTally, Vec<StrategySummary>) {
-    let result = runner::run(
-        sc,
-        &RunOptions {
-            seed,
-            incidents,
-            threads: 0,
-            progress: false,
-        },
-    )
-    .expect("run");
+    let result = runner::run(sc, &RunOptions::incidents(seed, incidents)).expect("run");
     let rows = tables::summarise(sc, &result.tally);
     (result.tally, rows)
 }
