@@ -371,16 +371,29 @@ fn reading_html(tables: &Tables) -> String {
                 decimals_for(base.annual_cost_per_vehicle)
             ),
         );
-        match r.break_even_incident_rate {
-            Some(be) if be.is_finite() => {
+        let assumed = format_trimmed(r.incident_rate_per_vehicle_year);
+        match (
+            r.cheaper_than_baseline_when.as_deref(),
+            r.break_even_incident_rate,
+        ) {
+            (Some("rate_above_break_even"), Some(be)) => {
                 let _ = write!(
                     sentence,
                     "; its prevention cost pays for itself above {} incidents per vehicle-year \
-                     (this scenario assumes {}).",
+                     (this scenario assumes {assumed}).",
                     format_trimmed(be),
-                    format_trimmed(r.incident_rate_per_vehicle_year)
                 );
             }
+            (Some("rate_below_break_even"), Some(be)) => {
+                let _ = write!(
+                    sentence,
+                    "; it is cheaper than the baseline only below {} incidents per vehicle-year \
+                     (this scenario assumes {assumed}).",
+                    format_trimmed(be),
+                );
+            }
+            (Some("always"), _) => sentence.push_str("; it is cheaper at any incident rate."),
+            (Some("never"), _) => sentence.push_str("; it is dearer at any incident rate."),
             _ => sentence.push('.'),
         }
         let _ = writeln!(h, "<li>{sentence}</li>");
@@ -414,8 +427,8 @@ fn table_html(tables: &Tables) -> String {
         "<p class=\"note\">Means with their {ci} confidence interval below, from {} incidents \
          per strategy. Money in {} at {} prices; total cost = money paid + time at {cur} {} per \
          hour. Differences are strategy minus baseline (negative = faster or cheaper). The \
-         break-even rate is the incident rate per vehicle-year above which the strategy's \
-         prevention cost is paid back.</p>",
+         strategy is cheaper per vehicle and year than the baseline when the incident rate \
+         is in the range given in the last column.</p>",
         format_fixed(tables.summary[0].incidents as f64, 0),
         cur,
         tables.price_year(),
@@ -427,7 +440,7 @@ fn table_html(tables: &Tables) -> String {
          <th>Median / p90 (min)</th><th>Total cost per incident ({cur})</th>\
          <th>Time vs baseline (min)</th><th>Total cost vs baseline ({cur})</th>\
          <th>Damage rate</th><th>Annual cost per vehicle ({cur}/year)</th>\
-         <th>Break-even rate (per vehicle-year)</th></tr></thead>\n<tbody>"
+         <th>Cheaper than baseline at incident rate (per vehicle-year)</th></tr></thead>\n<tbody>"
     );
     for r in &tables.summary {
         let is_base = &r.strategy == base;
@@ -485,12 +498,17 @@ fn table_html(tables: &Tables) -> String {
             )
             .cell(),
         );
-        match r.break_even_incident_rate {
-            Some(be) if be.is_finite() => {
-                let _ = write!(h, "<td class=\"num\">{}</td>", format_trimmed(be));
-            }
-            _ => h.push_str("<td class=\"num\">&mdash;</td>"),
-        }
+        let cell = match (
+            r.cheaper_than_baseline_when.as_deref(),
+            r.break_even_incident_rate,
+        ) {
+            (Some("rate_above_break_even"), Some(be)) => format!("above {}", format_trimmed(be)),
+            (Some("rate_below_break_even"), Some(be)) => format!("below {}", format_trimmed(be)),
+            (Some("always"), _) => "always".to_string(),
+            (Some("never"), _) => "never".to_string(),
+            _ => "&mdash;".to_string(),
+        };
+        let _ = write!(h, "<td class=\"num\">{cell}</td>");
         h.push_str("</tr>\n");
     }
     h.push_str("</tbody>\n</table>\n");

@@ -213,8 +213,13 @@ pub struct SummaryRow {
     pub annual_cost_per_vehicle_ci95_low: f64,
     /// Upper bound of its 95% CI.
     pub annual_cost_per_vehicle_ci95_high: f64,
-    /// Incidents per vehicle-year above which the prevention pays for itself (empty: never).
+    /// The incident rate per vehicle-year at which the strategy's annual cost equals the
+    /// baseline's (empty: none).
     pub break_even_incident_rate: Option<f64>,
+    /// When the strategy is cheaper than the baseline: `always`, `never`,
+    /// `rate_above_break_even` or `rate_below_break_even` (empty for the baseline).
+    #[serde(default)]
+    pub cheaper_than_baseline_when: Option<String>,
     /// Money value of one hour of the driver's time.
     pub value_of_time_per_hour: f64,
     /// Currency of the money columns (ISO code).

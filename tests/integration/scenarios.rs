@@ -72,3 +72,44 @@ fn every_shipped_scenario_checks_and_runs() {
         );
     }
 }
+
+/// The README's main command reproduces the committed reference results of the flagship, byte
+/// for byte except the timings in run.json.
+#[test]
+fn the_main_command_reproduces_the_committed_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mixed-population");
+    lockout()
+        .args(["run", "scenarios/mixed-population.toml", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let reference = root().join("results/mixed-population");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&reference).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name == "run.json" {
+            continue;
+        }
+        assert_eq!(
+            std::fs::read(out.join(&name)).unwrap(),
+            std::fs::read(reference.join(&name)).unwrap(),
+            "results/mixed-population/{name} is not reproduced: run results/regenerate.sh"
+        );
+        compared += 1;
+    }
+    assert!(compared >= 15, "only {compared} files compared");
+    let ours: serde_json::Value = serde_json::from_str(&read(&out.join("run.json"))).unwrap();
+    let theirs: serde_json::Value =
+        serde_json::from_str(&read(&reference.join("run.json"))).unwrap();
+    for key in [
+        "scenario",
+        "seed",
+        "incidents",
+        "generator",
+        "math_backend",
+        "lockout_version",
+    ] {
+        assert_eq!(ours[key], theirs[key], "run.json {key}");
+    }
+}
