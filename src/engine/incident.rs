@@ -243,10 +243,15 @@ impl Trace for Vec<(f64, TraceEvent)> {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Event {
-    Complete { slot: u8 },
-    Horizon,
+/// Where a running incident sends its timed work. The incident level keeps a private event
+/// queue per incident; the region level shares one queue per period and binds some remedies to
+/// responder pools, so their waits come from load.
+pub trait Scheduler {
+    /// Remedy attempt `slot` (of remedy `remedy`) has started at `now`: arrange for
+    /// [`Process::complete`] to be called for it, normally at `now + wait + work`.
+    fn start(&mut self, now: f64, slot: u8, remedy: usize, wait_min: f64, work_min: f64);
+    /// Attempt `slot` is cancelled at `now` because the incident ended.
+    fn cancel(&mut self, now: f64, slot: u8);
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -259,22 +264,269 @@ struct Attempt {
     damage_cost: f64,
 }
 
-/// Reusable per-thread working memory, so simulating an incident allocates nothing.
-pub struct Scratch {
-    queue: EventQueue<Event>,
+/// One incident's policy in progress: which step it is on, what is running, what it has cost.
+/// Driven by a [`Scheduler`]'s events: [`Process::begin`], then [`Process::complete`] per
+/// finished attempt, or [`Process::give_up`] at the horizon. Allocates nothing.
+#[derive(Debug, Clone)]
+pub struct Process {
+    key: u64,
+    facts: Facts,
+    spare_key: SpareKeyLocation,
+    policy: u16,
+    step: u16,
+    running: u8,
     attempts: [Attempt; MAX_RACE],
-    /// How often each remedy has been started in this incident: the k-th attempt of a remedy
-    /// draws from its own stream, so a retry is a fresh try, and the same across strategies.
+    /// How often each remedy has been started: the k-th try of a remedy draws from its own
+    /// stream, so a retry is a fresh try, and the same across strategies.
     tries: [u8; MAX_REMEDIES],
+    out: Outcome,
 }
 
-impl Default for Scratch {
-    fn default() -> Self {
-        Scratch {
-            queue: EventQueue::default(),
+impl Process {
+    /// A process for an incident in situation `sit` whose streams derive from `key`
+    /// (see [`streams::incident_key`] and [`streams::arrival_key`]).
+    #[inline]
+    pub fn new(sit: &Situation, key: u64) -> Process {
+        Process {
+            key,
+            facts: sit.facts,
+            spare_key: sit.spare_key,
+            policy: sit.policy,
+            step: 0,
+            running: 0,
             attempts: [Attempt::default(); MAX_RACE],
             tries: [0; MAX_REMEDIES],
+            out: Outcome {
+                time_to_access_min: 0.0,
+                cost_direct: 0.0,
+                cost_damage: 0.0,
+                resolved_by: FALLBACK,
+                attempted: 0,
+                succeeded: 0,
+                damaged: 0,
+                segment: sit.segment,
+                driver: sit.driver,
+                place: sit.place,
+            },
         }
+    }
+
+    /// Starts the incident at `now` (its start, time 0 of its clock). Returns the outcome if it
+    /// ended at once (every step inapplicable: the fallback).
+    #[inline]
+    pub fn begin<S: Scheduler, T: Trace>(
+        &mut self,
+        model: &Model,
+        now: f64,
+        start: f64,
+        sched: &mut S,
+        trace: &mut T,
+    ) -> Option<Outcome> {
+        trace.record(now - start, TraceEvent::Start { facts: self.facts });
+        self.advance(model, now, start, sched, trace)
+    }
+
+    /// Starts steps until one has something running; the fallback when the steps run out.
+    #[inline]
+    fn advance<S: Scheduler, T: Trace>(
+        &mut self,
+        model: &Model,
+        now: f64,
+        start: f64,
+        sched: &mut S,
+        trace: &mut T,
+    ) -> Option<Outcome> {
+        let steps = &model.policies[self.policy as usize].steps;
+        while self.running == 0 {
+            if self.step as usize == steps.len() {
+                trace.record(now - start, TraceEvent::StepsExhausted);
+                return Some(self.finish_with_fallback(model, now, start, trace));
+            }
+            for (slot, &r) in steps[self.step as usize].remedies.iter().enumerate() {
+                let remedy = &model.remedies[r];
+                if !remedy.applicable(self.facts) {
+                    trace.record(now - start, TraceEvent::Skipped { remedy: r as u16 });
+                    self.attempts[slot].running = false;
+                    continue;
+                }
+                let try_no = self.tries[r];
+                self.tries[r] = try_no.saturating_add(1);
+                let (wait, work, attempt) =
+                    start_attempt(model, r, try_no, self.facts, self.spare_key, self.key);
+                trace.record(
+                    now - start,
+                    TraceEvent::Started {
+                        remedy: r as u16,
+                        wait_min: wait,
+                        work_min: work,
+                    },
+                );
+                self.attempts[slot] = attempt;
+                self.out.attempted |= 1 << r;
+                self.running += 1;
+                sched.start(now, slot as u8, r, wait, work);
+            }
+            self.step += 1;
+        }
+        None
+    }
+
+    /// Attempt `slot` finished at `now`. Returns the outcome if the incident ended.
+    #[inline]
+    pub fn complete<S: Scheduler, T: Trace>(
+        &mut self,
+        model: &Model,
+        slot: u8,
+        now: f64,
+        start: f64,
+        sched: &mut S,
+        trace: &mut T,
+    ) -> Option<Outcome> {
+        let a = &mut self.attempts[slot as usize];
+        if !a.running {
+            return None; // a stale event of a cancelled attempt
+        }
+        a.running = false;
+        self.running -= 1;
+        let a = *a;
+        let r = a.remedy as usize;
+        let remedy = &model.remedies[r];
+        let charged = if a.success || remedy.charge_on_failure {
+            a.cost
+        } else {
+            0.0
+        };
+        self.out.cost_direct += charged;
+        self.out.cost_damage += a.damage_cost;
+        if a.damage_cost > 0.0 {
+            self.out.damaged |= 1 << r;
+        }
+        trace.record(
+            now - start,
+            TraceEvent::Completed {
+                remedy: r as u16,
+                success: a.success,
+                cost: charged,
+                damage_cost: a.damage_cost,
+            },
+        );
+        if a.success {
+            self.out.succeeded |= 1 << r;
+            self.facts.0 = (self.facts.0 | remedy.sets) & !remedy.clears;
+            if remedy.grants_access {
+                self.cancel_running(now, start, sched, trace);
+                self.out.resolved_by = r as u16;
+                self.out.time_to_access_min = now - start;
+                trace.record(now - start, TraceEvent::Access { by: r as u16 });
+                return Some(self.out);
+            }
+        }
+        if self.running == 0 {
+            return self.advance(model, now, start, sched, trace);
+        }
+        None
+    }
+
+    /// The give-up horizon is reached at `now`: cancel what runs, and the fallback ends it.
+    pub fn give_up<S: Scheduler, T: Trace>(
+        &mut self,
+        model: &Model,
+        now: f64,
+        start: f64,
+        sched: &mut S,
+        trace: &mut T,
+    ) -> Outcome {
+        trace.record(now - start, TraceEvent::HorizonReached);
+        self.cancel_running(now, start, sched, trace);
+        self.finish_with_fallback(model, now, start, trace)
+    }
+
+    fn cancel_running<S: Scheduler, T: Trace>(
+        &mut self,
+        now: f64,
+        start: f64,
+        sched: &mut S,
+        trace: &mut T,
+    ) {
+        for (slot, a) in self.attempts.iter_mut().enumerate() {
+            if !a.running {
+                continue;
+            }
+            a.running = false;
+            self.out.cost_direct += a.cancel_fee;
+            sched.cancel(now, slot as u8);
+            trace.record(
+                now - start,
+                TraceEvent::Cancelled {
+                    remedy: a.remedy,
+                    fee: a.cancel_fee,
+                },
+            );
+        }
+        self.running = 0;
+    }
+
+    fn finish_with_fallback<T: Trace>(
+        &mut self,
+        model: &Model,
+        now: f64,
+        start: f64,
+        trace: &mut T,
+    ) -> Outcome {
+        let mut rng = streams::keyed_stream(self.key, TAG_FALLBACK);
+        let duration = model.fallback.duration.sample(&mut rng);
+        let cost = model
+            .fallback
+            .cost
+            .as_ref()
+            .map_or(0.0, |d| d.sample(&mut rng));
+        trace.record(
+            now - start,
+            TraceEvent::FallbackStarted {
+                duration_min: duration,
+                cost,
+            },
+        );
+        self.out.cost_direct += cost;
+        self.out.time_to_access_min = now - start + duration;
+        self.out.resolved_by = FALLBACK;
+        trace.record(
+            self.out.time_to_access_min,
+            TraceEvent::Access { by: FALLBACK },
+        );
+        self.out
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    Complete { slot: u8 },
+    Horizon,
+}
+
+/// Reusable per-thread working memory, so simulating an incident allocates nothing.
+#[derive(Default)]
+pub struct Scratch {
+    queue: EventQueue<Event>,
+}
+
+/// The incident level's scheduler: a private queue; an attempt completes after wait + work.
+struct LocalScheduler<'a> {
+    queue: &'a mut EventQueue<Event>,
+}
+
+impl Scheduler for LocalScheduler<'_> {
+    #[inline]
+    fn start(&mut self, now: f64, slot: u8, _remedy: usize, wait_min: f64, work_min: f64) {
+        self.queue.schedule(
+            SimTime::from_min(now + wait_min + work_min),
+            Event::Complete { slot },
+        );
+    }
+
+    #[inline]
+    fn cancel(&mut self, _now: f64, _slot: u8) {
+        // The incident ends with the cancellation; its remaining events are never popped.
     }
 }
 
@@ -287,115 +539,25 @@ pub fn simulate<T: Trace>(
     scratch: &mut Scratch,
     trace: &mut T,
 ) -> Outcome {
-    let Scratch {
-        queue,
-        attempts,
-        tries,
-    } = scratch;
+    let queue = &mut scratch.queue;
     queue.clear();
-    *tries = [0; MAX_REMEDIES];
     queue.schedule(SimTime::from_min(model.horizon_min), Event::Horizon);
-    trace.record(0.0, TraceEvent::Start { facts: sit.facts });
-
-    let mut facts = sit.facts;
-    let mut out = Outcome {
-        time_to_access_min: 0.0,
-        cost_direct: 0.0,
-        cost_damage: 0.0,
-        resolved_by: FALLBACK,
-        attempted: 0,
-        succeeded: 0,
-        damaged: 0,
-        segment: sit.segment,
-        driver: sit.driver,
-        place: sit.place,
-    };
-    let steps = &model.policies[sit.policy as usize].steps;
-    let mut step = 0usize;
-    let mut running = 0usize;
-    let mut now = 0.0f64;
-
+    let mut process = Process::new(sit, streams::incident_key(seed, index));
+    let mut sched = LocalScheduler { queue };
+    if let Some(out) = process.begin(model, 0.0, 0.0, &mut sched, trace) {
+        return out;
+    }
     loop {
-        // Start steps until one has something running or the steps run out.
-        while running == 0 {
-            if step == steps.len() {
-                trace.record(now, TraceEvent::StepsExhausted);
-                finish_with_fallback(model, seed, index, now, &mut out, trace);
-                return out;
-            }
-            for (slot, &r) in steps[step].remedies.iter().enumerate() {
-                let remedy = &model.remedies[r];
-                if !remedy.applicable(facts) {
-                    trace.record(now, TraceEvent::Skipped { remedy: r as u16 });
-                    attempts[slot].running = false;
-                    continue;
-                }
-                let try_no = tries[r];
-                tries[r] = try_no.saturating_add(1);
-                let a = start_attempt(model, r, try_no, facts, sit.spare_key, seed, index);
-                trace.record(
-                    now,
-                    TraceEvent::Started {
-                        remedy: r as u16,
-                        wait_min: a.0,
-                        work_min: a.1,
-                    },
-                );
-                attempts[slot] = a.2;
-                out.attempted |= 1 << r;
-                running += 1;
-                queue.schedule(
-                    SimTime::from_min(now + a.0 + a.1),
-                    Event::Complete { slot: slot as u8 },
-                );
-            }
-            step += 1;
-        }
-
-        let (t, event) = queue.pop().expect("the horizon event is always pending");
-        now = t.min();
+        let (t, event) = sched
+            .queue
+            .pop()
+            .expect("the horizon event is always pending");
+        let now = t.min();
         match event {
-            Event::Horizon => {
-                trace.record(now, TraceEvent::HorizonReached);
-                cancel_running(attempts, &mut out, now, trace);
-                finish_with_fallback(model, seed, index, now, &mut out, trace);
-                return out;
-            }
+            Event::Horizon => return process.give_up(model, now, 0.0, &mut sched, trace),
             Event::Complete { slot } => {
-                let a = &mut attempts[slot as usize];
-                a.running = false;
-                running -= 1;
-                let r = a.remedy as usize;
-                let remedy = &model.remedies[r];
-                let charged = if a.success || remedy.charge_on_failure {
-                    a.cost
-                } else {
-                    0.0
-                };
-                out.cost_direct += charged;
-                out.cost_damage += a.damage_cost;
-                if a.damage_cost > 0.0 {
-                    out.damaged |= 1 << r;
-                }
-                trace.record(
-                    now,
-                    TraceEvent::Completed {
-                        remedy: r as u16,
-                        success: a.success,
-                        cost: charged,
-                        damage_cost: a.damage_cost,
-                    },
-                );
-                if a.success {
-                    out.succeeded |= 1 << r;
-                    facts.0 = (facts.0 | remedy.sets) & !remedy.clears;
-                    if remedy.grants_access {
-                        cancel_running(attempts, &mut out, now, trace);
-                        out.resolved_by = r as u16;
-                        out.time_to_access_min = now;
-                        trace.record(now, TraceEvent::Access { by: r as u16 });
-                        return out;
-                    }
+                if let Some(out) = process.complete(model, slot, now, 0.0, &mut sched, trace) {
+                    return out;
                 }
             }
         }
@@ -412,12 +574,11 @@ fn start_attempt(
     try_no: u8,
     facts: Facts,
     spare: SpareKeyLocation,
-    seed: u64,
-    index: u64,
+    key: u64,
 ) -> (f64, f64, Attempt) {
     let remedy = &model.remedies[r];
     let tag = TAG_REMEDY_BASE + r as u64 + ((try_no as u64) << 8);
-    let mut rng: StreamRng = streams::stream(seed, index, tag);
+    let mut rng: StreamRng = streams::keyed_stream(key, tag);
     let (mut wf, mut df, mut cf, mut add, mut success_p) = (1.0, 1.0, 1.0, 0.0, remedy.success);
     for adj in &remedy.adjust {
         if adj.when.holds(facts) {
@@ -461,51 +622,4 @@ fn start_attempt(
             damage_cost,
         },
     )
-}
-
-fn cancel_running<T: Trace>(
-    attempts: &mut [Attempt; MAX_RACE],
-    out: &mut Outcome,
-    now: f64,
-    trace: &mut T,
-) {
-    for a in attempts.iter_mut().filter(|a| a.running) {
-        a.running = false;
-        out.cost_direct += a.cancel_fee;
-        trace.record(
-            now,
-            TraceEvent::Cancelled {
-                remedy: a.remedy,
-                fee: a.cancel_fee,
-            },
-        );
-    }
-}
-
-fn finish_with_fallback<T: Trace>(
-    model: &Model,
-    seed: u64,
-    index: u64,
-    now: f64,
-    out: &mut Outcome,
-    trace: &mut T,
-) {
-    let mut rng = streams::stream(seed, index, TAG_FALLBACK);
-    let duration = model.fallback.duration.sample(&mut rng);
-    let cost = model
-        .fallback
-        .cost
-        .as_ref()
-        .map_or(0.0, |d| d.sample(&mut rng));
-    trace.record(
-        now,
-        TraceEvent::FallbackStarted {
-            duration_min: duration,
-            cost,
-        },
-    );
-    out.cost_direct += cost;
-    out.time_to_access_min = now + duration;
-    out.resolved_by = FALLBACK;
-    trace.record(out.time_to_access_min, TraceEvent::Access { by: FALLBACK });
 }

@@ -32,16 +32,35 @@ fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The key of incident `index` of run `seed`: every stream of the incident derives from it.
+#[inline]
+pub fn incident_key(seed: u64, index: u64) -> u64 {
+    mix64(mix64(seed) ^ index)
+}
+
+/// The key of arrival `arrival` in period `period` (from 1) of a region run: the region's
+/// counterpart of [`incident_key`]. The high bit keeps period keys apart from incident keys.
+#[inline]
+pub fn arrival_key(seed: u64, period: u64, arrival: u64) -> u64 {
+    mix64(mix64(mix64(seed) ^ period ^ (1 << 63)) ^ arrival)
+}
+
 /// The 64-bit key of stream (seed, index, tag).
 #[inline]
 pub fn stream_key(seed: u64, index: u64, tag: u64) -> u64 {
-    mix64(mix64(mix64(seed) ^ index) ^ tag)
+    mix64(incident_key(seed, index) ^ tag)
+}
+
+/// The generator of stream `tag` of the incident (or arrival) with key `key`.
+#[inline]
+pub fn keyed_stream(key: u64, tag: u64) -> StreamRng {
+    StreamRng::seed_from_u64(mix64(key ^ tag))
 }
 
 /// The generator of stream (seed, index, tag).
 #[inline]
 pub fn stream(seed: u64, index: u64, tag: u64) -> StreamRng {
-    StreamRng::seed_from_u64(stream_key(seed, index, tag))
+    keyed_stream(incident_key(seed, index), tag)
 }
 
 #[cfg(test)]
