@@ -61,6 +61,13 @@ pub enum Command {
         /// With --precision: stop after this many incidents even if the target is not met.
         #[arg(long, default_value_t = runner::DEFAULT_MAX_INCIDENTS)]
         max_incidents: u64,
+        /// For a scenario with a [region]: simulated periods (default: the region's `periods`).
+        #[arg(long)]
+        periods: Option<u64>,
+        /// For a region run: also write the Oasis ORD tables (ord/ept.csv, ord/alt.csv,
+        /// ord/summary-info.csv).
+        #[arg(long)]
+        ord: bool,
     },
     /// Combine the shard directories of one run into the results of the whole run.
     Merge {
@@ -144,10 +151,36 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             shard,
             precision,
             max_incidents,
+            periods,
+            ord,
         } => {
             let loaded = load(&scenario, &set)?;
             let out = out.unwrap_or_else(|| default_out_dir(&scenario));
             let sc = &loaded.scenario;
+            if let Some(region) = &sc.region {
+                if shard.is_some() || precision.is_some() || incidents.is_some() {
+                    bail!(
+                        "{} is a region scenario: use --periods; --incidents, --shard and --precision apply to incident-level runs (sharding and precision for region runs are not implemented yet)",
+                        loaded.path
+                    );
+                }
+                let periods = periods.unwrap_or(region.periods);
+                return region_run_command(
+                    &loaded,
+                    seed.unwrap_or(sc.seed),
+                    periods,
+                    threads,
+                    &out,
+                    !no_plots,
+                    ord,
+                );
+            }
+            if periods.is_some() {
+                bail!(
+                    "--periods applies to scenarios with a [region] section; {} has none",
+                    loaded.path
+                );
+            }
             let shard = shard
                 .as_deref()
                 .map(runner::Shard::parse)
@@ -301,6 +334,70 @@ fn run_command(loaded: &Loaded, opts: &RunOptions, out: &Path, plots: bool) -> a
     Ok(())
 }
 
+fn region_run_command(
+    loaded: &Loaded,
+    seed: u64,
+    periods: u64,
+    threads: usize,
+    out: &Path,
+    plots: bool,
+    ord: bool,
+) -> anyhow::Result<()> {
+    let sc = &loaded.scenario;
+    let region = sc.region.as_ref().expect("checked by the caller");
+    let run = crate::region::run(sc, region, seed, periods, threads, true)?;
+    let secs = run.wall_time.as_secs_f64();
+    let incidents = run.tally.strategy(sc.baseline).time.count();
+    let mut manifest = manifest_for(loaded, seed, incidents, run.threads, secs);
+    manifest.periods = Some(periods);
+    manifest.events_per_second = Some(run.events as f64 / secs);
+    let staged = StagedDir::create(out)?;
+    tables::write_all(staged.path(), sc, &run.tally)?;
+    let file = |name: &str| -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
+        Ok(std::io::BufWriter::new(std::fs::File::create(
+            staged.path().join(name),
+        )?))
+    };
+    crate::region::tables::write_responders(file("responders.csv")?, sc, &run)?;
+    let series = run.loss_series(sc, region);
+    let rps = crate::region::losses::STANDARD_RETURN_PERIODS;
+    use crate::region::losses as l;
+    l::write_ylt(file("ylt.csv")?, &series, &sc.currency, sc.price_year)?;
+    l::write_ep_curve(
+        file("ep_curve.csv")?,
+        &series,
+        &rps,
+        &sc.currency,
+        sc.price_year,
+    )?;
+    l::write_insurer_cost(
+        file("insurer_cost.csv")?,
+        &series,
+        &sc.currency,
+        sc.price_year,
+    )?;
+    if ord {
+        std::fs::create_dir(staged.path().join("ord"))?;
+        l::write_ord_ept(file("ord/ept.csv")?, &series, &rps)?;
+        l::write_ord_alt(file("ord/alt.csv")?, &series)?;
+        l::write_ord_summary_info(file("ord/summary-info.csv")?, &series)?;
+    }
+    write_manifest(staged.path(), &manifest)?;
+    if plots {
+        crate::report::page::render_all(staged.path()).context("cannot draw the figures")?;
+    }
+    let dir = staged.commit()?;
+    println!(
+        "{}: {periods} periods x {} strategies, seed {seed}, {:.2} s ({:.3e} events/s); wrote {}",
+        sc.name,
+        sc.strategies.len(),
+        secs,
+        run.events as f64 / secs,
+        dir.display()
+    );
+    Ok(())
+}
+
 fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyhow::Result<()> {
     let states = parts
         .iter()
@@ -380,6 +477,8 @@ fn manifest_for(loaded: &Loaded, seed: u64, incidents: u64, threads: usize, secs
         precision_reached: None,
         precision_met: None,
         max_incidents: None,
+        periods: None,
+        events_per_second: None,
     }
 }
 

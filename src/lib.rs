@@ -22,6 +22,7 @@ pub mod cli;
 pub mod dist;
 pub mod engine;
 pub mod model;
+pub mod region;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -547,6 +547,8 @@ pub struct Scenario {
     pub strategies: Vec<Strategy>,
     /// Index of the baseline strategy.
     pub baseline: usize,
+    /// The region to simulate period by period, if the file has a `[region]` section.
+    pub region: Option<crate::region::Region>,
 }
 
 impl Scenario {

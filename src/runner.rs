@@ -256,8 +256,11 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> 
             };
             let simulated =
                 (chunks.start * CHUNK_INCIDENTS)..(chunks.end * CHUNK_INCIDENTS).min(incidents);
-            let progress =
-                progress_bar(simulated.end.saturating_sub(simulated.start), opts.progress);
+            let progress = progress_bar(
+                simulated.end.saturating_sub(simulated.start),
+                opts.progress,
+                "incidents",
+            );
             let tally = run_chunks(&pool, scenario, opts.seed, chunks, incidents, &progress);
             progress.finish_and_clear();
             Ok(RunResult {
@@ -283,7 +286,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> 
                 "--precision must be a positive fraction such as 0.01"
             );
             let batch = PRECISION_BATCH_CHUNKS * CHUNK_INCIDENTS;
-            let progress = progress_bar(max_incidents, opts.progress);
+            let progress = progress_bar(max_incidents, opts.progress, "incidents");
             let mut tally = RunTally::new(scenario);
             let mut done = 0u64;
             let (reached, met) = loop {
@@ -315,7 +318,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> 
 }
 
 /// A progress bar on stderr with rate and ETA, hidden when stderr is not a terminal or in CI.
-fn progress_bar(total: u64, wanted: bool) -> ProgressBar {
+pub fn progress_bar(total: u64, wanted: bool, unit: &str) -> ProgressBar {
     let visible = wanted && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     if !visible {
         return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
@@ -323,7 +326,7 @@ fn progress_bar(total: u64, wanted: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} incidents ({per_sec}, ETA {eta})",
+            &format!("{{spinner}} [{{elapsed_precise}}] {{wide_bar}} {{human_pos}}/{{human_len}} {unit} ({{per_sec}}, ETA {{eta}})"),
         )
         .expect("valid template"),
     );

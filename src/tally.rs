@@ -125,6 +125,38 @@ impl CellShape {
 }
 
 impl StrategyTally {
+    /// Records everything but the paired differences.
+    #[inline]
+    fn record_common(&mut self, o: &Outcome, cost: f64, total: f64, shape: CellShape) {
+        self.time.push(o.time_to_access_min);
+        self.cost.push(cost);
+        self.cost_direct.push(o.cost_direct);
+        self.cost_damage.push(o.cost_damage);
+        self.total_cost.push(total);
+        self.time_sketch.push(o.time_to_access_min);
+        self.cost_sketch.push(cost);
+        self.unresolved += o.unresolved() as u64;
+        self.damaged += (o.damaged != 0) as u64;
+        let mut bits = o.attempted;
+        while bits != 0 {
+            let r = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let t = &mut self.remedies[r];
+            t.attempts += 1;
+            t.successes += (o.succeeded >> r) & 1;
+            t.damage_events += (o.damaged >> r) & 1;
+        }
+        let ended_by = if o.unresolved() {
+            &mut self.fallback
+        } else {
+            &mut self.remedies[o.resolved_by as usize]
+        };
+        ended_by.resolved += 1;
+        ended_by.resolved_time.push(o.time_to_access_min);
+        ended_by.resolved_cost.push(cost);
+        self.cells[shape.index(o.segment, o.driver, o.place)].record(o, cost);
+    }
+
     /// Statistics by segment, by driver profile and by place, summed from the cells.
     pub fn marginals(&self, shape: CellShape) -> [Vec<GroupTally>; 3] {
         let mut by = [
@@ -160,6 +192,9 @@ pub struct RunTally {
     pub shape: CellShape,
     /// Index of the baseline strategy.
     pub baseline: usize,
+    /// Whether every incident was recorded under every strategy (the incident level). A region
+    /// run records each strategy's own arrivals: no paired differences.
+    pub paired: bool,
     /// Value of time in money per minute (turns minutes into time cost).
     pub value_of_time_per_min: f64,
 }
@@ -214,8 +249,33 @@ impl RunTally {
                 places: Place::ALL.len(),
             },
             baseline: scenario.baseline,
+            paired: true,
             value_of_time_per_min: scenario.value_of_time_per_hour / 60.0,
         }
+    }
+
+    /// An empty tally for a region run: strategies record their own incidents, no aliases.
+    pub fn new_unpaired(scenario: &Scenario) -> RunTally {
+        let mut t = RunTally::new(scenario);
+        t.paired = false;
+        let full = t.strategies[t.baseline].clone();
+        for (s, a) in t.alias.iter_mut().enumerate() {
+            if a.take().is_some() {
+                t.strategies[s] = full.clone();
+            }
+        }
+        t
+    }
+
+    /// Records one incident under strategy `s` alone (region runs; no paired differences).
+    #[inline]
+    pub fn record_one(&mut self, s: usize, o: &Outcome) {
+        debug_assert!(!self.paired);
+        let cost = o.cost();
+        let total = cost + self.value_of_time_per_min * o.time_to_access_min;
+        let shape = self.shape;
+        let st = &mut self.strategies[s];
+        st.record_common(o, cost, total, shape);
     }
 
     /// The tally of strategy `s` (following its alias, if it shares another's model).
@@ -250,43 +310,18 @@ impl RunTally {
             }
             let cost = o.cost();
             let total = cost + vot * o.time_to_access_min;
-            s.time.push(o.time_to_access_min);
-            s.cost.push(cost);
-            s.cost_direct.push(o.cost_direct);
-            s.cost_damage.push(o.cost_damage);
-            s.total_cost.push(total);
             s.time_diff
                 .push(o.time_to_access_min - base.time_to_access_min);
             s.cost_diff.push(cost - base.cost());
             s.total_cost_diff.push(total - base_total);
-            s.time_sketch.push(o.time_to_access_min);
-            s.cost_sketch.push(cost);
-            s.unresolved += o.unresolved() as u64;
-            s.damaged += (o.damaged != 0) as u64;
-            let mut bits = o.attempted;
-            while bits != 0 {
-                let r = bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                let t = &mut s.remedies[r];
-                t.attempts += 1;
-                t.successes += (o.succeeded >> r) & 1;
-                t.damage_events += (o.damaged >> r) & 1;
-            }
-            let ended_by = if o.unresolved() {
-                &mut s.fallback
-            } else {
-                &mut s.remedies[o.resolved_by as usize]
-            };
-            ended_by.resolved += 1;
-            ended_by.resolved_time.push(o.time_to_access_min);
-            ended_by.resolved_cost.push(cost);
-            s.cells[shape.index(o.segment, o.driver, o.place)].record(o, cost);
+            s.record_common(o, cost, total, shape);
         }
     }
 
     /// Adds another tally of the same scenario (exact, associative, commutative).
     pub fn merge(&mut self, other: &RunTally) {
         assert_eq!(self.strategies.len(), other.strategies.len());
+        assert_eq!(self.paired, other.paired);
         self.incidents += other.incidents;
         for (a, b) in self.strategies.iter_mut().zip(&other.strategies) {
             a.time.merge(&b.time);

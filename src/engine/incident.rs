@@ -29,7 +29,13 @@ impl SituationDraws {
     /// Draws the uniforms of incident `index`.
     #[inline]
     pub fn draw(seed: u64, index: u64) -> Self {
-        let mut rng = streams::stream(seed, index, TAG_SITUATION);
+        Self::draw_keyed(streams::incident_key(seed, index))
+    }
+
+    /// Draws the uniforms of the incident (or region arrival) with stream key `key`.
+    #[inline]
+    pub fn draw_keyed(key: u64) -> Self {
+        let mut rng = streams::keyed_stream(key, TAG_SITUATION);
         SituationDraws(std::array::from_fn(|_| unit_uniform(&mut rng)))
     }
 }

@@ -6,5 +6,6 @@ pub mod queue;
 pub mod streams;
 
 pub use incident::{
-    FALLBACK, Outcome, Scratch, Situation, SituationDraws, Trace, TraceEvent, simulate,
+    FALLBACK, Outcome, Process, Scheduler, Scratch, Situation, SituationDraws, Trace, TraceEvent,
+    simulate,
 };

@@ -76,6 +76,12 @@ pub struct Manifest {
     /// For a precision run: the cap on incidents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_incidents: Option<u64>,
+    /// For a region run: the number of simulated periods (365-day years).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub periods: Option<u64>,
+    /// For a region run: events popped from the period queues per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_per_second: Option<f64>,
 }
 
 /// The math backend of the samplers: rand_distr's `std_math` feature is enabled in Cargo.toml.

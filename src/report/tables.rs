@@ -101,6 +101,20 @@ fn mean_ci(m: &Moments) -> [f64; 3] {
     [m.mean(), lo, hi]
 }
 
+/// The difference vs the baseline: paired (mean and interval of the per-incident differences)
+/// when every incident ran under every strategy; otherwise (a region run, where strategies see
+/// their own arrivals) the difference of the means with the interval of independent samples,
+/// which is conservative under common random numbers.
+fn diff(tally: &RunTally, paired: &Moments, strategy: &Moments, base: &Moments) -> [f64; 3] {
+    if tally.paired {
+        return mean_ci(paired);
+    }
+    let d = strategy.mean() - base.mean();
+    let half = crate::stats::z_value(CI_LEVEL)
+        * (strategy.std_error().powi(2) + base.std_error().powi(2)).sqrt();
+    [d, d - half, d + half]
+}
+
 /// Computes every strategy's summary row.
 pub fn summarise(scenario: &Scenario, tally: &RunTally) -> Vec<StrategySummary> {
     let vot_min = scenario.value_of_time_per_hour / 60.0;
@@ -139,14 +153,14 @@ pub fn summarise(scenario: &Scenario, tally: &RunTally) -> Vec<StrategySummary> 
                 baseline: i == tally.baseline,
                 incidents: n,
                 time: [t.time.mean(), t.time.sd(), tlo, thi, tq[0], tq[1], tq[2]],
-                time_diff: mean_ci(&t.time_diff),
+                time_diff: diff(tally, &t.time_diff, &t.time, &base.time),
                 cost: [t.cost.mean(), t.cost.sd(), clo, chi, cq[0], cq[1], cq[2]],
                 cost_direct_mean: t.cost_direct.mean(),
                 cost_damage_mean: t.cost_damage.mean(),
                 time_cost_mean: vot_min * t.time.mean(),
                 total_cost: total,
-                cost_diff: mean_ci(&t.cost_diff),
-                total_cost_diff: mean_ci(&t.total_cost_diff),
+                cost_diff: diff(tally, &t.cost_diff, &t.cost, &base.cost),
+                total_cost_diff: diff(tally, &t.total_cost_diff, &t.total_cost, &base.total_cost),
                 damage_rate: ratio(t.damaged, n),
                 unresolved_rate: ratio(t.unresolved, n),
                 incident_rate_per_vehicle_year: rate,

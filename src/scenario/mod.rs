@@ -210,6 +210,13 @@ pub fn from_toml_str(
         .iter()
         .position(|s| s.baseline)
         .expect("checked by check_strategies");
+    // The region is the base scenario's; strategies change the incident model within it.
+    let region = base_spec
+        .region
+        .as_ref()
+        .map(|r| crate::region::compile(r, &names.remedies))
+        .transpose()
+        .map_err(|i| err_at(&i.path, i.message))?;
 
     Ok(Scenario {
         name: base_spec.name.clone(),
@@ -223,6 +230,7 @@ pub fn from_toml_str(
         names,
         strategies,
         baseline,
+        region,
     })
 }
 

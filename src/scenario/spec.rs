@@ -55,6 +55,9 @@ pub struct ScenarioSpec {
     /// Prevention strategies to compare; exactly one has `baseline = true`.
     #[serde(default)]
     pub strategy: Vec<StrategySpec>,
+    /// A region or fleet to simulate period by period against shared responders.
+    #[serde(default)]
+    pub region: Option<crate::region::spec::RegionSpec>,
 }
 
 fn default_incidents() -> u64 {

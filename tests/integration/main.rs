@@ -6,6 +6,8 @@ mod analytic;
 mod bad_input;
 /// Byte-identical tables for any thread count and chunk grouping; `explain` agrees with `run`.
 mod determinism;
+/// Region runs: Erlang C queueing, the average annual loss, thread-count independence.
+mod region;
 /// Every shipped scenario passes `check` and runs.
 mod scenarios;
 /// Shards merged equal a single run; precision runs stop reproducibly; merge refuses mismatches.

@@ -38,10 +38,17 @@ fn every_shipped_scenario_checks_and_runs() {
         assert!(String::from_utf8_lossy(&check.stdout).contains(": ok"));
         let sc = lockout::scenario::load(&file, &[]).unwrap().scenario;
         let out = dir.path().join(file.file_stem().unwrap());
+        // Region scenarios run a few periods; the others a few incidents.
+        let size = if sc.region.is_some() {
+            ["--periods", "3"]
+        } else {
+            ["--incidents", "20000"]
+        };
         lockout()
             .arg("run")
             .arg(&file)
-            .args(["--incidents", "20000", "--no-plots", "--out"])
+            .args(size)
+            .args(["--no-plots", "--out"])
             .arg(&out)
             .assert()
             .success();

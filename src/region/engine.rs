@@ -1,0 +1,640 @@
+//! One period of a region: a single event queue, a clock, responder pools with queues, and the
+//! incident processes of the lockouts that arrive.
+//!
+//! Common random numbers across strategies: candidate arrivals come from one maximum-rate
+//! stream per period, each thinned by its own uniform, so a strategy's rate multiplier keeps the
+//! other strategies' arrivals; arrival `j` draws everything from streams keyed by
+//! (seed, period, j, tag).
+
+use std::collections::VecDeque;
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use super::losses::{PeriodAccumulator, SeverityTally, insured_loss, is_claim};
+use super::{Calendar, PERIOD_MIN, Region};
+use crate::dist::unit_uniform;
+use crate::engine::queue::{EventQueue, SimTime};
+use crate::engine::streams::{self, StreamRng};
+use crate::engine::{Outcome, Process, Scheduler, Situation, SituationDraws};
+use crate::model::{Fact, Facts, MAX_RACE, Scenario};
+use crate::stats::{FixedSum, Moments, QuantileSketch};
+use crate::tally::RunTally;
+
+const TAG_CANDIDATES: u64 = 0x5_0000;
+const TAG_OTHER_CALLS: u64 = 0x5_1000;
+const TAG_ARRIVAL: u64 = 0x5_2000;
+const TAG_TRAVEL: u64 = 0x5_3000;
+const NO_JOB: u32 = u32::MAX;
+
+/// What one pool did in one period (or, merged, over all periods) under one strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoolTally {
+    /// Lockout calls dispatched.
+    pub dispatched: u64,
+    /// Lockout calls abandoned (cancelled before dispatch) or cancelled en route or on scene.
+    pub abandoned: u64,
+    /// Queue wait (call to dispatch) of dispatched lockout calls, minutes.
+    pub queue_wait: Moments,
+    /// Its distribution.
+    pub queue_wait_sketch: QuantileSketch,
+    /// Response time (call to on scene), minutes.
+    pub response_sketch: QuantileSketch,
+    /// Longest queue seen.
+    pub longest_queue: u64,
+    /// Responder-minutes busy (lockout and other calls).
+    pub busy_min: FixedSum,
+    /// Responder-minutes on shift.
+    pub capacity_min: f64,
+}
+
+impl PoolTally {
+    /// An empty tally with no capacity (the start of a merge).
+    pub fn empty() -> PoolTally {
+        PoolTally::new(0.0)
+    }
+
+    fn new(capacity_min: f64) -> PoolTally {
+        PoolTally {
+            dispatched: 0,
+            abandoned: 0,
+            queue_wait: Moments::default(),
+            queue_wait_sketch: QuantileSketch::new(),
+            response_sketch: QuantileSketch::new(),
+            longest_queue: 0,
+            busy_min: FixedSum::default(),
+            capacity_min,
+        }
+    }
+
+    /// Adds another tally (exact; capacities add up).
+    pub fn merge(&mut self, o: &PoolTally) {
+        self.dispatched += o.dispatched;
+        self.abandoned += o.abandoned;
+        self.queue_wait.merge(&o.queue_wait);
+        self.queue_wait_sketch.merge(&o.queue_wait_sketch);
+        self.response_sketch.merge(&o.response_sketch);
+        self.longest_queue = self.longest_queue.max(o.longest_queue);
+        self.busy_min.merge(&o.busy_min);
+        self.capacity_min += o.capacity_min;
+    }
+
+    /// Busy time over on-shift capacity.
+    pub fn utilisation(&self) -> f64 {
+        self.busy_min.sum() / self.capacity_min
+    }
+}
+
+/// Everything one period produced, per strategy.
+#[derive(Debug, Clone)]
+pub struct PeriodResult {
+    /// Period number, from 1.
+    pub period_no: u64,
+    /// Incident statistics (unpaired: strategies see different arrivals).
+    pub tally: RunTally,
+    /// Per strategy: ground-up and insured losses.
+    pub losses: Vec<[PeriodAccumulator; 2]>,
+    /// Per strategy: claim severities, ground-up and insured.
+    pub severity: Vec<[SeverityTally; 2]>,
+    /// Per strategy and pool.
+    pub pools: Vec<Vec<PoolTally>>,
+    /// Events popped from the period's queue (all strategies).
+    pub events: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Ev {
+    Candidate,
+    OtherCall {
+        pool: u16,
+    },
+    ShiftStart {
+        pool: u16,
+    },
+    Complete {
+        incident: u32,
+        generation: u32,
+        slot: u8,
+    },
+    Horizon {
+        incident: u32,
+        generation: u32,
+    },
+    JobDone {
+        job: u32,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobState {
+    Queued,
+    Active,
+    Cancelled,
+    Done,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Job {
+    pool: u16,
+    /// The incident and slot it serves; `NO_JOB` for another (non-lockout) call.
+    incident: u32,
+    slot: u8,
+    priority: bool,
+    call_time: f64,
+    dispatch_time: f64,
+    work_min: f64,
+    travel_key: u64,
+    state: JobState,
+}
+
+struct Live {
+    process: Process,
+    start: f64,
+    alive: bool,
+    /// Bumped when the record is reused, so events of an ended incident are recognised.
+    generation: u32,
+    priority: bool,
+    vehicle: u32,
+    key: u64,
+    jobs: [u32; MAX_RACE],
+}
+
+struct PoolState {
+    busy: u32,
+    high: VecDeque<u32>,
+    normal: VecDeque<u32>,
+    queued: u64,
+}
+
+/// The region's scheduler: pool-bound attempts become calls to a pool; others complete after
+/// their own wait and work.
+struct World<'a> {
+    region: &'a Region,
+    queue: EventQueue<Ev>,
+    jobs: Vec<Job>,
+    free_jobs: Vec<u32>,
+    pools: Vec<PoolState>,
+    tallies: Vec<PoolTally>,
+    /// The incident whose process is running now, and its record.
+    current: u32,
+    current_generation: u32,
+    current_key: u64,
+    current_priority: bool,
+    current_jobs: [u32; MAX_RACE],
+    events: u64,
+}
+
+impl World<'_> {
+    fn new_job(&mut self, job: Job) -> u32 {
+        match self.free_jobs.pop() {
+            Some(id) => {
+                self.jobs[id as usize] = job;
+                id
+            }
+            None => {
+                self.jobs.push(job);
+                (self.jobs.len() - 1) as u32
+            }
+        }
+    }
+
+    fn enqueue(&mut self, id: u32, now: f64) {
+        let job = self.jobs[id as usize];
+        let p = job.pool as usize;
+        let state = &mut self.pools[p];
+        if job.priority {
+            state.high.push_back(id);
+        } else {
+            state.normal.push_back(id);
+        }
+        state.queued += 1;
+        self.tallies[p].longest_queue = self.tallies[p].longest_queue.max(state.queued);
+        self.dispatch(p, now);
+    }
+
+    /// Sends free, on-shift responders to the longest-waiting calls (priority first).
+    fn dispatch(&mut self, p: usize, now: f64) {
+        let pool = &self.region.pools[p];
+        while self.pools[p].busy < pool.count && pool.on_shift(now) {
+            let state = &mut self.pools[p];
+            let Some(id) = state.high.pop_front().or_else(|| state.normal.pop_front()) else {
+                break;
+            };
+            let job = &mut self.jobs[id as usize];
+            if job.state == JobState::Cancelled {
+                self.free_jobs.push(id);
+                continue;
+            }
+            state.queued -= 1;
+            state.busy += 1;
+            job.state = JobState::Active;
+            job.dispatch_time = now;
+            let mut rng = streams::keyed_stream(job.travel_key, TAG_TRAVEL);
+            let travel = pool.travel.sample(&mut rng);
+            let done = now + travel + job.work_min;
+            if job.incident != NO_JOB {
+                let t = &mut self.tallies[p];
+                t.dispatched += 1;
+                t.queue_wait.push(now - job.call_time);
+                t.queue_wait_sketch.push(now - job.call_time);
+                t.response_sketch.push(now + travel - job.call_time);
+            }
+            self.queue
+                .schedule(SimTime::from_min(done), Ev::JobDone { job: id });
+        }
+    }
+
+    /// A responder finished job `id` at `now`; returns the (incident, slot) it served.
+    fn job_done(&mut self, id: u32, now: f64) -> Option<(u32, u8)> {
+        let job = self.jobs[id as usize];
+        if job.state != JobState::Active {
+            // Cancelled while active: the responder was freed then; now the id is free too.
+            self.free_jobs.push(id);
+            return None;
+        }
+        self.jobs[id as usize].state = JobState::Done;
+        self.free_jobs.push(id);
+        let p = job.pool as usize;
+        self.pools[p].busy -= 1;
+        self.tallies[p].busy_min.push(now - job.dispatch_time);
+        self.dispatch(p, now);
+        (job.incident != NO_JOB).then_some((job.incident, job.slot))
+    }
+}
+
+impl Scheduler for World<'_> {
+    fn start(&mut self, now: f64, slot: u8, remedy: usize, wait_min: f64, work_min: f64) {
+        match self.region.remedy_pool[remedy] {
+            None => {
+                self.current_jobs[slot as usize] = NO_JOB;
+                self.queue.schedule(
+                    SimTime::from_min(now + wait_min + work_min),
+                    Ev::Complete {
+                        incident: self.current,
+                        generation: self.current_generation,
+                        slot,
+                    },
+                );
+            }
+            Some(p) => {
+                let id = self.new_job(Job {
+                    pool: p as u16,
+                    incident: self.current,
+                    slot,
+                    priority: self.current_priority,
+                    call_time: now,
+                    dispatch_time: 0.0,
+                    work_min,
+                    travel_key: self.current_key ^ ((remedy as u64) << 40) ^ ((slot as u64) << 48),
+                    state: JobState::Queued,
+                });
+                self.current_jobs[slot as usize] = id;
+                self.enqueue(id, now);
+            }
+        }
+    }
+
+    fn cancel(&mut self, now: f64, slot: u8) {
+        let id = self.current_jobs[slot as usize];
+        if id == NO_JOB {
+            return;
+        }
+        let job = self.jobs[id as usize];
+        let p = job.pool as usize;
+        match job.state {
+            JobState::Queued => {
+                self.jobs[id as usize].state = JobState::Cancelled;
+                self.pools[p].queued -= 1;
+                self.tallies[p].abandoned += 1;
+            }
+            JobState::Active => {
+                // Called off en route or on scene: the responder is free at once. The job's
+                // id is recycled when its pending JobDone event arrives.
+                self.jobs[id as usize].state = JobState::Cancelled;
+                self.pools[p].busy -= 1;
+                self.tallies[p].busy_min.push(now - job.dispatch_time);
+                self.tallies[p].abandoned += 1;
+                self.dispatch(p, now);
+            }
+            JobState::Cancelled | JobState::Done => {}
+        }
+        self.current_jobs[slot as usize] = NO_JOB;
+    }
+}
+
+/// Simulates period `period_no` (from 1) of run `seed` under every strategy.
+pub fn simulate_period(
+    scenario: &Scenario,
+    region: &Region,
+    seed: u64,
+    period_no: u64,
+) -> PeriodResult {
+    let n = scenario.strategies.len();
+    let mut result = PeriodResult {
+        period_no,
+        tally: RunTally::new_unpaired(scenario),
+        losses: vec![Default::default(); n],
+        severity: (0..n)
+            .map(|_| [SeverityTally::new(), SeverityTally::new()])
+            .collect(),
+        pools: Vec::with_capacity(n),
+        events: 0,
+    };
+    let base_rate = region.vehicles as f64 * scenario.incident_rate_per_vehicle_year / PERIOD_MIN;
+    let max_mult = scenario
+        .strategies
+        .iter()
+        .map(|s| s.incident_rate_multiplier)
+        .fold(0.0, f64::max);
+    let max_rate = base_rate * max_mult * region.calendar.max;
+    let mut calls_per_vehicle = vec![0u32; region.vehicles as usize];
+    for (s, strategy) in scenario.strategies.iter().enumerate() {
+        calls_per_vehicle.iter_mut().for_each(|c| *c = 0);
+        let model = &strategy.model;
+        let mut world = World {
+            region,
+            queue: EventQueue::with_capacity(1024),
+            jobs: Vec::new(),
+            free_jobs: Vec::new(),
+            pools: region
+                .pools
+                .iter()
+                .map(|_| PoolState {
+                    busy: 0,
+                    high: VecDeque::new(),
+                    normal: VecDeque::new(),
+                    queued: 0,
+                })
+                .collect(),
+            tallies: region
+                .pools
+                .iter()
+                .map(|p| PoolTally::new(p.capacity_min()))
+                .collect(),
+            current: 0,
+            current_generation: 0,
+            current_key: 0,
+            current_priority: false,
+            current_jobs: [NO_JOB; MAX_RACE],
+            events: 0,
+        };
+        let mut live: Vec<Live> = Vec::new();
+        let mut free_live: Vec<u32> = Vec::new();
+        let mut alive = 0u64;
+        let period_key = streams::arrival_key(seed, period_no, u64::MAX);
+        let mut candidates = streams::keyed_stream(period_key, TAG_CANDIDATES);
+        let mut candidate_index = 0u64;
+        // A candidate at t becomes an arrival of this strategy with probability
+        // λ_s(t) / λ_max = accept · profile(t).
+        let accept =
+            base_rate * strategy.incident_rate_multiplier / max_rate.max(f64::MIN_POSITIVE);
+        if max_rate > 0.0 {
+            let first = exp_gap(&mut candidates, max_rate);
+            world
+                .queue
+                .schedule(SimTime::from_min(first), Ev::Candidate);
+        }
+        let mut other_streams: Vec<StreamRng> = (0..region.pools.len())
+            .map(|p| streams::keyed_stream(period_key, TAG_OTHER_CALLS + p as u64))
+            .collect();
+        for (p, pool) in region.pools.iter().enumerate() {
+            if pool.other_calls_per_min > 0.0 {
+                let rate = pool.other_calls_per_min * region.calendar.max;
+                let t = exp_gap(&mut other_streams[p], rate);
+                world
+                    .queue
+                    .schedule(SimTime::from_min(t), Ev::OtherCall { pool: p as u16 });
+            }
+            if let Some((start, _)) = pool.shift {
+                world
+                    .queue
+                    .schedule(SimTime::from_min(start), Ev::ShiftStart { pool: p as u16 });
+            }
+        }
+
+        while let Some((t, ev)) = world.queue.pop() {
+            let now = t.min();
+            if now >= PERIOD_MIN && alive == 0 {
+                break; // arrivals are over and every incident has ended
+            }
+            world.events += 1;
+            let finished: Option<(u32, Outcome)> = match ev {
+                Ev::Candidate => {
+                    if now >= PERIOD_MIN {
+                        None
+                    } else {
+                        let j = candidate_index;
+                        candidate_index += 1;
+                        let u = unit_uniform(&mut candidates);
+                        let next = now + exp_gap(&mut candidates, max_rate);
+                        world.queue.schedule(SimTime::from_min(next), Ev::Candidate);
+                        if u < accept * region.calendar.at(now) {
+                            arrive(
+                                model,
+                                region,
+                                seed,
+                                period_no,
+                                j,
+                                now,
+                                &mut world,
+                                &mut live,
+                                &mut free_live,
+                                &mut alive,
+                            )
+                        } else {
+                            None
+                        }
+                    }
+                }
+                Ev::OtherCall { pool } => {
+                    let p = pool as usize;
+                    if now < PERIOD_MIN {
+                        let cfg = &region.pools[p];
+                        let rng = &mut other_streams[p];
+                        let u = unit_uniform(rng);
+                        let service = cfg.other_service.as_ref().map_or(0.0, |d| d.sample(rng));
+                        let key = rng.next_u64();
+                        let rate = cfg.other_calls_per_min * region.calendar.max;
+                        let next = now + exp_gap(rng, rate);
+                        world
+                            .queue
+                            .schedule(SimTime::from_min(next), Ev::OtherCall { pool });
+                        if u * region.calendar.max < region.calendar.at(now) {
+                            let id = world.new_job(Job {
+                                pool,
+                                incident: NO_JOB,
+                                slot: 0,
+                                priority: false,
+                                call_time: now,
+                                dispatch_time: 0.0,
+                                work_min: service,
+                                travel_key: key,
+                                state: JobState::Queued,
+                            });
+                            world.enqueue(id, now);
+                        }
+                    }
+                    None
+                }
+                Ev::ShiftStart { pool } => {
+                    let p = pool as usize;
+                    world.dispatch(p, now);
+                    if now < PERIOD_MIN || alive > 0 {
+                        world
+                            .queue
+                            .schedule(SimTime::from_min(now + 1440.0), Ev::ShiftStart { pool });
+                    }
+                    None
+                }
+                Ev::Complete {
+                    incident,
+                    generation,
+                    slot,
+                } => step(
+                    &mut world,
+                    &mut live,
+                    incident,
+                    generation,
+                    now,
+                    |p, w, now, start| p.complete(model, slot, now, start, w, &mut ()),
+                ),
+                Ev::Horizon {
+                    incident,
+                    generation,
+                } => step(
+                    &mut world,
+                    &mut live,
+                    incident,
+                    generation,
+                    now,
+                    |p, w, now, start| Some(p.give_up(model, now, start, w, &mut ())),
+                ),
+                Ev::JobDone { job } => match world.job_done(job, now) {
+                    Some((incident, slot)) => {
+                        let generation = live[incident as usize].generation;
+                        step(
+                            &mut world,
+                            &mut live,
+                            incident,
+                            generation,
+                            now,
+                            |p, w, now, start| p.complete(model, slot, now, start, w, &mut ()),
+                        )
+                    }
+                    None => None,
+                },
+            };
+            if let Some((incident, out)) = finished {
+                let rec = &mut live[incident as usize];
+                rec.alive = false;
+                alive -= 1;
+                free_live.push(incident);
+                let loss = out.cost();
+                let vehicle = rec.vehicle as usize;
+                let insured = insured_loss(loss, &region.terms, calls_per_vehicle[vehicle]);
+                if is_claim(insured) {
+                    calls_per_vehicle[vehicle] += 1;
+                }
+                let downtime_h = out.time_to_access_min / 60.0;
+                for (k, l) in [loss, insured].into_iter().enumerate() {
+                    result.losses[s][k].push_incident(l, downtime_h);
+                    result.severity[s][k].push_incident(l);
+                }
+                result.tally.record_one(s, &out);
+            }
+        }
+        result.events += world.events;
+        result.pools.push(world.tallies);
+    }
+    result
+}
+
+/// Runs the closure on a live incident's process with the world set up as its scheduler.
+fn step(
+    world: &mut World,
+    live: &mut [Live],
+    incident: u32,
+    generation: u32,
+    now: f64,
+    f: impl FnOnce(&mut Process, &mut World, f64, f64) -> Option<Outcome>,
+) -> Option<(u32, Outcome)> {
+    let rec = &mut live[incident as usize];
+    if !rec.alive || rec.generation != generation {
+        return None; // a stale event of an incident that has ended
+    }
+    world.current = incident;
+    world.current_generation = generation;
+    world.current_priority = rec.priority;
+    world.current_key = rec.key;
+    world.current_jobs = rec.jobs;
+    let out = f(&mut rec.process, world, now, rec.start);
+    rec.jobs = world.current_jobs;
+    out.map(|o| (incident, o))
+}
+
+/// A lockout arrives at `now`: draw its situation, start its process.
+#[allow(clippy::too_many_arguments)]
+fn arrive(
+    model: &crate::model::Model,
+    region: &Region,
+    seed: u64,
+    period_no: u64,
+    j: u64,
+    now: f64,
+    world: &mut World,
+    live: &mut Vec<Live>,
+    free_live: &mut Vec<u32>,
+    alive: &mut u64,
+) -> Option<(u32, Outcome)> {
+    let key = streams::arrival_key(seed, period_no, j);
+    let draws = SituationDraws::draw_keyed(key);
+    let mut sit = Situation::realise(model, &draws);
+    // The arrival's time decides night and weekend.
+    let mut facts: Facts = sit.facts;
+    facts.set(Fact::Night, Calendar::is_night(now));
+    facts.set(Fact::Weekend, Calendar::is_weekend(now));
+    sit.facts = facts;
+    let mut rng = streams::keyed_stream(key, TAG_ARRIVAL);
+    let vehicle =
+        ((unit_uniform(&mut rng) * region.vehicles as f64) as u64).min(region.vehicles - 1) as u32;
+    let priority = unit_uniform(&mut rng) < region.priority_share;
+    let mut rec = Live {
+        process: Process::new(&sit, key),
+        start: now,
+        alive: true,
+        generation: 0,
+        priority,
+        vehicle,
+        key,
+        jobs: [NO_JOB; MAX_RACE],
+    };
+    let id = match free_live.pop() {
+        Some(id) => {
+            rec.generation = live[id as usize].generation.wrapping_add(1);
+            live[id as usize] = rec;
+            id
+        }
+        None => {
+            live.push(rec);
+            (live.len() - 1) as u32
+        }
+    };
+    *alive += 1;
+    let generation = live[id as usize].generation;
+    world.queue.schedule(
+        SimTime::from_min(now + model.horizon_min),
+        Ev::Horizon {
+            incident: id,
+            generation,
+        },
+    );
+    step(world, live, id, generation, now, |p, w, now, start| {
+        p.begin(model, now, start, w, &mut ())
+    })
+}
+
+/// An exponential gap with the given rate per minute.
+#[inline]
+fn exp_gap(rng: &mut StreamRng, rate: f64) -> f64 {
+    -(1.0 - unit_uniform(rng)).ln() / rate
+}

@@ -1,0 +1,493 @@
+//! Region and fleet simulation: years of incidents against shared responders.
+//!
+//! A region run simulates periods (365-day years). In each, lockouts arrive as a
+//! non-homogeneous Poisson process; each runs the same compiled remedy and policy model as the
+//! incident level, but remedies bound to a responder pool wait for a free responder (queue,
+//! then travel), so waits come from load. The calendar is fixed: every period has 365 days and
+//! starts on a Monday at 00:00 local time; there is no daylight saving. Night is 22:00 to
+//! 06:00, the weekend Saturday and Sunday: an arrival's `night` and `weekend` facts come from its
+//! time, not from the context's probabilities.
+
+pub mod engine;
+pub mod losses;
+pub mod spec;
+pub mod tables;
+
+use crate::dist::Dist;
+use crate::scenario::compile::Invalid;
+use crate::scenario::locate::FieldPath;
+use spec::RegionSpec;
+
+/// Minutes in a period (365 days).
+pub const PERIOD_MIN: f64 = 365.0 * 1440.0;
+
+/// Days in each month of the fixed 365-day calendar.
+pub const MONTH_DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/// The arrival intensity profile over the fixed calendar, normalised to mean 1 over a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calendar {
+    hour: [f64; 24],
+    weekday: [f64; 7],
+    month_of_day: Vec<u8>,
+    month: [f64; 12],
+    /// The largest value of the normalised profile.
+    pub max: f64,
+}
+
+impl Calendar {
+    fn new(hour: [f64; 24], weekday: [f64; 7], month: [f64; 12]) -> Calendar {
+        let month_of_day: Vec<u8> = MONTH_DAYS
+            .iter()
+            .enumerate()
+            .flat_map(|(m, d)| std::iter::repeat_n(m as u8, *d as usize))
+            .collect();
+        // Mean of hour × weekday × month over the 365 × 24 hours of a period.
+        let hours: f64 = hour.iter().sum();
+        let mut total = 0.0;
+        for (day, m) in month_of_day.iter().enumerate() {
+            total += weekday[day % 7] * month[*m as usize] * hours;
+        }
+        let mean = total / (365.0 * 24.0);
+        let max = hour.iter().cloned().fold(0.0, f64::max)
+            * weekday.iter().cloned().fold(0.0, f64::max)
+            * month.iter().cloned().fold(0.0, f64::max)
+            / mean;
+        Calendar {
+            hour: hour.map(|h| h / mean),
+            weekday,
+            month_of_day,
+            month,
+            max,
+        }
+    }
+
+    /// The normalised intensity at `t` minutes into the period.
+    #[inline]
+    pub fn at(&self, t: f64) -> f64 {
+        let day = ((t / 1440.0) as usize).min(364);
+        let hour = (((t - day as f64 * 1440.0) / 60.0) as usize).min(23);
+        self.hour[hour] * self.weekday[day % 7] * self.month[self.month_of_day[day] as usize]
+    }
+
+    /// Whether `t` is at night (22:00-06:00).
+    #[inline]
+    pub fn is_night(t: f64) -> bool {
+        let minute = t.rem_euclid(1440.0);
+        !(360.0..1320.0).contains(&minute)
+    }
+
+    /// Whether `t` is on a Saturday or Sunday (day 0 is a Monday).
+    #[inline]
+    pub fn is_weekend(t: f64) -> bool {
+        ((t / 1440.0) as u64) % 7 >= 5
+    }
+}
+
+/// A compiled responder pool.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    /// Name.
+    pub name: String,
+    /// Responders.
+    pub count: u32,
+    /// Daily shift as (start, end) minutes after midnight; `None`: around the clock.
+    pub shift: Option<(f64, f64)>,
+    /// Travel time.
+    pub travel: Dist,
+    /// Other calls per minute at mean intensity.
+    pub other_calls_per_min: f64,
+    /// Service time of other calls.
+    pub other_service: Option<Dist>,
+}
+
+impl Pool {
+    /// Whether the pool's responders are on shift at `t`.
+    #[inline]
+    pub fn on_shift(&self, t: f64) -> bool {
+        match self.shift {
+            None => true,
+            Some((start, end)) => {
+                let m = t.rem_euclid(1440.0);
+                if start <= end {
+                    (start..end).contains(&m)
+                } else {
+                    m >= start || m < end
+                }
+            }
+        }
+    }
+
+    /// On-shift responder-minutes in one period.
+    pub fn capacity_min(&self) -> f64 {
+        let per_day = match self.shift {
+            None => 1440.0,
+            Some((s, e)) if s <= e => e - s,
+            Some((s, e)) => 1440.0 - s + e,
+        };
+        self.count as f64 * per_day * 365.0
+    }
+}
+
+/// The compiled region.
+#[derive(Debug, Clone)]
+pub struct Region {
+    /// Vehicles.
+    pub vehicles: u64,
+    /// Default periods.
+    pub periods: u64,
+    /// The arrival profile.
+    pub calendar: Calendar,
+    /// Share of priority incidents.
+    pub priority_share: f64,
+    /// Pools.
+    pub pools: Vec<Pool>,
+    /// For each remedy, the pool that serves it.
+    pub remedy_pool: Vec<Option<usize>>,
+    /// Policy terms of the insured perspective.
+    pub terms: losses::PolicyTerms,
+    /// Whether the file gave policy terms (then tables carry an `insured` perspective too).
+    pub insured: bool,
+}
+
+fn profile<const N: usize>(v: &Option<Vec<f64>>, here: FieldPath) -> Result<[f64; N], Invalid> {
+    match v {
+        None => Ok([1.0; N]),
+        Some(values) => {
+            if values.len() != N || values.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
+                return Err(Invalid {
+                    path: here,
+                    message: format!("needs {N} non-negative numbers (got {values:?})"),
+                });
+            }
+            if values.iter().all(|x| *x == 0.0) {
+                return Err(Invalid {
+                    path: here,
+                    message: "must not be all zero".into(),
+                });
+            }
+            Ok(std::array::from_fn(|i| values[i]))
+        }
+    }
+}
+
+fn clock(text: &str, here: FieldPath) -> Result<f64, Invalid> {
+    let bad = || Invalid {
+        path: here.clone(),
+        message: format!("expected a time of day \"HH:MM\" (got \"{text}\")"),
+    };
+    let (h, m) = text.split_once(':').ok_or_else(bad)?;
+    let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if h > 24 || m > 59 || (h == 24 && m > 0) {
+        return Err(bad());
+    }
+    Ok((h * 60 + m) as f64)
+}
+
+/// Validates and compiles the `[region]` section; `remedies` are the scenario's remedy names.
+pub fn compile(spec: &RegionSpec, remedies: &[String]) -> Result<Region, Invalid> {
+    let here = FieldPath::root().key("region");
+    let invalid = |path: FieldPath, message: String| Err(Invalid { path, message });
+    if spec.vehicles == 0 {
+        return invalid(here.key("vehicles"), "must be at least 1".into());
+    }
+    if spec.periods == 0 {
+        return invalid(here.key("periods"), "must be at least 1".into());
+    }
+    if !(0.0..=1.0).contains(&spec.priority_share) {
+        return invalid(
+            here.key("priority_share"),
+            format!(
+                "a probability must be in [0, 1] (got {})",
+                spec.priority_share
+            ),
+        );
+    }
+    let calendar = Calendar::new(
+        profile(&spec.hour_profile, here.key("hour_profile"))?,
+        profile(&spec.weekday_profile, here.key("weekday_profile"))?,
+        profile(&spec.month_profile, here.key("month_profile"))?,
+    );
+    let mut remedy_pool = vec![None; remedies.len()];
+    let mut pools = Vec::new();
+    for (i, p) in spec.pool.iter().enumerate() {
+        let at = here.key("pool").index(i);
+        if p.count == 0 {
+            return invalid(
+                at.key("count"),
+                "a pool needs at least one responder".into(),
+            );
+        }
+        for (j, r) in p.serves.iter().enumerate() {
+            let Some(idx) = remedies.iter().position(|n| n == r) else {
+                return invalid(
+                    at.key("serves").index(j),
+                    format!("unknown remedy `{r}` (remedies: {})", remedies.join(", ")),
+                );
+            };
+            if let Some(other) = remedy_pool[idx] {
+                return invalid(
+                    at.key("serves").index(j),
+                    format!("remedy `{r}` is already served by pool {other}"),
+                );
+            }
+            remedy_pool[idx] = Some(i);
+        }
+        if !(p.other_calls_per_hour.is_finite() && p.other_calls_per_hour >= 0.0) {
+            return invalid(
+                at.key("other_calls_per_hour"),
+                format!(
+                    "must be a finite number >= 0 (got {})",
+                    p.other_calls_per_hour
+                ),
+            );
+        }
+        if p.other_calls_per_hour > 0.0 && p.other_call_service.is_none() {
+            return invalid(
+                at.key("other_call_service"),
+                "other calls need a service time".into(),
+            );
+        }
+        let shift = match &p.shift {
+            None => None,
+            Some(s) => Some((
+                clock(&s.start, at.key("shift").key("start"))?,
+                clock(&s.end, at.key("shift").key("end"))?,
+            )),
+        };
+        let dist = |d: &crate::dist::DistSpec, path: FieldPath| {
+            d.compile().map_err(|message| Invalid { path, message })
+        };
+        pools.push(Pool {
+            name: p.name.clone(),
+            count: p.count,
+            shift,
+            travel: dist(&p.travel.0, at.key("travel"))?,
+            other_calls_per_min: p.other_calls_per_hour / 60.0,
+            other_service: p
+                .other_call_service
+                .as_ref()
+                .map(|d| dist(&d.0, at.key("other_call_service")))
+                .transpose()?,
+        });
+    }
+    let terms = match &spec.policy_terms {
+        None => losses::PolicyTerms::default(),
+        Some(t) => {
+            let at = here.key("policy_terms");
+            if !(t.deductible.is_finite() && t.deductible >= 0.0) {
+                return invalid(at.key("deductible"), "must be >= 0".into());
+            }
+            if let Some(l) = t.limit_per_incident
+                && !(l > 0.0)
+            {
+                return invalid(at.key("limit_per_incident"), "must be > 0".into());
+            }
+            losses::PolicyTerms {
+                deductible: t.deductible,
+                limit_per_incident: t.limit_per_incident,
+                annual_call_limit: t.annual_call_limit,
+            }
+        }
+    };
+    Ok(Region {
+        vehicles: spec.vehicles,
+        periods: spec.periods,
+        calendar,
+        priority_share: spec.priority_share,
+        pools,
+        remedy_pool,
+        terms,
+        insured: spec.policy_terms.is_some(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calendar_is_normalised_and_fixed() {
+        let mut hour = [1.0; 24];
+        hour[18] = 3.0;
+        let mut month = [1.0; 12];
+        month[11] = 1.2;
+        let c = Calendar::new(hour, [1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 0.5], month);
+        // The mean over every hour of the period is 1.
+        let mean: f64 = (0..365 * 24)
+            .map(|h| c.at(h as f64 * 60.0 + 1.0))
+            .sum::<f64>()
+            / (365.0 * 24.0);
+        assert!((mean - 1.0).abs() < 1e-12, "{mean}");
+        // Day 0 is a Monday; day 5 a Saturday; 23:00 is night, noon is not.
+        assert!(!Calendar::is_weekend(0.0) && Calendar::is_weekend(5.0 * 1440.0 + 1.0));
+        assert!(Calendar::is_night(23.0 * 60.0) && !Calendar::is_night(12.0 * 60.0));
+        assert!(c.max >= c.at(4.0 * 1440.0 + 18.5 * 60.0 + 334.0 * 1440.0 - 4.0 * 1440.0));
+    }
+}
+
+/// The results of a region run, merged over periods.
+#[derive(Debug, Clone)]
+pub struct RegionRun {
+    /// Periods simulated.
+    pub periods: u64,
+    /// Per period (in period order): per strategy, ground-up and insured losses.
+    pub losses: Vec<Vec<[losses::PeriodAccumulator; 2]>>,
+    /// Incident statistics over all periods (unpaired).
+    pub tally: crate::tally::RunTally,
+    /// Per strategy: claim severities, ground-up and insured.
+    pub severity: Vec<[losses::SeverityTally; 2]>,
+    /// Per strategy and pool.
+    pub pools: Vec<Vec<engine::PoolTally>>,
+    /// Events popped, all periods and strategies.
+    pub events: u64,
+    /// Threads used.
+    pub threads: usize,
+    /// Wall-clock time.
+    pub wall_time: std::time::Duration,
+}
+
+struct Partial {
+    losses: Vec<(u64, Vec<[losses::PeriodAccumulator; 2]>)>,
+    tally: crate::tally::RunTally,
+    severity: Vec<[losses::SeverityTally; 2]>,
+    pools: Vec<Vec<engine::PoolTally>>,
+    events: u64,
+}
+
+impl Partial {
+    fn empty(scenario: &crate::model::Scenario, region: &Region) -> Partial {
+        let n = scenario.strategies.len();
+        Partial {
+            losses: Vec::new(),
+            tally: crate::tally::RunTally::new_unpaired(scenario),
+            severity: (0..n)
+                .map(|_| [losses::SeverityTally::new(), losses::SeverityTally::new()])
+                .collect(),
+            pools: (0..n)
+                .map(|_| {
+                    region
+                        .pools
+                        .iter()
+                        .map(|_| engine::PoolTally::empty())
+                        .collect()
+                })
+                .collect(),
+            events: 0,
+        }
+    }
+
+    fn add(&mut self, r: engine::PeriodResult) {
+        self.tally.merge(&r.tally);
+        for (a, b) in self.severity.iter_mut().zip(&r.severity) {
+            for (x, y) in a.iter_mut().zip(b) {
+                x.merge(y);
+            }
+        }
+        self.merge_pools(&r.pools);
+        self.events += r.events;
+        self.losses.push((r.period_no, r.losses));
+    }
+
+    fn merge_pools(&mut self, pools: &[Vec<engine::PoolTally>]) {
+        for (a, b) in self.pools.iter_mut().zip(pools) {
+            for (x, y) in a.iter_mut().zip(b) {
+                x.merge(y);
+            }
+        }
+    }
+
+    fn merge(mut self, other: Partial) -> Partial {
+        self.tally.merge(&other.tally);
+        for (a, b) in self.severity.iter_mut().zip(&other.severity) {
+            for (x, y) in a.iter_mut().zip(b) {
+                x.merge(y);
+            }
+        }
+        self.merge_pools(&other.pools);
+        self.events += other.events;
+        self.losses.extend(other.losses);
+        self
+    }
+}
+
+/// Simulates periods 1..=`periods` on a rayon pool of `threads` threads (0: one per core).
+/// Every merge is exact and the loss rows are put in period order, so the result does not
+/// depend on the number of threads.
+pub fn run(
+    scenario: &crate::model::Scenario,
+    region: &Region,
+    seed: u64,
+    periods: u64,
+    threads: usize,
+    progress: bool,
+) -> anyhow::Result<RegionRun> {
+    use rayon::prelude::*;
+    anyhow::ensure!(periods > 0, "the number of periods must be at least 1");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    let threads = pool.current_num_threads();
+    let bar = crate::runner::progress_bar(periods, progress, "periods");
+    let started = std::time::Instant::now();
+    let partial = pool.install(|| {
+        (1..=periods)
+            .into_par_iter()
+            .fold(
+                || Partial::empty(scenario, region),
+                |mut acc, p| {
+                    acc.add(engine::simulate_period(scenario, region, seed, p));
+                    bar.inc(1);
+                    acc
+                },
+            )
+            .reduce(|| Partial::empty(scenario, region), Partial::merge)
+    });
+    bar.finish_and_clear();
+    let mut losses = partial.losses;
+    losses.sort_by_key(|(p, _)| *p);
+    Ok(RegionRun {
+        periods,
+        losses: losses.into_iter().map(|(_, l)| l).collect(),
+        tally: partial.tally,
+        severity: partial.severity,
+        pools: partial.pools,
+        events: partial.events,
+        threads,
+        wall_time: started.elapsed(),
+    })
+}
+
+impl RegionRun {
+    /// The loss series of every strategy and perspective (ground-up, then insured when the
+    /// region has policy terms), in table order.
+    pub fn loss_series(
+        &self,
+        scenario: &crate::model::Scenario,
+        region: &Region,
+    ) -> Vec<losses::LossSeries> {
+        let perspectives: &[losses::Perspective] = if region.insured {
+            &losses::Perspective::ALL
+        } else {
+            &losses::Perspective::ALL[..1]
+        };
+        let mut out = Vec::new();
+        for (s, st) in scenario.strategies.iter().enumerate() {
+            for &p in perspectives {
+                out.push(losses::LossSeries {
+                    strategy: st.name.clone(),
+                    perspective: p,
+                    exposure_vehicle_years: region.vehicles as f64 * self.periods as f64,
+                    periods: self
+                        .losses
+                        .iter()
+                        .enumerate()
+                        .map(|(i, per)| per[s][p.index()].row(i as u64 + 1))
+                        .collect(),
+                    severity: self.severity[s][p.index()].clone(),
+                });
+            }
+        }
+        out
+    }
+}

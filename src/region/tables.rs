@@ -1,0 +1,56 @@
+//! Region tables written by lockout itself: `responders.csv`. (The loss tables — YLT, EP
+//! curves, insurer costs, ORD — are in [`super::losses`].)
+
+use std::io::Write;
+
+use super::RegionRun;
+use crate::model::Scenario;
+use crate::report::tables::num;
+
+/// Writes `responders.csv`: one row per (strategy, pool).
+pub fn write_responders<W: Write>(out: W, sc: &Scenario, run: &RegionRun) -> csv::Result<()> {
+    let region = sc.region.as_ref().expect("a region run");
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "strategy",
+        "pool",
+        "responders",
+        "periods",
+        "utilisation",
+        "dispatched_calls",
+        "abandoned_calls",
+        "queue_wait_mean_min",
+        "queue_wait_p50_min",
+        "queue_wait_p90_min",
+        "queue_wait_p99_min",
+        "response_p50_min",
+        "response_p90_min",
+        "response_p99_min",
+        "longest_queue",
+    ])?;
+    for (st, pools) in sc.strategies.iter().zip(&run.pools) {
+        for (pool, t) in region.pools.iter().zip(pools) {
+            let q = t.queue_wait_sketch.quantiles(&[0.5, 0.9, 0.99]);
+            let r = t.response_sketch.quantiles(&[0.5, 0.9, 0.99]);
+            w.write_record([
+                st.name.clone(),
+                pool.name.clone(),
+                pool.count.to_string(),
+                run.periods.to_string(),
+                num(t.utilisation()),
+                t.dispatched.to_string(),
+                t.abandoned.to_string(),
+                num(t.queue_wait.mean()),
+                num(q[0]),
+                num(q[1]),
+                num(q[2]),
+                num(r[0]),
+                num(r[1]),
+                num(r[2]),
+                t.longest_queue.to_string(),
+            ])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}

@@ -1,0 +1,260 @@
+//! Region runs against closed forms (Erlang C, rate × exposure × severity) and for
+//! thread-count independence.
+
+use lockout::region;
+
+use crate::testutil::{Z99, compile, lockout, read};
+
+/// A region scenario: `vehicles` vehicles at one lockout per vehicle-year, one pool of `count`
+/// responders (zero travel) serving a locksmith whose on-scene time is exponential with mean 30
+/// min and who charges 100. Flat profiles, no shifts, no other calls, a horizon never reached.
+fn region_scenario(vehicles: u64, count: u32, periods: u64) -> String {
+    format!(
+        r#"name = "queue"
+currency = "USD"
+price_year = 2025
+incident_rate_per_vehicle_year = 1.0
+value_of_time_per_hour = 0.0
+horizon = "1000 d"
+
+[fallback]
+name = "tow"
+duration = "1 h"
+
+[[vehicle]]
+name = "car"
+share = 1.0
+
+[[driver]]
+name = "driver"
+share = 1.0
+policy = "only"
+
+[[context]]
+place = "home"
+share = 1.0
+
+[remedy.locksmith]
+duration = {{ exponential = {{ mean = "30 min" }} }}
+cost = 100.0
+
+[policy.only]
+steps = ["locksmith"]
+
+[[strategy]]
+name = "base"
+baseline = true
+
+[region]
+vehicles = {vehicles}
+periods = {periods}
+
+[[region.pool]]
+name = "locksmiths"
+count = {count}
+serves = ["locksmith"]
+travel = "0 min"
+"#
+    )
+}
+
+fn factorial(k: u32) -> f64 {
+    (1..=k).map(f64::from).product()
+}
+
+/// Mean queue wait of an M/M/c queue (Erlang C), minutes.
+fn erlang_c_wait(lambda: f64, service: f64, c: u32) -> f64 {
+    let a = lambda * service;
+    let rho = a / c as f64;
+    let top = a.powi(c as i32) / factorial(c) / (1.0 - rho);
+    let bottom: f64 = (0..c).map(|k| a.powi(k as i32) / factorial(k)).sum::<f64>() + top;
+    (top / bottom) * service / (c as f64 * (1.0 - rho))
+}
+
+#[test]
+fn queue_waits_agree_with_erlang_c() {
+    let service = 30.0;
+    for c in [1u32, 3, 8] {
+        for rho in [0.5, 0.9] {
+            let lambda = rho * c as f64 / service; // arrivals per minute
+            let vehicles = (lambda * region::PERIOD_MIN).round() as u64;
+            let lambda = vehicles as f64 / region::PERIOD_MIN;
+            let sc = compile(&region_scenario(vehicles, c, 1));
+            let reg = sc.region.as_ref().unwrap();
+            let periods = 24;
+            let means: Vec<f64> = (1..=periods)
+                .map(|p| {
+                    let r = region::engine::simulate_period(&sc, reg, 7, p);
+                    r.pools[0][0].queue_wait.mean()
+                })
+                .collect();
+            let mean = means.iter().sum::<f64>() / periods as f64;
+            let var = means.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (periods - 1) as f64;
+            let se = (var / periods as f64).sqrt();
+            let expected = erlang_c_wait(lambda, service, c);
+            assert!(
+                (mean - expected).abs() <= Z99 * se,
+                "c = {c}, rho = {rho}: mean queue wait {mean} vs Erlang C {expected} (99% CI ±{})",
+                Z99 * se
+            );
+        }
+    }
+}
+
+#[test]
+fn with_unlimited_responders_the_aal_is_rate_times_exposure_times_severity() {
+    // 2,000 vehicles, 1 lockout per vehicle-year, every lockout costs exactly 100 and ample
+    // responders: the annual loss is Poisson(2000) × 100.
+    let sc = compile(&region_scenario(2000, 500, 200));
+    let reg = sc.region.as_ref().unwrap();
+    let run = region::run(&sc, reg, 3, 200, 0, false).unwrap();
+    let annual: Vec<f64> = run
+        .losses
+        .iter()
+        .map(|p| p[0][0].aggregate_loss())
+        .collect();
+    let n = annual.len() as f64;
+    let aal = annual.iter().sum::<f64>() / n;
+    let sd = (annual.iter().map(|x| (x - aal).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let expected = 2000.0 * 1.0 * 100.0;
+    assert!(
+        (aal - expected).abs() <= Z99 * sd / n.sqrt(),
+        "AAL {aal} vs {expected} (99% CI ±{})",
+        Z99 * sd / n.sqrt()
+    );
+    // No one ever waits for a responder.
+    assert_eq!(run.pools[0][0].queue_wait.mean(), 0.0);
+}
+
+#[test]
+fn region_tables_are_identical_for_1_2_and_7_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("queue.toml");
+    std::fs::write(&file, region_scenario(20_000, 3, 12)).unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "7"] {
+        let out = dir.path().join(format!("t{threads}"));
+        lockout()
+            .arg("run")
+            .arg(&file)
+            .args(["--no-plots", "--ord", "--threads", threads, "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        outputs.push(
+            [
+                "summary.csv",
+                "remedies.csv",
+                "segments.csv",
+                "distributions.csv",
+                "responders.csv",
+                "ylt.csv",
+                "ep_curve.csv",
+                "insurer_cost.csv",
+                "ord/ept.csv",
+                "ord/alt.csv",
+                "ord/summary-info.csv",
+            ]
+            .map(|t| read(&out.join(t))),
+        );
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+}
+
+/// Reads a CSV into (header, rows).
+fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+fn col(header: &[String], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+}
+
+#[test]
+fn insurer_tables_agree_with_the_year_loss_table() {
+    // Policy terms make an insured perspective: deductible 20, limit 60 per incident.
+    let text = region_scenario(3000, 2, 250)
+        + "\n[region.policy_terms]\ndeductible = 20.0\nlimit_per_incident = 60.0\n";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("club.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    lockout()
+        .arg("run")
+        .arg(&file)
+        .args(["--no-plots", "--ord", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let (yh, ylt) = csv_rows(&read(&out.join("ylt.csv")));
+    let (ih, insurer) = csv_rows(&read(&out.join("insurer_cost.csv")));
+    for perspective in ["ground_up", "insured"] {
+        let losses: Vec<f64> = ylt
+            .iter()
+            .filter(|r| r[col(&yh, "perspective")] == perspective)
+            .map(|r| r[col(&yh, "aggregate_loss")].parse().unwrap())
+            .collect();
+        assert_eq!(losses.len(), 250, "every period has a row");
+        let mean = losses.iter().sum::<f64>() / losses.len() as f64;
+        let row = insurer
+            .iter()
+            .find(|r| r[col(&ih, "perspective")] == perspective)
+            .unwrap();
+        let aal: f64 = row[col(&ih, "aal")].parse().unwrap();
+        assert!(
+            (aal - mean).abs() <= 1e-9 * mean.abs(),
+            "{perspective}: AAL {aal} vs YLT mean {mean}"
+        );
+    }
+    let (eh, ep) = csv_rows(&read(&out.join("ep_curve.csv")));
+    let value = |r: &Vec<String>, c: &str| -> f64 { r[col(&eh, c)].parse().unwrap() };
+    for perspective in ["ground_up", "insured"] {
+        for ep_type in ["OEP", "AEP"] {
+            let rows: Vec<&Vec<String>> = ep
+                .iter()
+                .filter(|r| {
+                    r[col(&eh, "perspective")] == perspective && r[col(&eh, "ep_type")] == ep_type
+                })
+                .collect();
+            assert!(!rows.is_empty());
+            for w in rows.windows(2) {
+                // Rows go up in return period: losses never fall.
+                assert!(value(w[1], "loss") >= value(w[0], "loss"));
+            }
+            for r in &rows {
+                assert!(value(r, "tvar") >= value(r, "loss"));
+            }
+        }
+        for rp in ["2", "10", "100"] {
+            let find = |t: &str| {
+                ep.iter()
+                    .find(|r| {
+                        r[col(&eh, "perspective")] == perspective
+                            && r[col(&eh, "ep_type")] == t
+                            && r[col(&eh, "return_period_years")] == rp
+                    })
+                    .map(|r| value(r, "loss"))
+                    .unwrap()
+            };
+            assert!(find("OEP") <= find("AEP"));
+        }
+    }
+    assert_eq!(
+        read(&out.join("ord/ept.csv")).lines().next(),
+        Some("SummaryId,EPCalc,EPType,ReturnPeriod,Loss")
+    );
+    assert_eq!(
+        read(&out.join("ord/alt.csv")).lines().next(),
+        Some("SummaryId,SampleType,MeanLoss,SDLoss")
+    );
+}
