@@ -69,6 +69,30 @@ pub enum Command {
         #[arg(long)]
         ord: bool,
     },
+    /// Run a scenario for each value of one numeric field, with common random numbers, and
+    /// write the headline statistics of every run to sweep.csv.
+    Sweep {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// The swept field, `PATH=A..B[:STEP]` (inclusive), plus any fixed `PATH=VALUE`.
+        #[arg(long = "set", value_name = "PATH=A..B[:STEP]", required = true)]
+        set: Vec<String>,
+        /// Incidents per run (incident-level scenarios; default: the scenario's).
+        #[arg(long)]
+        incidents: Option<u64>,
+        /// Periods per run (region scenarios; default: the region's).
+        #[arg(long)]
+        periods: Option<u64>,
+        /// Seed (default: the scenario's), the same for every value.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Output directory (default: results/<scenario file stem>-sweep/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Combine the shard directories of one run into the results of the whole run.
     Merge {
         /// The shard directories (all N parts).
@@ -93,9 +117,12 @@ pub enum Command {
     Explain {
         /// The scenario file (TOML).
         scenario: PathBuf,
-        /// Incident index, or an inclusive range `A..B`.
+        /// Incident index, or an inclusive range `A..B` (incident-level scenarios).
+        #[arg(long, required_unless_present = "period", conflicts_with = "period")]
+        incident: Option<String>,
+        /// Period number from 1 (region scenarios): print that period's event log.
         #[arg(long)]
-        incident: String,
+        period: Option<u64>,
         /// Strategy name (default: the baseline).
         #[arg(long)]
         strategy: Option<String>,
@@ -130,6 +157,15 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // Output piped into `head` and closed early: not an error.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
@@ -213,6 +249,22 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             out,
             no_plots,
         } => merge_command(&parts, &out, !no_plots),
+        Command::Sweep {
+            scenario,
+            set,
+            incidents,
+            periods,
+            seed,
+            threads,
+            out,
+        } => {
+            let out = out.unwrap_or_else(|| {
+                let mut d = default_out_dir(&scenario).into_os_string();
+                d.push("-sweep");
+                PathBuf::from(d)
+            });
+            crate::sweep::run_sweep(&scenario, &set, incidents, periods, seed, threads, &out)
+        }
         Command::Check { scenario, set } => {
             let loaded = load(&scenario, &set)?;
             print!("{}", describe(&loaded.scenario));
@@ -225,15 +277,27 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             seed,
             format,
             set,
+            period,
         } => {
             let loaded = load(&scenario, &set)?;
-            explain_command(
-                &loaded.scenario,
-                &incident,
-                strategy.as_deref(),
-                seed,
-                format,
-            )
+            let sc = &loaded.scenario;
+            let s = strategy_index(sc, strategy.as_deref())?;
+            let seed = seed.unwrap_or(sc.seed);
+            match (period, incident, &sc.region) {
+                (Some(k), _, Some(region)) => explain_period(sc, region, seed, k, s, format),
+                (Some(_), _, None) => {
+                    bail!(
+                        "--period applies to region scenarios; use --incident for {}",
+                        loaded.path
+                    )
+                }
+                (None, _, Some(_)) => bail!(
+                    "{} is a region scenario: explain one period with --period K (K from 1)",
+                    loaded.path
+                ),
+                (None, Some(incident), None) => explain_command(sc, &incident, s, seed, format),
+                (None, None, None) => bail!("give --incident I (or --period K for a region)"),
+            }
         }
         Command::Plot { dir } => {
             crate::report::page::render_all(&dir)
@@ -620,7 +684,58 @@ pub fn describe(sc: &Scenario) -> String {
             st.incident_rate_multiplier
         );
     }
-    s += &format!("  defaults: {} incidents, seed {}\n", sc.incidents, sc.seed);
+    if let Some(region) = &sc.region {
+        s += &format!(
+            "  region: {} vehicles, {} periods of 365 days (mean arrivals per period {:.0}), priority share {}\n",
+            region.vehicles,
+            region.periods,
+            region.vehicles as f64 * sc.incident_rate_per_vehicle_year,
+            region.priority_share
+        );
+        for pool in &region.pools {
+            let serves: Vec<&str> = region
+                .remedy_pool
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.is_some_and(|p| region.pools[p].name == pool.name))
+                .map(|(r, _)| n.remedies[r].as_str())
+                .collect();
+            s += &format!(
+                "    pool {}: {} responders{}, serves {}, other calls {:.2}/h\n",
+                pool.name,
+                pool.count,
+                match pool.shift {
+                    Some((a, b)) => format!(
+                        " on shift {:02}:{:02}-{:02}:{:02}",
+                        (a / 60.0) as u32,
+                        (a % 60.0) as u32,
+                        (b / 60.0) as u32,
+                        (b % 60.0) as u32
+                    ),
+                    None => " around the clock".into(),
+                },
+                serves.join(", "),
+                pool.other_calls_per_min * 60.0
+            );
+        }
+        if region.insured {
+            s += &format!(
+                "    policy terms: deductible {}, limit per incident {}, annual call limit {}\n",
+                region.terms.deductible,
+                region
+                    .terms
+                    .limit_per_incident
+                    .map_or("none".into(), |l| l.to_string()),
+                region
+                    .terms
+                    .annual_call_limit
+                    .map_or("none".into(), |l| l.to_string())
+            );
+        }
+        s += &format!("  defaults: {} periods, seed {}\n", region.periods, sc.seed);
+    } else {
+        s += &format!("  defaults: {} incidents, seed {}\n", sc.incidents, sc.seed);
+    }
     s
 }
 
@@ -649,15 +764,8 @@ fn parse_incidents(text: &str) -> anyhow::Result<(u64, u64, bool)> {
     }
 }
 
-fn explain_command(
-    sc: &Scenario,
-    incident: &str,
-    strategy: Option<&str>,
-    seed: Option<u64>,
-    format: Format,
-) -> anyhow::Result<()> {
-    let (first, last, is_range) = parse_incidents(incident)?;
-    let s = match strategy {
+fn strategy_index(sc: &Scenario, strategy: Option<&str>) -> anyhow::Result<usize> {
+    Ok(match strategy {
         None => sc.baseline,
         Some(name) => sc.strategy_index(name).with_context(|| {
             format!(
@@ -669,8 +777,62 @@ fn explain_command(
                     .join(", ")
             )
         })?,
-    };
-    let seed = seed.unwrap_or(sc.seed);
+    })
+}
+
+fn explain_period(
+    sc: &Scenario,
+    region: &crate::region::Region,
+    seed: u64,
+    period: u64,
+    s: usize,
+    format: Format,
+) -> anyhow::Result<()> {
+    if period == 0 {
+        bail!("--period counts from 1");
+    }
+    let (_, log) = crate::region::engine::simulate_period_logged(sc, region, seed, period, Some(s));
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match format {
+        Format::Text => {
+            writeln!(
+                out,
+                "period {period} (seed {seed}), strategy \"{}\": {} events (minutes from the period's start, a Monday 00:00)",
+                sc.strategies[s].name,
+                log.len()
+            )?;
+            for (t, line) in &log {
+                let day = (t / 1440.0) as u64;
+                let minute = t - day as f64 * 1440.0;
+                writeln!(
+                    out,
+                    "  day {:3} {:02}:{:02}  {t:10.1}  {line}",
+                    day + 1,
+                    (minute / 60.0) as u32,
+                    (minute % 60.0) as u32
+                )?;
+            }
+        }
+        Format::Json => {
+            let items: Vec<serde_json::Value> = log
+                .iter()
+                .map(|(t, line)| serde_json::json!({ "time_min": t, "event": line }))
+                .collect();
+            writeln!(out, "{}", serde_json::to_string(&items)?)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn explain_command(
+    sc: &Scenario,
+    incident: &str,
+    s: usize,
+    seed: u64,
+    format: Format,
+) -> anyhow::Result<()> {
+    let (first, last, is_range) = parse_incidents(incident)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if format == Format::Json && is_range {
         writeln!(out, "[")?;

@@ -170,6 +170,8 @@ struct PoolState {
 /// their own wait and work.
 struct World<'a> {
     region: &'a Region,
+    /// The event log of `lockout explain --period`, when asked for.
+    log: Option<Vec<(f64, String)>>,
     queue: EventQueue<Ev>,
     jobs: Vec<Job>,
     free_jobs: Vec<u32>,
@@ -198,9 +200,33 @@ impl World<'_> {
         }
     }
 
+    fn note(&mut self, now: f64, line: impl FnOnce() -> String) {
+        if let Some(log) = &mut self.log {
+            log.push((now, line()));
+        }
+    }
+
+    fn who(job: &Job) -> String {
+        if job.incident == NO_JOB {
+            "another call".into()
+        } else {
+            format!("incident #{}", job.incident)
+        }
+    }
+
     fn enqueue(&mut self, id: u32, now: f64) {
         let job = self.jobs[id as usize];
         let p = job.pool as usize;
+        let queued = self.pools[p].queued + 1;
+        let name = &self.region.pools[p].name;
+        self.note(now, || {
+            format!(
+                "{} calls {name}{}; {} waiting before it",
+                Self::who(&job),
+                if job.priority { " (priority)" } else { "" },
+                queued - 1
+            )
+        });
         let state = &mut self.pools[p];
         if job.priority {
             state.high.push_back(id);
@@ -232,6 +258,19 @@ impl World<'_> {
             let mut rng = streams::keyed_stream(job.travel_key, TAG_TRAVEL);
             let travel = pool.travel.sample(&mut rng);
             let done = now + travel + job.work_min;
+            let (j, name) = (*job, &pool.name);
+            if let Some(log) = &mut self.log {
+                log.push((
+                    now,
+                    format!(
+                        "{name} dispatched to {} after {:.1} min in the queue; on scene at {:.1}, done at {:.1}",
+                        Self::who(&j),
+                        now - j.call_time,
+                        now + travel,
+                        done
+                    ),
+                ));
+            }
             if job.incident != NO_JOB {
                 let t = &mut self.tallies[p];
                 t.dispatched += 1;
@@ -301,6 +340,18 @@ impl Scheduler for World<'_> {
         }
         let job = self.jobs[id as usize];
         let p = job.pool as usize;
+        let name = &self.region.pools[p].name;
+        self.note(now, || {
+            format!(
+                "{} calls off {name} ({}): abandoned",
+                Self::who(&job),
+                if job.state == JobState::Queued {
+                    "still queued"
+                } else {
+                    "en route or on scene"
+                }
+            )
+        });
         match job.state {
             JobState::Queued => {
                 self.jobs[id as usize].state = JobState::Cancelled;
@@ -329,6 +380,19 @@ pub fn simulate_period(
     seed: u64,
     period_no: u64,
 ) -> PeriodResult {
+    simulate_period_logged(scenario, region, seed, period_no, None).0
+}
+
+/// [`simulate_period`], optionally only for strategy `log_strategy`, returning its event log:
+/// arrivals, calls, dispatches with their waits, abandonments, incidents ending.
+pub fn simulate_period_logged(
+    scenario: &Scenario,
+    region: &Region,
+    seed: u64,
+    period_no: u64,
+    log_strategy: Option<usize>,
+) -> (PeriodResult, Vec<(f64, String)>) {
+    let mut log_out = Vec::new();
     let n = scenario.strategies.len();
     let mut result = PeriodResult {
         period_no,
@@ -349,10 +413,15 @@ pub fn simulate_period(
     let max_rate = base_rate * max_mult * region.calendar.max;
     let mut calls_per_vehicle = vec![0u32; region.vehicles as usize];
     for (s, strategy) in scenario.strategies.iter().enumerate() {
+        if log_strategy.is_some_and(|k| k != s) {
+            result.pools.push(Vec::new());
+            continue;
+        }
         calls_per_vehicle.iter_mut().for_each(|c| *c = 0);
         let model = &strategy.model;
         let mut world = World {
             region,
+            log: log_strategy.map(|_| Vec::new()),
             queue: EventQueue::with_capacity(1024),
             jobs: Vec::new(),
             free_jobs: Vec::new(),
@@ -536,6 +605,20 @@ pub fn simulate_period(
                     calls_per_vehicle[vehicle] += 1;
                 }
                 let downtime_h = out.time_to_access_min / 60.0;
+                let names = &scenario.names;
+                world.note(now, || {
+                    format!(
+                        "incident #{incident} ends: keys back after {:.1} min by {}; cost {:.2} (insured {:.2})",
+                        out.time_to_access_min,
+                        if out.unresolved() {
+                            names.fallback.as_str()
+                        } else {
+                            names.remedies[out.resolved_by as usize].as_str()
+                        },
+                        loss,
+                        insured
+                    )
+                });
                 for (k, l) in [loss, insured].into_iter().enumerate() {
                     result.losses[s][k].push_incident(l, downtime_h);
                     result.severity[s][k].push_incident(l);
@@ -545,8 +628,11 @@ pub fn simulate_period(
         }
         result.events += world.events;
         result.pools.push(world.tallies);
+        if let Some(log) = world.log.take() {
+            log_out = log;
+        }
     }
-    result
+    (result, log_out)
 }
 
 /// Runs the closure on a live incident's process with the world set up as its scheduler.
@@ -598,6 +684,14 @@ fn arrive(
     let vehicle =
         ((unit_uniform(&mut rng) * region.vehicles as f64) as u64).min(region.vehicles - 1) as u32;
     let priority = unit_uniform(&mut rng) < region.priority_share;
+    world.note(now, || {
+        format!(
+            "arrival: incident #{} (candidate {j}), vehicle {vehicle}{}, facts: {}",
+            free_live.last().copied().unwrap_or(live.len() as u32),
+            if priority { ", priority" } else { "" },
+            sit.facts.names().join(" ")
+        )
+    });
     let mut rec = Live {
         process: Process::new(&sit, key),
         start: now,
