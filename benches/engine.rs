@@ -129,9 +129,36 @@ fn bench_engine_only(c: &mut Criterion) {
     group.finish();
 }
 
+/// The region engine per event: one period of each region scenario (all its strategies),
+/// throughput in events popped from the period queues.
+fn bench_region(c: &mut Criterion) {
+    let mut group = c.benchmark_group("region");
+    for path in scenario_files() {
+        let Some(scenario) = load(&path) else {
+            continue;
+        };
+        let Some(region) = scenario.region.as_ref() else {
+            continue;
+        };
+        let events = lockout::region::engine::simulate_period(&scenario, region, SEED, 1).events;
+        group.throughput(Throughput::Elements(events));
+        group.bench_function(format!("{}/period/{events}_events", stem(&path)), |b| {
+            b.iter(|| {
+                black_box(lockout::region::engine::simulate_period(
+                    black_box(&scenario),
+                    region,
+                    SEED,
+                    1,
+                ))
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = configure(Criterion::default());
-    targets = bench_scenarios, bench_engine_only
+    targets = bench_scenarios, bench_engine_only, bench_region
 }
 criterion_main!(benches);
