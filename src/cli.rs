@@ -68,6 +68,9 @@ pub enum Command {
         /// ord/summary-info.csv).
         #[arg(long)]
         ord: bool,
+        /// With --ord: also stream every incident's loss to ord/splt.csv, in period order.
+        #[arg(long, requires = "ord")]
+        event_table: bool,
     },
     /// Run a scenario for each value of one numeric field, with common random numbers, and
     /// write the headline statistics of every run to sweep.csv.
@@ -189,6 +192,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             max_incidents,
             periods,
             ord,
+            event_table,
         } => {
             let loaded = load(&scenario, &set)?;
             let out = out.unwrap_or_else(|| default_out_dir(&scenario));
@@ -209,6 +213,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                     &out,
                     !no_plots,
                     ord,
+                    event_table,
                 );
             }
             if periods.is_some() {
@@ -406,16 +411,30 @@ fn region_run_command(
     out: &Path,
     plots: bool,
     ord: bool,
+    event_table: bool,
 ) -> anyhow::Result<()> {
     let sc = &loaded.scenario;
     let region = sc.region.as_ref().expect("checked by the caller");
-    let run = crate::region::run(sc, region, seed, periods, threads, true)?;
+    let staged = StagedDir::create(out)?;
+    let mut splt = if event_table {
+        std::fs::create_dir_all(staged.path().join("ord"))?;
+        let f = std::fs::File::create(staged.path().join("ord/splt.csv"))?;
+        Some(crate::region::losses::SpltWriter::new(
+            std::io::BufWriter::new(f),
+        )?)
+    } else {
+        None
+    };
+    let run = crate::region::run(sc, region, seed, periods, threads, true, splt.as_mut())?;
+    if let Some(w) = splt {
+        use std::io::Write as _;
+        w.finish()?.flush()?;
+    }
     let secs = run.wall_time.as_secs_f64();
     let incidents = run.tally.strategy(sc.baseline).time.count();
     let mut manifest = manifest_for(loaded, seed, incidents, run.threads, secs);
     manifest.periods = Some(periods);
     manifest.events_per_second = Some(run.events as f64 / secs);
-    let staged = StagedDir::create(out)?;
     tables::write_all(staged.path(), sc, &run.tally)?;
     let file = |name: &str| -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
         Ok(std::io::BufWriter::new(std::fs::File::create(
@@ -423,6 +442,7 @@ fn region_run_command(
         )?))
     };
     crate::region::tables::write_responders(file("responders.csv")?, sc, &run)?;
+    crate::region::tables::write_waits(file("waits.csv")?, sc, &run)?;
     let series = run.loss_series(sc, region);
     let rps = crate::region::losses::STANDARD_RETURN_PERIODS;
     use crate::region::losses as l;
@@ -441,7 +461,7 @@ fn region_run_command(
         sc.price_year,
     )?;
     if ord {
-        std::fs::create_dir(staged.path().join("ord"))?;
+        std::fs::create_dir_all(staged.path().join("ord"))?;
         l::write_ord_ept(file("ord/ept.csv")?, &series, &rps)?;
         l::write_ord_alt(file("ord/alt.csv")?, &series)?;
         l::write_ord_summary_info(file("ord/summary-info.csv")?, &series)?;
@@ -791,7 +811,8 @@ fn explain_period(
     if period == 0 {
         bail!("--period counts from 1");
     }
-    let (_, log) = crate::region::engine::simulate_period_logged(sc, region, seed, period, Some(s));
+    let (_, log) =
+        crate::region::engine::simulate_period_logged(sc, region, seed, period, Some(s), false);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match format {
         Format::Text => {

@@ -132,6 +132,7 @@ pub fn run_sweep(
                     periods.unwrap_or(region.periods),
                     threads,
                     false,
+                    None,
                 )?;
                 let pools: Vec<Vec<[String; 6]>> = run
                     .pools

@@ -100,6 +100,24 @@ pub struct PeriodResult {
     pub pools: Vec<Vec<PoolTally>>,
     /// Events popped from the period's queue (all strategies).
     pub events: u64,
+    /// Every incident with its losses, in the order they ended, when asked for (the event
+    /// table); empty otherwise.
+    pub event_losses: Vec<EventLoss>,
+}
+
+/// One incident's losses, for the event-level table (ORD SPLT).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EventLoss {
+    /// Strategy index.
+    pub strategy: u16,
+    /// Event id within the period: the arrival's candidate index + 1.
+    pub event_id: u64,
+    /// Arrival time, minutes from the period's start.
+    pub time_min: f64,
+    /// Ground-up loss.
+    pub ground_up: f64,
+    /// Insured loss.
+    pub insured: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -149,6 +167,8 @@ struct Job {
 
 struct Live {
     process: Process,
+    /// The arrival's candidate index in the period.
+    candidate: u64,
     start: f64,
     alive: bool,
     /// Bumped when the record is reused, so events of an ended incident are recognised.
@@ -380,7 +400,7 @@ pub fn simulate_period(
     seed: u64,
     period_no: u64,
 ) -> PeriodResult {
-    simulate_period_logged(scenario, region, seed, period_no, None).0
+    simulate_period_logged(scenario, region, seed, period_no, None, false).0
 }
 
 /// [`simulate_period`], optionally only for strategy `log_strategy`, returning its event log:
@@ -391,6 +411,7 @@ pub fn simulate_period_logged(
     seed: u64,
     period_no: u64,
     log_strategy: Option<usize>,
+    record_events: bool,
 ) -> (PeriodResult, Vec<(f64, String)>) {
     let mut log_out = Vec::new();
     let n = scenario.strategies.len();
@@ -403,6 +424,7 @@ pub fn simulate_period_logged(
             .collect(),
         pools: Vec::with_capacity(n),
         events: 0,
+        event_losses: Vec::new(),
     };
     let base_rate = region.vehicles as f64 * scenario.incident_rate_per_vehicle_year / PERIOD_MIN;
     let max_mult = scenario
@@ -623,6 +645,15 @@ pub fn simulate_period_logged(
                     result.losses[s][k].push_incident(l, downtime_h);
                     result.severity[s][k].push_incident(l);
                 }
+                if record_events {
+                    result.event_losses.push(EventLoss {
+                        strategy: s as u16,
+                        event_id: rec.candidate + 1,
+                        time_min: rec.start,
+                        ground_up: loss,
+                        insured,
+                    });
+                }
                 result.tally.record_one(s, &out);
             }
         }
@@ -694,6 +725,7 @@ fn arrive(
     });
     let mut rec = Live {
         process: Process::new(&sit, key),
+        candidate: j,
         start: now,
         alive: true,
         generation: 0,

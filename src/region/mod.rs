@@ -411,9 +411,34 @@ impl Partial {
     }
 }
 
+/// The month (1-12), day of month (from 1), hour and minute of `t` minutes into a period.
+pub fn calendar_date(t: f64) -> (u8, u8, u8, u8) {
+    let day = ((t / 1440.0) as u32).min(364);
+    let mut month = 0;
+    let mut first = 0;
+    while day >= first + MONTH_DAYS[month] {
+        first += MONTH_DAYS[month];
+        month += 1;
+    }
+    let minute_of_day = (t - day as f64 * 1440.0).clamp(0.0, 1439.0) as u32;
+    (
+        month as u8 + 1,
+        (day - first + 1) as u8,
+        (minute_of_day / 60) as u8,
+        (minute_of_day % 60) as u8,
+    )
+}
+
+/// Where the event table (ORD SPLT) goes, streamed in period order.
+pub type EventTable = losses::SpltWriter<std::io::BufWriter<std::fs::File>>;
+
+/// Periods simulated together between two writes of the event table.
+const EVENT_TABLE_BATCH: u64 = 64;
+
 /// Simulates periods 1..=`periods` on a rayon pool of `threads` threads (0: one per core).
 /// Every merge is exact and the loss rows are put in period order, so the result does not
-/// depend on the number of threads.
+/// depend on the number of threads. With `event_table`, every incident's losses are streamed
+/// to it in period order (periods are then simulated in batches, so memory stays bounded).
 pub fn run(
     scenario: &crate::model::Scenario,
     region: &Region,
@@ -421,6 +446,7 @@ pub fn run(
     periods: u64,
     threads: usize,
     progress: bool,
+    event_table: Option<&mut EventTable>,
 ) -> anyhow::Result<RegionRun> {
     use rayon::prelude::*;
     anyhow::ensure!(periods > 0, "the number of periods must be at least 1");
@@ -430,19 +456,73 @@ pub fn run(
     let threads = pool.current_num_threads();
     let bar = crate::runner::progress_bar(periods, progress, "periods");
     let started = std::time::Instant::now();
-    let partial = pool.install(|| {
-        (1..=periods)
-            .into_par_iter()
-            .fold(
-                || Partial::empty(scenario, region),
-                |mut acc, p| {
-                    acc.add(engine::simulate_period(scenario, region, seed, p));
-                    bar.inc(1);
-                    acc
-                },
-            )
-            .reduce(|| Partial::empty(scenario, region), Partial::merge)
-    });
+    let partial = match event_table {
+        None => pool.install(|| {
+            (1..=periods)
+                .into_par_iter()
+                .fold(
+                    || Partial::empty(scenario, region),
+                    |mut acc, p| {
+                        acc.add(engine::simulate_period(scenario, region, seed, p));
+                        bar.inc(1);
+                        acc
+                    },
+                )
+                .reduce(|| Partial::empty(scenario, region), Partial::merge)
+        }),
+        Some(table) => {
+            let perspectives = if region.insured { 2 } else { 1 };
+            let weight = 1.0 / periods as f64;
+            let mut acc = Partial::empty(scenario, region);
+            let mut first = 1;
+            while first <= periods {
+                let last = (first + EVENT_TABLE_BATCH - 1).min(periods);
+                let batch: Vec<engine::PeriodResult> = pool.install(|| {
+                    (first..=last)
+                        .into_par_iter()
+                        .map(|p| {
+                            let r = engine::simulate_period_logged(
+                                scenario, region, seed, p, None, true,
+                            )
+                            .0;
+                            bar.inc(1);
+                            r
+                        })
+                        .collect()
+                });
+                for r in batch {
+                    for e in &r.event_losses {
+                        let (month, day, hour, minute) = calendar_date(e.time_min);
+                        for (k, loss) in [e.ground_up, e.insured]
+                            .into_iter()
+                            .enumerate()
+                            .take(perspectives)
+                        {
+                            if !losses::is_claim(loss) {
+                                continue;
+                            }
+                            let perspective = losses::Perspective::ALL[k];
+                            table.write_event(
+                                r.period_no,
+                                weight,
+                                e.event_id,
+                                r.period_no as u32,
+                                month,
+                                day,
+                                hour,
+                                minute,
+                                losses::summary_id(e.strategy as usize, perspective, perspectives),
+                                loss,
+                            )?;
+                        }
+                    }
+                    acc.add(r);
+                }
+                first = last + 1;
+            }
+            acc
+        }
+    };
     bar.finish_and_clear();
     let mut losses = partial.losses;
     losses.sort_by_key(|(p, _)| *p);

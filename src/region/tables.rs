@@ -1,4 +1,4 @@
-//! Region tables written by lockout itself: `responders.csv`. (The loss tables — YLT, EP
+//! Region tables written by lockout itself: `responders.csv` and `waits.csv`. (The loss tables — YLT, EP
 //! curves, insurer costs, ORD — are in [`super::losses`].)
 
 use std::io::Write;
@@ -49,6 +49,40 @@ pub fn write_responders<W: Write>(out: W, sc: &Scenario, run: &RegionRun) -> csv
                 num(r[2]),
                 t.longest_queue.to_string(),
             ])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes `waits.csv`: per (strategy, pool), queue wait (call to dispatch) and response time
+/// (call to on scene) of dispatched lockout calls at quantiles 0.01 to 0.99 in steps of 0.01.
+pub fn write_waits<W: Write>(out: W, sc: &Scenario, run: &RegionRun) -> csv::Result<()> {
+    let region = sc.region.as_ref().expect("a region run");
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "strategy",
+        "pool",
+        "quantile",
+        "queue_wait_min",
+        "response_min",
+        "dispatched_calls",
+    ])?;
+    let grid: Vec<f64> = (1..100).map(|k| k as f64 / 100.0).collect();
+    for (st, pools) in sc.strategies.iter().zip(&run.pools) {
+        for (pool, t) in region.pools.iter().zip(pools) {
+            let q = t.queue_wait_sketch.quantiles(&grid);
+            let r = t.response_sketch.quantiles(&grid);
+            for ((g, q), r) in grid.iter().zip(q).zip(r) {
+                w.write_record([
+                    st.name.clone(),
+                    pool.name.clone(),
+                    num(*g),
+                    num(q),
+                    num(r),
+                    t.dispatched.to_string(),
+                ])?;
+            }
         }
     }
     w.flush()?;

@@ -107,7 +107,7 @@ fn with_unlimited_responders_the_aal_is_rate_times_exposure_times_severity() {
     // responders: the annual loss is Poisson(2000) × 100.
     let sc = compile(&region_scenario(2000, 500, 200));
     let reg = sc.region.as_ref().unwrap();
-    let run = region::run(&sc, reg, 3, 200, 0, false).unwrap();
+    let run = region::run(&sc, reg, 3, 200, 0, false, None).unwrap();
     let annual: Vec<f64> = run
         .losses
         .iter()
@@ -192,11 +192,76 @@ fn insurer_tables_agree_with_the_year_loss_table() {
     lockout()
         .arg("run")
         .arg(&file)
-        .args(["--no-plots", "--ord", "--out"])
+        .args([
+            "--no-plots",
+            "--ord",
+            "--event-table",
+            "--threads",
+            "2",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .success();
     let (yh, ylt) = csv_rows(&read(&out.join("ylt.csv")));
+    // The event table: exact Oasis header, in period order, summing to the YLT per period.
+    let splt = read(&out.join("ord/splt.csv"));
+    assert_eq!(
+        splt.lines().next(),
+        Some(
+            "Period,PeriodWeight,EventId,Year,Month,Day,Hour,Minute,SummaryId,SampleId,Loss,ImpactedExposure"
+        )
+    );
+    let (sh, events) = csv_rows(&splt);
+    let periods: Vec<u64> = events
+        .iter()
+        .map(|r| r[col(&sh, "Period")].parse().unwrap())
+        .collect();
+    assert!(
+        periods.windows(2).all(|w| w[0] <= w[1]),
+        "SPLT is in period order"
+    );
+    for (summary_id, perspective) in [("1", "ground_up"), ("2", "insured")] {
+        for period in [1u64, 17, 250] {
+            let from_events: f64 = events
+                .iter()
+                .filter(|r| {
+                    r[col(&sh, "SummaryId")] == summary_id
+                        && r[col(&sh, "Period")] == period.to_string()
+                })
+                .map(|r| r[col(&sh, "Loss")].parse::<f64>().unwrap())
+                .sum();
+            let from_ylt: f64 = ylt
+                .iter()
+                .find(|r| {
+                    r[col(&yh, "perspective")] == perspective
+                        && r[col(&yh, "period_no")] == period.to_string()
+                })
+                .map(|r| r[col(&yh, "aggregate_loss")].parse().unwrap())
+                .unwrap();
+            assert!(
+                (from_events - from_ylt).abs() < 1e-6,
+                "period {period} {perspective}: {from_events} vs {from_ylt}"
+            );
+        }
+    }
+    // One thread writes the same event table.
+    let out1 = dir.path().join("out1");
+    lockout()
+        .arg("run")
+        .arg(&file)
+        .args([
+            "--no-plots",
+            "--ord",
+            "--event-table",
+            "--threads",
+            "1",
+            "--out",
+        ])
+        .arg(&out1)
+        .assert()
+        .success();
+    assert_eq!(read(&out1.join("ord/splt.csv")), splt);
     let (ih, insurer) = csv_rows(&read(&out.join("insurer_cost.csv")));
     for perspective in ["ground_up", "insured"] {
         let losses: Vec<f64> = ylt
