@@ -212,8 +212,10 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                     threads,
                     &out,
                     !no_plots,
-                    ord,
-                    event_table,
+                    Ord {
+                        tables: ord,
+                        event_table,
+                    },
                 );
             }
             if periods.is_some() {
@@ -403,6 +405,15 @@ fn run_command(loaded: &Loaded, opts: &RunOptions, out: &Path, plots: bool) -> a
     Ok(())
 }
 
+/// Which Oasis ORD files a region run writes.
+#[derive(Debug, Clone, Copy)]
+struct Ord {
+    /// ept.csv, alt.csv, summary-info.csv.
+    tables: bool,
+    /// splt.csv, streamed.
+    event_table: bool,
+}
+
 fn region_run_command(
     loaded: &Loaded,
     seed: u64,
@@ -410,13 +421,12 @@ fn region_run_command(
     threads: usize,
     out: &Path,
     plots: bool,
-    ord: bool,
-    event_table: bool,
+    ord: Ord,
 ) -> anyhow::Result<()> {
     let sc = &loaded.scenario;
     let region = sc.region.as_ref().expect("checked by the caller");
     let staged = StagedDir::create(out)?;
-    let mut splt = if event_table {
+    let mut splt = if ord.event_table {
         std::fs::create_dir_all(staged.path().join("ord"))?;
         let f = std::fs::File::create(staged.path().join("ord/splt.csv"))?;
         Some(crate::region::losses::SpltWriter::new(
@@ -460,7 +470,7 @@ fn region_run_command(
         &sc.currency,
         sc.price_year,
     )?;
-    if ord {
+    if ord.tables {
         std::fs::create_dir_all(staged.path().join("ord"))?;
         l::write_ord_ept(file("ord/ept.csv")?, &series, &rps)?;
         l::write_ord_alt(file("ord/alt.csv")?, &series)?;
