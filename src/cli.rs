@@ -198,13 +198,24 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             let out = out.unwrap_or_else(|| default_out_dir(&scenario));
             let sc = &loaded.scenario;
             if let Some(region) = &sc.region {
-                if shard.is_some() || precision.is_some() || incidents.is_some() {
+                if shard.is_some() || incidents.is_some() {
                     bail!(
-                        "{} is a region scenario: use --periods; --incidents, --shard and --precision apply to incident-level runs (sharding and precision for region runs are not implemented yet)",
+                        "{} is a region scenario: use --periods (and --precision); --incidents and --shard apply to incident-level runs (sharding region runs is not implemented yet)",
                         loaded.path
                     );
                 }
                 let periods = periods.unwrap_or(region.periods);
+                if let Some(relative) = precision {
+                    return region_precision_command(
+                        &loaded,
+                        seed.unwrap_or(sc.seed),
+                        relative,
+                        periods,
+                        threads,
+                        &out,
+                        !no_plots,
+                    );
+                }
                 return region_run_command(
                     &loaded,
                     seed.unwrap_or(sc.seed),
@@ -405,6 +416,98 @@ fn run_command(loaded: &Loaded, opts: &RunOptions, out: &Path, plots: bool) -> a
     Ok(())
 }
 
+/// A region run with `--precision`: `periods` is the cap.
+fn region_precision_command(
+    loaded: &Loaded,
+    seed: u64,
+    relative: f64,
+    max_periods: u64,
+    threads: usize,
+    out: &Path,
+    plots: bool,
+) -> anyhow::Result<()> {
+    let sc = &loaded.scenario;
+    let region = sc.region.as_ref().expect("checked by the caller");
+    let (run, reached, met) =
+        crate::region::run_until_precise(sc, region, seed, relative, max_periods, threads, true)?;
+    let mut manifest = region_manifest(loaded, seed, &run);
+    manifest.precision_target = Some(relative);
+    manifest.precision_reached = Some(reached);
+    manifest.precision_met = Some(met);
+    let staged = StagedDir::create(out)?;
+    write_region_tables(staged.path(), sc, region, &run, false)?;
+    write_manifest(staged.path(), &manifest)?;
+    if plots {
+        crate::report::page::render_all(staged.path()).context("cannot draw the figures")?;
+    }
+    let dir = staged.commit()?;
+    println!(
+        "{}: {} periods; largest 95% half-width of the AAL {:.4} of it ({}); wrote {}",
+        sc.name,
+        run.periods,
+        reached,
+        if met {
+            "target met"
+        } else {
+            "stopped at --periods before the target"
+        },
+        dir.display()
+    );
+    Ok(())
+}
+
+fn region_manifest(loaded: &Loaded, seed: u64, run: &crate::region::RegionRun) -> Manifest {
+    let sc = &loaded.scenario;
+    let secs = run.wall_time.as_secs_f64();
+    let incidents = run.tally.strategy(sc.baseline).time.count();
+    let mut manifest = manifest_for(loaded, seed, incidents, run.threads, secs);
+    manifest.periods = Some(run.periods);
+    manifest.events_per_second = Some(run.events as f64 / secs);
+    manifest
+}
+
+/// Writes the core tables and the region tables of a finished region run into `dir`.
+fn write_region_tables(
+    dir: &Path,
+    sc: &Scenario,
+    region: &crate::region::Region,
+    run: &crate::region::RegionRun,
+    ord: bool,
+) -> anyhow::Result<()> {
+    let file = |name: &str| -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
+        Ok(std::io::BufWriter::new(std::fs::File::create(
+            dir.join(name),
+        )?))
+    };
+    tables::write_all(dir, sc, &run.tally)?;
+    crate::region::tables::write_responders(file("responders.csv")?, sc, run)?;
+    crate::region::tables::write_waits(file("waits.csv")?, sc, run)?;
+    let series = run.loss_series(sc, region);
+    let rps = crate::region::losses::STANDARD_RETURN_PERIODS;
+    use crate::region::losses as l;
+    l::write_ylt(file("ylt.csv")?, &series, &sc.currency, sc.price_year)?;
+    l::write_ep_curve(
+        file("ep_curve.csv")?,
+        &series,
+        &rps,
+        &sc.currency,
+        sc.price_year,
+    )?;
+    l::write_insurer_cost(
+        file("insurer_cost.csv")?,
+        &series,
+        &sc.currency,
+        sc.price_year,
+    )?;
+    if ord {
+        std::fs::create_dir_all(dir.join("ord"))?;
+        l::write_ord_ept(file("ord/ept.csv")?, &series, &rps)?;
+        l::write_ord_alt(file("ord/alt.csv")?, &series)?;
+        l::write_ord_summary_info(file("ord/summary-info.csv")?, &series)?;
+    }
+    Ok(())
+}
+
 /// Which Oasis ORD files a region run writes.
 #[derive(Debug, Clone, Copy)]
 struct Ord {
@@ -441,41 +544,8 @@ fn region_run_command(
         w.finish()?.flush()?;
     }
     let secs = run.wall_time.as_secs_f64();
-    let incidents = run.tally.strategy(sc.baseline).time.count();
-    let mut manifest = manifest_for(loaded, seed, incidents, run.threads, secs);
-    manifest.periods = Some(periods);
-    manifest.events_per_second = Some(run.events as f64 / secs);
-    tables::write_all(staged.path(), sc, &run.tally)?;
-    let file = |name: &str| -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
-        Ok(std::io::BufWriter::new(std::fs::File::create(
-            staged.path().join(name),
-        )?))
-    };
-    crate::region::tables::write_responders(file("responders.csv")?, sc, &run)?;
-    crate::region::tables::write_waits(file("waits.csv")?, sc, &run)?;
-    let series = run.loss_series(sc, region);
-    let rps = crate::region::losses::STANDARD_RETURN_PERIODS;
-    use crate::region::losses as l;
-    l::write_ylt(file("ylt.csv")?, &series, &sc.currency, sc.price_year)?;
-    l::write_ep_curve(
-        file("ep_curve.csv")?,
-        &series,
-        &rps,
-        &sc.currency,
-        sc.price_year,
-    )?;
-    l::write_insurer_cost(
-        file("insurer_cost.csv")?,
-        &series,
-        &sc.currency,
-        sc.price_year,
-    )?;
-    if ord.tables {
-        std::fs::create_dir_all(staged.path().join("ord"))?;
-        l::write_ord_ept(file("ord/ept.csv")?, &series, &rps)?;
-        l::write_ord_alt(file("ord/alt.csv")?, &series)?;
-        l::write_ord_summary_info(file("ord/summary-info.csv")?, &series)?;
-    }
+    let manifest = region_manifest(loaded, seed, &run);
+    write_region_tables(staged.path(), sc, region, &run, ord.tables)?;
     write_manifest(staged.path(), &manifest)?;
     if plots {
         crate::report::page::render_all(staged.path()).context("cannot draw the figures")?;

@@ -538,6 +538,100 @@ pub fn run(
     })
 }
 
+/// Periods per batch of a precision-driven region run.
+pub const PRECISION_BATCH_PERIODS: u64 = 64;
+
+/// The largest relative 95% half-width, over strategies, of the ground-up average annual loss
+/// (the sd of period losses / √P, as in insurer_cost.csv). A zero AAL with zero spread counts
+/// as precise.
+pub fn aal_relative_precision(
+    losses: &[(u64, Vec<[losses::PeriodAccumulator; 2]>)],
+    strategies: usize,
+) -> f64 {
+    (0..strategies)
+        .map(|s| {
+            let mut m = crate::stats::Moments::default();
+            for (_, per) in losses {
+                m.push(per[s][0].aggregate_loss());
+            }
+            let (lo, hi) = m.ci(crate::stats::CI_LEVEL);
+            let half = 0.5 * (hi - lo);
+            if half == 0.0 {
+                0.0
+            } else {
+                half / m.mean().abs()
+            }
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Simulates batches of [`PRECISION_BATCH_PERIODS`] periods until every strategy's ground-up
+/// AAL is known within `relative` (95% half-width over the AAL), or `max_periods` are done.
+/// The stop depends only on results. Returns the run, the precision reached and whether it met
+/// the target.
+pub fn run_until_precise(
+    scenario: &crate::model::Scenario,
+    region: &Region,
+    seed: u64,
+    relative: f64,
+    max_periods: u64,
+    threads: usize,
+    progress: bool,
+) -> anyhow::Result<(RegionRun, f64, bool)> {
+    use rayon::prelude::*;
+    anyhow::ensure!(
+        relative > 0.0 && relative.is_finite(),
+        "--precision must be a positive fraction such as 0.01"
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    let threads = pool.current_num_threads();
+    let bar = crate::runner::progress_bar(max_periods, progress, "periods");
+    let started = std::time::Instant::now();
+    let mut acc = Partial::empty(scenario, region);
+    let mut done = 0;
+    let (reached, met) = loop {
+        let last = (done + PRECISION_BATCH_PERIODS).min(max_periods);
+        let batch = pool.install(|| {
+            (done + 1..=last)
+                .into_par_iter()
+                .fold(
+                    || Partial::empty(scenario, region),
+                    |mut a, p| {
+                        a.add(engine::simulate_period(scenario, region, seed, p));
+                        bar.inc(1);
+                        a
+                    },
+                )
+                .reduce(|| Partial::empty(scenario, region), Partial::merge)
+        });
+        acc = acc.merge(batch);
+        done = last;
+        let reached = aal_relative_precision(&acc.losses, scenario.strategies.len());
+        if reached <= relative || done >= max_periods {
+            break (reached, reached <= relative);
+        }
+    };
+    bar.finish_and_clear();
+    let mut losses = acc.losses;
+    losses.sort_by_key(|(p, _)| *p);
+    Ok((
+        RegionRun {
+            periods: done,
+            losses: losses.into_iter().map(|(_, l)| l).collect(),
+            tally: acc.tally,
+            severity: acc.severity,
+            pools: acc.pools,
+            events: acc.events,
+            threads,
+            wall_time: started.elapsed(),
+        },
+        reached,
+        met,
+    ))
+}
+
 impl RegionRun {
     /// The loss series of every strategy and perspective (ground-up, then insured when the
     /// region has policy terms), in table order.

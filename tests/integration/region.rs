@@ -410,3 +410,53 @@ fn explain_prints_a_period_event_log() {
         .unwrap();
     assert_eq!(String::from_utf8(again.stdout).unwrap(), text);
 }
+
+#[test]
+fn a_region_precision_run_stops_on_the_aal_and_repeats() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("queue.toml");
+    std::fs::write(&file, region_scenario(2000, 50, 100_000)).unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.path().join(format!("p{threads}"));
+        lockout()
+            .arg("run")
+            .arg(&file)
+            .args([
+                "--precision",
+                "0.01",
+                "--periods",
+                "2000",
+                "--no-plots",
+                "--threads",
+                threads,
+                "--out",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        let manifest: serde_json::Value =
+            serde_json::from_str(&read(&out.join("run.json"))).unwrap();
+        assert_eq!(manifest["precision_met"], true, "{manifest}");
+        let periods = manifest["periods"].as_u64().unwrap();
+        assert!(periods < 2000 && periods.is_multiple_of(64), "{periods}");
+        outputs.push((
+            periods,
+            read(&out.join("ylt.csv")),
+            read(&out.join("insurer_cost.csv")),
+        ));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    // Poisson(2000) × 100 a year: the AAL's relative half-width is 1.96/√(2000·P), below 1%
+    // from P = 20: the first batch of 64 periods meets it.
+    assert_eq!(outputs[0].0, 64);
+    let plain = dir.path().join("plain");
+    lockout()
+        .arg("run")
+        .arg(&file)
+        .args(["--periods", "64", "--no-plots", "--out"])
+        .arg(&plain)
+        .assert()
+        .success();
+    assert_eq!(read(&plain.join("ylt.csv")), outputs[0].1);
+}
