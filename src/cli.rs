@@ -198,13 +198,29 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             let out = out.unwrap_or_else(|| default_out_dir(&scenario));
             let sc = &loaded.scenario;
             if let Some(region) = &sc.region {
-                if shard.is_some() || incidents.is_some() {
+                if incidents.is_some() {
                     bail!(
-                        "{} is a region scenario: use --periods (and --precision); --incidents and --shard apply to incident-level runs (sharding region runs is not implemented yet)",
+                        "{} is a region scenario: use --periods; --incidents applies to incident-level runs",
                         loaded.path
                     );
                 }
                 let periods = periods.unwrap_or(region.periods);
+                if let Some(shard) = &shard {
+                    let shard = runner::Shard::parse(shard).map_err(anyhow::Error::msg)?;
+                    if precision.is_some() {
+                        bail!(
+                            "--precision cannot be combined with --shard: where a precision run stops depends on all of its results"
+                        );
+                    }
+                    return region_shard_command(
+                        &loaded,
+                        seed.unwrap_or(sc.seed),
+                        periods,
+                        shard,
+                        threads,
+                        &out,
+                    );
+                }
                 if let Some(relative) = precision {
                     return region_precision_command(
                         &loaded,
@@ -377,6 +393,7 @@ fn run_command(loaded: &Loaded, opts: &RunOptions, out: &Path, plots: bool) -> a
             threads: result.threads,
             wall_time_s: secs,
             tally: result.tally,
+            region: None,
         };
         let staged = StagedDir::create(out)?;
         std::fs::write(
@@ -413,6 +430,66 @@ fn run_command(loaded: &Loaded, opts: &RunOptions, out: &Path, plots: bool) -> a
             }
         );
     }
+    Ok(())
+}
+
+/// One shard of a region run: its contiguous share of the periods, written as partial state.
+fn region_shard_command(
+    loaded: &Loaded,
+    seed: u64,
+    periods: u64,
+    shard: runner::Shard,
+    threads: usize,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let sc = &loaded.scenario;
+    let region = sc.region.as_ref().expect("checked by the caller");
+    let share = shard.chunks(periods);
+    let started = std::time::Instant::now();
+    let (partial, threads) = if share.is_empty() {
+        (crate::region::Partial::empty(sc, region), threads)
+    } else {
+        crate::region::simulate_periods(
+            sc,
+            region,
+            seed,
+            share.start + 1..=share.end,
+            threads,
+            true,
+        )?
+    };
+    let secs = started.elapsed().as_secs_f64();
+    let mut identity = identity_of(loaded, seed, 0);
+    identity.periods = Some(periods);
+    let state = ShardState {
+        format: shard::STATE_FORMAT.into(),
+        identity,
+        shard,
+        simulated: [share.start + 1, share.end + 1],
+        threads,
+        wall_time_s: secs,
+        tally: crate::tally::RunTally::new_unpaired(sc),
+        region: Some(partial),
+    };
+    let mut manifest = manifest_for(loaded, seed, 0, threads, secs);
+    manifest.periods = Some(periods);
+    manifest.shard = Some(shard);
+    let staged = StagedDir::create(out)?;
+    std::fs::write(
+        staged.path().join(shard::STATE_FILE),
+        serde_json::to_vec(&state)?,
+    )?;
+    write_manifest(staged.path(), &manifest)?;
+    let dir = staged.commit()?;
+    println!(
+        "{}: shard {}/{} simulated periods {}..={} of {periods} in {secs:.2} s; wrote {}",
+        sc.name,
+        shard.index,
+        shard.count,
+        share.start + 1,
+        share.end,
+        dir.display()
+    );
     Ok(())
 }
 
@@ -586,7 +663,35 @@ fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyhow::Result<(
     }
     let sc = &loaded.scenario;
     let threads = states.iter().map(|(_, s)| s.threads).sum();
-    let secs = states.iter().map(|(_, s)| s.wall_time_s).sum();
+    let secs: f64 = states.iter().map(|(_, s)| s.wall_time_s).sum();
+    if let (Some(region), Some(periods)) = (&sc.region, id.periods) {
+        let partial = states
+            .into_iter()
+            .map(|(dir, s)| {
+                s.region
+                    .with_context(|| format!("{dir} is not a part of a region run"))
+            })
+            .try_fold(crate::region::Partial::empty(sc, region), |acc, p| {
+                anyhow::Ok(acc.merge(p?))
+            })?;
+        let run = partial.finish(periods, threads, std::time::Duration::from_secs_f64(secs))?;
+        let mut manifest = region_manifest(&loaded, id.seed, &run);
+        manifest.merged_shards = Some(parts.len() as u64);
+        let staged = StagedDir::create(out)?;
+        write_region_tables(staged.path(), sc, region, &run, false)?;
+        write_manifest(staged.path(), &manifest)?;
+        if plots {
+            crate::report::page::render_all(staged.path()).context("cannot draw the figures")?;
+        }
+        let dir = staged.commit()?;
+        println!(
+            "{}: merged {} parts, {periods} periods; wrote {}",
+            sc.name,
+            parts.len(),
+            dir.display()
+        );
+        return Ok(());
+    }
     let mut manifest = manifest_for(&loaded, id.seed, id.incidents, threads, secs);
     manifest.merged_shards = Some(states.len() as u64);
     let dir = write_results(sc, &tally, &manifest, out, plots)?;
@@ -601,6 +706,7 @@ fn identity_of(loaded: &Loaded, seed: u64, incidents: u64) -> RunIdentity {
         overrides: loaded.overrides.clone(),
         seed,
         incidents,
+        periods: None,
         lockout_version: env!("CARGO_PKG_VERSION").into(),
         math_backend: manifest::MATH_BACKEND.into(),
         generator: crate::engine::streams::GENERATOR.into(),

@@ -179,17 +179,19 @@ pub fn is_claim(loss: f64) -> bool {
 /// Losses and downtime are rounded once to the fixed-point grid of [`quantise`] and summed
 /// exactly in `i128`; the largest loss is kept on the same grid (so it never exceeds the
 /// aggregate).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PeriodAccumulator {
     /// All incidents, claims or not.
     incident_count: u64,
     /// Incidents with a loss > 0 on the grid ([`is_claim`]).
     claim_count: u64,
     /// `Σ quantise(loss)`.
+    #[serde(with = "crate::stats::i128_string")]
     loss_q: i128,
     /// `max quantise(loss)` (0 when there is no claim).
     max_loss_q: i64,
     /// `Σ quantise(downtime_h)`.
+    #[serde(with = "crate::stats::i128_string")]
     downtime_q: i128,
 }
 
@@ -304,7 +306,7 @@ pub struct PeriodRow {
 /// Claim severity of one strategy in one perspective across all periods: exact moments and a
 /// quantile sketch of the losses of claims (incidents with [`is_claim`]`(loss)`); merging is
 /// exact, associative and commutative, so per-thread tallies combine bit-identically.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SeverityTally {
     /// Count, mean and variance of claim losses.
     moments: Moments,

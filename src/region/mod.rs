@@ -347,16 +347,24 @@ pub struct RegionRun {
     pub wall_time: std::time::Duration,
 }
 
-struct Partial {
-    losses: Vec<(u64, Vec<[losses::PeriodAccumulator; 2]>)>,
-    tally: crate::tally::RunTally,
-    severity: Vec<[losses::SeverityTally; 2]>,
-    pools: Vec<Vec<engine::PoolTally>>,
-    events: u64,
+/// The merged results of some periods of a region run: what a shard stores in its state.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Partial {
+    /// Per simulated period: (period_no, per strategy ground-up and insured losses).
+    pub losses: Vec<(u64, Vec<[losses::PeriodAccumulator; 2]>)>,
+    /// Incident statistics.
+    pub tally: crate::tally::RunTally,
+    /// Claim severities.
+    pub severity: Vec<[losses::SeverityTally; 2]>,
+    /// Per strategy and pool.
+    pub pools: Vec<Vec<engine::PoolTally>>,
+    /// Events popped.
+    pub events: u64,
 }
 
 impl Partial {
-    fn empty(scenario: &crate::model::Scenario, region: &Region) -> Partial {
+    /// Nothing yet.
+    pub fn empty(scenario: &crate::model::Scenario, region: &Region) -> Partial {
         let n = scenario.strategies.len();
         Partial {
             losses: Vec::new(),
@@ -397,7 +405,8 @@ impl Partial {
         }
     }
 
-    fn merge(mut self, other: Partial) -> Partial {
+    /// Both together (exact).
+    pub fn merge(mut self, other: Partial) -> Partial {
         self.tally.merge(&other.tally);
         for (a, b) in self.severity.iter_mut().zip(&other.severity) {
             for (x, y) in a.iter_mut().zip(b) {
@@ -409,6 +418,73 @@ impl Partial {
         self.losses.extend(other.losses);
         self
     }
+}
+
+impl Partial {
+    /// The run of `periods` periods these results make up; every period 1..=periods must be
+    /// present exactly once.
+    pub fn finish(
+        self,
+        periods: u64,
+        threads: usize,
+        wall_time: std::time::Duration,
+    ) -> anyhow::Result<RegionRun> {
+        let mut losses = self.losses;
+        losses.sort_by_key(|(p, _)| *p);
+        let numbered = losses
+            .iter()
+            .enumerate()
+            .all(|(i, (p, _))| *p == i as u64 + 1);
+        anyhow::ensure!(
+            numbered && losses.len() as u64 == periods,
+            "the periods of the parts do not make up periods 1..={periods}"
+        );
+        Ok(RegionRun {
+            periods,
+            losses: losses.into_iter().map(|(_, l)| l).collect(),
+            tally: self.tally,
+            severity: self.severity,
+            pools: self.pools,
+            events: self.events,
+            threads,
+            wall_time,
+        })
+    }
+}
+
+/// Simulates periods `first..=last` on `threads` threads and returns their merged results.
+pub fn simulate_periods(
+    scenario: &crate::model::Scenario,
+    region: &Region,
+    seed: u64,
+    periods: std::ops::RangeInclusive<u64>,
+    threads: usize,
+    progress: bool,
+) -> anyhow::Result<(Partial, usize)> {
+    use rayon::prelude::*;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    let bar = crate::runner::progress_bar(
+        periods.end().saturating_sub(*periods.start()) + 1,
+        progress,
+        "periods",
+    );
+    let partial = pool.install(|| {
+        periods
+            .into_par_iter()
+            .fold(
+                || Partial::empty(scenario, region),
+                |mut acc, p| {
+                    acc.add(engine::simulate_period(scenario, region, seed, p));
+                    bar.inc(1);
+                    acc
+                },
+            )
+            .reduce(|| Partial::empty(scenario, region), Partial::merge)
+    });
+    bar.finish_and_clear();
+    Ok((partial, pool.current_num_threads()))
 }
 
 /// The month (1-12), day of month (from 1), hour and minute of `t` minutes into a period.
@@ -457,19 +533,12 @@ pub fn run(
     let bar = crate::runner::progress_bar(periods, progress, "periods");
     let started = std::time::Instant::now();
     let partial = match event_table {
-        None => pool.install(|| {
-            (1..=periods)
-                .into_par_iter()
-                .fold(
-                    || Partial::empty(scenario, region),
-                    |mut acc, p| {
-                        acc.add(engine::simulate_period(scenario, region, seed, p));
-                        bar.inc(1);
-                        acc
-                    },
-                )
-                .reduce(|| Partial::empty(scenario, region), Partial::merge)
-        }),
+        None => {
+            drop(bar);
+            let (partial, _) =
+                simulate_periods(scenario, region, seed, 1..=periods, threads, progress)?;
+            return partial.finish(periods, threads, started.elapsed());
+        }
         Some(table) => {
             let perspectives = if region.insured { 2 } else { 1 };
             let weight = 1.0 / periods as f64;
@@ -524,18 +593,7 @@ pub fn run(
         }
     };
     bar.finish_and_clear();
-    let mut losses = partial.losses;
-    losses.sort_by_key(|(p, _)| *p);
-    Ok(RegionRun {
-        periods,
-        losses: losses.into_iter().map(|(_, l)| l).collect(),
-        tally: partial.tally,
-        severity: partial.severity,
-        pools: partial.pools,
-        events: partial.events,
-        threads,
-        wall_time: started.elapsed(),
-    })
+    partial.finish(periods, threads, started.elapsed())
 }
 
 /// Periods per batch of a precision-driven region run.
@@ -578,34 +636,19 @@ pub fn run_until_precise(
     threads: usize,
     progress: bool,
 ) -> anyhow::Result<(RegionRun, f64, bool)> {
-    use rayon::prelude::*;
     anyhow::ensure!(
         relative > 0.0 && relative.is_finite(),
         "--precision must be a positive fraction such as 0.01"
     );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
-    let threads = pool.current_num_threads();
-    let bar = crate::runner::progress_bar(max_periods, progress, "periods");
     let started = std::time::Instant::now();
     let mut acc = Partial::empty(scenario, region);
     let mut done = 0;
+    let mut used_threads;
     let (reached, met) = loop {
         let last = (done + PRECISION_BATCH_PERIODS).min(max_periods);
-        let batch = pool.install(|| {
-            (done + 1..=last)
-                .into_par_iter()
-                .fold(
-                    || Partial::empty(scenario, region),
-                    |mut a, p| {
-                        a.add(engine::simulate_period(scenario, region, seed, p));
-                        bar.inc(1);
-                        a
-                    },
-                )
-                .reduce(|| Partial::empty(scenario, region), Partial::merge)
-        });
+        let (batch, t) =
+            simulate_periods(scenario, region, seed, done + 1..=last, threads, progress)?;
+        used_threads = t;
         acc = acc.merge(batch);
         done = last;
         let reached = aal_relative_precision(&acc.losses, scenario.strategies.len());
@@ -613,20 +656,8 @@ pub fn run_until_precise(
             break (reached, reached <= relative);
         }
     };
-    bar.finish_and_clear();
-    let mut losses = acc.losses;
-    losses.sort_by_key(|(p, _)| *p);
     Ok((
-        RegionRun {
-            periods: done,
-            losses: losses.into_iter().map(|(_, l)| l).collect(),
-            tally: acc.tally,
-            severity: acc.severity,
-            pools: acc.pools,
-            events: acc.events,
-            threads,
-            wall_time: started.elapsed(),
-        },
+        acc.finish(done, used_threads, started.elapsed())?,
         reached,
         met,
     ))

@@ -25,8 +25,11 @@ pub struct RunIdentity {
     pub overrides: Vec<String>,
     /// Seed.
     pub seed: u64,
-    /// Total incidents of the whole run.
+    /// Total incidents of the whole run (0 for a region run).
     pub incidents: u64,
+    /// Total periods of a region run.
+    #[serde(default)]
+    pub periods: Option<u64>,
     /// lockout version.
     pub lockout_version: String,
     /// Math backend.
@@ -50,8 +53,11 @@ pub struct ShardState {
     pub threads: usize,
     /// Wall-clock seconds the part took.
     pub wall_time_s: f64,
-    /// The part's statistics.
+    /// The part's statistics (for a region part: empty, its tally is in `region`).
     pub tally: RunTally,
+    /// For a region run: the part's periods.
+    #[serde(default)]
+    pub region: Option<crate::region::Partial>,
 }
 
 /// Reads a part's state from its directory.
@@ -103,6 +109,9 @@ pub fn merge_parts(parts: &[(String, ShardState)]) -> anyhow::Result<(RunIdentit
         }
         if other.incidents != id.incidents {
             return Err(differs("incidents", &id.incidents, &other.incidents));
+        }
+        if other.periods != id.periods {
+            return Err(differs("periods", &id.periods, &other.periods));
         }
         if other.lockout_version != id.lockout_version {
             return Err(differs(

@@ -28,5 +28,6 @@ pub mod sketch;
 #[cfg(test)]
 mod testutil;
 
+pub use moments::i128_string;
 pub use moments::{CI_LEVEL, FixedSum, Moments, quantise, z_value};
 pub use sketch::QuantileSketch;

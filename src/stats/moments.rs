@@ -277,18 +277,16 @@ fn erfc(x: f64) -> f64 {
 }
 
 /// Serde adapter: an `i128` as a decimal string, since JSON numbers cannot portably carry it.
-mod i128_string {
+pub mod i128_string {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
     /// Writes the integer as its decimal string.
-    pub(super) fn serialize<S: Serializer>(value: &i128, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(value: &i128, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(value)
     }
 
     /// Parses a decimal string back into the integer.
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<i128, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i128, D::Error> {
         let text = String::deserialize(deserializer)?;
         text.parse()
             .map_err(|e| D::Error::custom(format!("invalid 128-bit integer {text:?}: {e}")))

@@ -460,3 +460,70 @@ fn a_region_precision_run_stops_on_the_aal_and_repeats() {
         .success();
     assert_eq!(read(&plain.join("ylt.csv")), outputs[0].1);
 }
+
+#[test]
+fn region_shards_merged_equal_a_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("queue.toml");
+    std::fs::write(&file, region_scenario(20_000, 3, 10)).unwrap();
+    let parts: Vec<std::path::PathBuf> = (1..=3)
+        .map(|k| {
+            let out = dir.path().join(format!("part-{k}"));
+            lockout()
+                .arg("run")
+                .arg(&file)
+                .args(["--shard", &format!("{k}/3"), "--out"])
+                .arg(&out)
+                .assert()
+                .success();
+            out
+        })
+        .collect();
+    let merged = dir.path().join("merged");
+    lockout()
+        .arg("merge")
+        .args(&parts)
+        .args(["--no-plots", "--out"])
+        .arg(&merged)
+        .assert()
+        .success();
+    let single = dir.path().join("single");
+    lockout()
+        .arg("run")
+        .arg(&file)
+        .args(["--no-plots", "--out"])
+        .arg(&single)
+        .assert()
+        .success();
+    for t in [
+        "summary.csv",
+        "remedies.csv",
+        "segments.csv",
+        "distributions.csv",
+        "responders.csv",
+        "waits.csv",
+        "ylt.csv",
+        "ep_curve.csv",
+        "insurer_cost.csv",
+    ] {
+        assert_eq!(read(&merged.join(t)), read(&single.join(t)), "{t} differs");
+    }
+    // A part of another period count is refused.
+    let other = dir.path().join("other");
+    lockout()
+        .arg("run")
+        .arg(&file)
+        .args(["--periods", "12", "--shard", "3/3", "--out"])
+        .arg(&other)
+        .assert()
+        .success();
+    let output = lockout()
+        .arg("merge")
+        .args([&parts[0], &parts[1], &other])
+        .args(["--out"])
+        .arg(dir.path().join("never"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("periods differs"));
+}
