@@ -6,7 +6,7 @@
 #     OUT=results/mixed-population-1e9 deploy/slurm/submit.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-: "${SCENARIO:?}" "${INCIDENTS:?}" "${SHARDS:?}" "${OUT:?}"
-export SCENARIO INCIDENTS SHARDS OUT
+: "${SCENARIO:?}" "${SHARDS:?}" "${OUT:?}"
+export SCENARIO SHARDS OUT INCIDENTS="${INCIDENTS:-}" PERIODS="${PERIODS:-}"
 array=$(sbatch --parsable --export=ALL --array="1-$SHARDS" "$here/lockout-array.sbatch")
 sbatch --export=ALL --dependency="afterok:${array%%;*}" "$here/lockout-merge.sbatch"
