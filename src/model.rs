@@ -501,6 +501,10 @@ pub struct Strategy {
     /// An earlier strategy whose segments, drivers and contexts are the same: its situation
     /// draws map to the same situation, so it is realised once.
     pub same_situation_as: Option<usize>,
+    /// An earlier strategy with the same remedies, policies, horizon and fallback (the two
+    /// differ at most in the population): where an incident's situation comes out the same under
+    /// both, so does its outcome, which is then reused.
+    pub same_engine_as: Option<usize>,
 }
 
 /// Names of the scenario's entities, by index, for tables and traces.

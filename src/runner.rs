@@ -170,6 +170,13 @@ fn simulate_into(
                 Some(j) => situations[j],
                 None => Situation::realise(&strategy.model, &draws),
             };
+            // Same remedies and policies, and the incident came out the same: same outcome.
+            if let Some(j) = strategy.same_engine_as
+                && situations[j] == situations[s]
+            {
+                outcomes[s] = outcomes[j];
+                continue;
+            }
             outcomes[s] = simulate(
                 &strategy.model,
                 &situations[s],

@@ -190,6 +190,20 @@ pub fn from_toml_str(
         } else {
             None
         };
+        // A strategy that only changes the population (vehicles, drivers, contexts) runs the
+        // base scenario's remedies and policies.
+        let engine_unchanged = |s: &spec::StrategySpec| {
+            s.disable.is_empty()
+                && s.set.keys().all(|p| {
+                    let head = p.split('.').next().unwrap_or("");
+                    matches!(head, "vehicle" | "driver" | "context")
+                })
+        };
+        let same_engine_as = if engine_unchanged(st) {
+            base_spec.strategy[..k].iter().position(engine_unchanged)
+        } else {
+            None
+        };
         let same_situation_as = strategies.iter().position(|o: &Strategy| {
             o.model.segments == model.segments
                 && o.model.drivers == model.drivers
@@ -203,6 +217,7 @@ pub fn from_toml_str(
             model,
             same_model_as,
             same_situation_as,
+            same_engine_as,
         });
     }
     let baseline = base_spec
