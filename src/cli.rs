@@ -395,13 +395,7 @@ fn run_command(loaded: &Loaded, opts: &RunOptions, out: &Path, plots: bool) -> a
             tally: result.tally,
             region: None,
         };
-        let staged = StagedDir::create(out)?;
-        std::fs::write(
-            staged.path().join(shard::STATE_FILE),
-            serde_json::to_vec(&state)?,
-        )?;
-        write_manifest(staged.path(), &manifest)?;
-        let dir = staged.commit()?;
+        let dir = write_shard(out, &state, &manifest)?;
         println!(
             "{}: shard {}/{} simulated incidents {}..{} of {} in {:.2} s; merge all {} parts with `lockout merge`; wrote {}",
             sc.name,
@@ -474,13 +468,7 @@ fn region_shard_command(
     let mut manifest = manifest_for(loaded, seed, 0, threads, secs);
     manifest.periods = Some(periods);
     manifest.shard = Some(shard);
-    let staged = StagedDir::create(out)?;
-    std::fs::write(
-        staged.path().join(shard::STATE_FILE),
-        serde_json::to_vec(&state)?,
-    )?;
-    write_manifest(staged.path(), &manifest)?;
-    let dir = staged.commit()?;
+    let dir = write_shard(out, &state, &manifest)?;
     println!(
         "{}: shard {}/{} simulated periods {}..={} of {periods} in {secs:.2} s; wrote {}",
         sc.name,
@@ -750,6 +738,17 @@ fn manifest_for(loaded: &Loaded, seed: u64, incidents: u64, threads: usize, secs
         periods: None,
         events_per_second: None,
     }
+}
+
+/// Writes a shard's partial state and manifest (never tables or figures) into `out`.
+fn write_shard(out: &Path, state: &ShardState, manifest: &Manifest) -> anyhow::Result<PathBuf> {
+    let staged = StagedDir::create(out)?;
+    std::fs::write(
+        staged.path().join(shard::STATE_FILE),
+        serde_json::to_vec(state)?,
+    )?;
+    write_manifest(staged.path(), manifest)?;
+    staged.commit()
 }
 
 fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {

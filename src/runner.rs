@@ -226,15 +226,7 @@ fn run_chunks(
 /// The largest relative 95% half-width, over strategies, of mean time and mean total cost.
 /// A mean of 0 with a half-width of 0 counts as precise.
 pub fn relative_precision(tally: &RunTally) -> f64 {
-    let rel = |m: &crate::stats::Moments| {
-        let (lo, hi) = m.ci(crate::stats::CI_LEVEL);
-        let half = 0.5 * (hi - lo);
-        if half == 0.0 {
-            0.0
-        } else {
-            half / m.mean().abs()
-        }
-    };
+    let rel = |m: &crate::stats::Moments| m.relative_half_width(crate::stats::CI_LEVEL);
     tally
         .iter()
         .flat_map(|s| [rel(&s.time), rel(&s.total_cost)])

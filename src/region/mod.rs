@@ -386,37 +386,35 @@ impl Partial {
     }
 
     fn add(&mut self, r: engine::PeriodResult) {
-        self.tally.merge(&r.tally);
-        for (a, b) in self.severity.iter_mut().zip(&r.severity) {
-            for (x, y) in a.iter_mut().zip(b) {
-                x.merge(y);
-            }
-        }
-        self.merge_pools(&r.pools);
-        self.events += r.events;
-        self.losses.push((r.period_no, r.losses));
-    }
-
-    fn merge_pools(&mut self, pools: &[Vec<engine::PoolTally>]) {
-        for (a, b) in self.pools.iter_mut().zip(pools) {
-            for (x, y) in a.iter_mut().zip(b) {
-                x.merge(y);
-            }
-        }
+        self.absorb(Partial {
+            losses: vec![(r.period_no, r.losses)],
+            tally: r.tally,
+            severity: r.severity,
+            pools: r.pools,
+            events: r.events,
+        });
     }
 
     /// Both together (exact).
     pub fn merge(mut self, other: Partial) -> Partial {
+        self.absorb(other);
+        self
+    }
+
+    fn absorb(&mut self, other: Partial) {
         self.tally.merge(&other.tally);
         for (a, b) in self.severity.iter_mut().zip(&other.severity) {
             for (x, y) in a.iter_mut().zip(b) {
                 x.merge(y);
             }
         }
-        self.merge_pools(&other.pools);
+        for (a, b) in self.pools.iter_mut().zip(&other.pools) {
+            for (x, y) in a.iter_mut().zip(b) {
+                x.merge(y);
+            }
+        }
         self.events += other.events;
         self.losses.extend(other.losses);
-        self
     }
 }
 
@@ -612,13 +610,7 @@ pub fn aal_relative_precision(
             for (_, per) in losses {
                 m.push(per[s][0].aggregate_loss());
             }
-            let (lo, hi) = m.ci(crate::stats::CI_LEVEL);
-            let half = 0.5 * (hi - lo);
-            if half == 0.0 {
-                0.0
-            } else {
-                half / m.mean().abs()
-            }
+            m.relative_half_width(crate::stats::CI_LEVEL)
         })
         .fold(0.0, f64::max)
 }

@@ -107,6 +107,18 @@ impl Moments {
         self.n
     }
 
+    /// Half-width of the confidence interval at `level` over |mean|: the relative precision of
+    /// the mean. 0 when the half-width is 0 (a constant, even a constant 0).
+    pub fn relative_half_width(&self, level: f64) -> f64 {
+        let (lo, hi) = self.ci(level);
+        let half = 0.5 * (hi - lo);
+        if half == 0.0 {
+            0.0
+        } else {
+            half / self.mean().abs()
+        }
+    }
+
     /// Sum of the (quantised) values, `Σq / 2^20`, in the unit of the values.
     pub fn sum(&self) -> f64 {
         self.sum as f64 / SCALE
