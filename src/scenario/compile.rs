@@ -3,8 +3,6 @@
 //! Every rule broken is reported as an [`Invalid`]: the path of the field and the rule, so the
 //! caller can point at the line in the file.
 
-use std::collections::BTreeSet;
-
 use super::locate::FieldPath;
 use super::spec::{
     AdjustSpec, ContextSpec, DriverSpec, Requires, ScenarioSpec, StepSpec, VehicleSpec,
@@ -693,19 +691,4 @@ pub fn check_same_structure(base: &Names, variant: &Names) -> std::result::Resul
     } else {
         Err("a strategy may change parameters but not add, remove or rename segments, drivers, contexts or remedies".into())
     }
-}
-
-/// Names every strategy-independent list once, for the `check` description.
-pub fn unique_facts_used(model: &Model) -> BTreeSet<&'static str> {
-    let mut used = BTreeSet::new();
-    for r in &model.remedies {
-        for c in &r.requires {
-            for f in Fact::ALL {
-                if (c.need | c.forbid) & f.bit() != 0 {
-                    used.insert(f.name());
-                }
-            }
-        }
-    }
-    used
 }
