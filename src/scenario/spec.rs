@@ -249,8 +249,7 @@ fn yes() -> bool {
 }
 
 /// Preconditions as written: all of a list, or any of several lists.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, Default)]
 pub enum Requires {
     /// No preconditions.
     #[default]
@@ -305,8 +304,7 @@ pub struct PolicySpec {
 }
 
 /// One step of a policy.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum StepSpec {
     /// Try one remedy.
     One(String),
@@ -341,4 +339,62 @@ pub struct StrategySpec {
     /// Changes to scenario fields: path (e.g. `driver.*.roadside_member`) to new value.
     #[serde(default)]
     pub set: BTreeMap<String, toml::Value>,
+}
+
+fn strings(v: &toml::Value, what: &str) -> Result<Vec<String>, String> {
+    v.as_array()
+        .ok_or_else(|| format!("{what} must be a list of names"))?
+        .iter()
+        .map(|x| {
+            x.as_str()
+                .map(String::from)
+                .ok_or_else(|| format!("{what} must be a list of names in quotes (found {x})"))
+        })
+        .collect()
+}
+
+impl<'de> Deserialize<'de> for Requires {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const RULE: &str = "requires is a list of facts that must all hold, e.g. [\"cabin_open\", \"!keys_in_cabin\"], or a list of such lists of which one must hold";
+        let v = toml::Value::deserialize(d)?;
+        let items = v.as_array().ok_or_else(|| serde::de::Error::custom(RULE))?;
+        if items.iter().all(|x| x.is_str()) {
+            return strings(&v, "requires")
+                .map(Requires::All)
+                .map_err(serde::de::Error::custom);
+        }
+        if items.iter().all(|x| x.is_array()) {
+            return items
+                .iter()
+                .map(|x| strings(x, "each alternative of requires"))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Requires::AnyOf)
+                .map_err(serde::de::Error::custom);
+        }
+        Err(serde::de::Error::custom(RULE))
+    }
+}
+
+impl<'de> Deserialize<'de> for StepSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const RULE: &str = "a step is a remedy name in quotes, or { race = [\"a\", \"b\"] }";
+        let v = toml::Value::deserialize(d)?;
+        match &v {
+            toml::Value::String(s) => Ok(StepSpec::One(s.clone())),
+            toml::Value::Table(t) => {
+                if let Some(k) = t.keys().find(|k| *k != "race") {
+                    return Err(serde::de::Error::custom(format!(
+                        "unknown field `{k}` in a step; {RULE}"
+                    )));
+                }
+                let race = t
+                    .get("race")
+                    .ok_or_else(|| serde::de::Error::custom(RULE))?;
+                strings(race, "race")
+                    .map(|race| StepSpec::Race { race })
+                    .map_err(serde::de::Error::custom)
+            }
+            _ => Err(serde::de::Error::custom(RULE)),
+        }
+    }
 }
