@@ -95,6 +95,9 @@ pub enum Command {
         /// Output directory (default: results/<scenario file stem>-sweep/).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Skip the staffing figure.
+        #[arg(long)]
+        no_plots: bool,
     },
     /// Combine the shard directories of one run into the results of the whole run.
     Merge {
@@ -291,13 +294,21 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             seed,
             threads,
             out,
+            no_plots,
         } => {
             let out = out.unwrap_or_else(|| {
                 let mut d = default_out_dir(&scenario).into_os_string();
                 d.push("-sweep");
                 PathBuf::from(d)
             });
-            crate::sweep::run_sweep(&scenario, &set, incidents, periods, seed, threads, &out)
+            let opts = crate::sweep::SweepOptions {
+                incidents,
+                periods,
+                seed,
+                threads,
+                plots: !no_plots,
+            };
+            crate::sweep::run_sweep(&scenario, &set, &opts, &out)
         }
         Command::Check { scenario, set } => {
             let loaded = load(&scenario, &set)?;

@@ -60,16 +60,36 @@ impl SweepSpec {
     }
 }
 
-/// Runs the sweep and writes `sweep.csv` into `out` (replaced atomically).
+/// How each run of a sweep is made.
+#[derive(Debug, Clone, Default)]
+pub struct SweepOptions {
+    /// Incidents per run (incident-level scenarios; default: the scenario's).
+    pub incidents: Option<u64>,
+    /// Periods per run (region scenarios; default: the region's).
+    pub periods: Option<u64>,
+    /// Seed of every run (default: the scenario's).
+    pub seed: Option<u64>,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Draw the staffing figure.
+    pub plots: bool,
+}
+
+/// Runs the sweep and writes `sweep.csv`, `run.json` and the staffing figure into `out`
+/// (replaced atomically).
 pub fn run_sweep(
     path: &Path,
     sets: &[String],
-    incidents: Option<u64>,
-    periods: Option<u64>,
-    seed: Option<u64>,
-    threads: usize,
+    opts: &SweepOptions,
     out: &Path,
 ) -> anyhow::Result<()> {
+    let SweepOptions {
+        incidents,
+        periods,
+        seed,
+        threads,
+        plots,
+    } = opts.clone();
     let mut sweep = None;
     let mut fixed = Vec::new();
     for s in sets {
@@ -85,6 +105,7 @@ pub fn run_sweep(
     let Some(sweep) = sweep else {
         bail!("sweep needs one --set PATH=A..B[:STEP]");
     };
+    let mut manifest = None;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "parameter",
@@ -123,6 +144,23 @@ pub fn run_sweep(
             .with_context(|| format!("at {} = {value}", sweep.path))?;
         let sc = &loaded.scenario;
         let seed = seed.unwrap_or(sc.seed);
+        manifest.get_or_insert_with(|| {
+            serde_json::json!({
+                "scenario": {
+                    "name": sc.name,
+                    "description": sc.description,
+                    "path": loaded.path,
+                    "sha256": loaded.sha256,
+                },
+                "seed": seed,
+                "sweep": { "parameter": sweep.path, "values": sweep.values },
+                "fixed_overrides": fixed.iter().map(|o| format!("{}={}", o.path, o.value)).collect::<Vec<_>>(),
+                "lockout_version": env!("CARGO_PKG_VERSION"),
+                "currency": sc.currency,
+                "price_year": sc.price_year,
+                "confidence_level": crate::stats::CI_LEVEL,
+            })
+        });
         let (tally, pools) = match &sc.region {
             Some(region) => {
                 let run = crate::region::run(
@@ -202,6 +240,16 @@ pub fn run_sweep(
     let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
     let staged = StagedDir::create(out)?;
     std::fs::write(staged.path().join("sweep.csv"), bytes)?;
+    if let Some(m) = manifest {
+        std::fs::write(
+            staged.path().join("run.json"),
+            serde_json::to_string_pretty(&m)? + "\n",
+        )?;
+    }
+    if plots {
+        crate::report::plots::draw_sweep_figures(staged.path())
+            .context("cannot draw the staffing figure")?;
+    }
     let dir = staged.commit()?;
     println!(
         "swept {} over {} values; wrote {}/sweep.csv",

@@ -11,20 +11,68 @@ use std::path::{Path, PathBuf};
 
 use lockout::report::page::{REPORT_FILE, render_all, write_report};
 use lockout::report::plots::{
-    FIGURE_NAMES, FIGURE_SIZE_PX, PlotError, Tables, draw_figures, format_fixed,
+    FIGURE_NAMES, FIGURE_SIZE_PX, PlotError, REGION_FIGURE_NAMES, SWEEP_FIGURE_NAMES, Tables,
+    draw_figures, draw_sweep_figures, format_fixed,
 };
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/run-dir");
+/// A 30-period run of metro-roadside-club.toml (`lockout run ... --periods 30`) cut down to
+/// two strategies: every table as written, rows of the other strategies removed.
+const REGION_FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/region-dir");
+/// `lockout sweep scenarios/metro-roadside-club.toml --periods 10 --set
+/// 'region.pool.patrol trucks.count=3..6'`, cut down to the same two strategies.
+const SWEEP_FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sweep-dir");
 const LONG_NAME: &str = "hidden key box & roadside club (monthly)";
 
 /// A fresh copy of the fixture results directory.
 fn fixture_copy() -> tempfile::TempDir {
+    copy_of(FIXTURE)
+}
+
+/// A fresh copy of a fixture directory.
+fn copy_of(fixture: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().expect("temporary directory");
-    for entry in fs::read_dir(FIXTURE).expect("fixture directory") {
+    for entry in fs::read_dir(fixture).expect("fixture directory") {
         let entry = entry.expect("fixture entry");
         fs::copy(entry.path(), tmp.path().join(entry.file_name())).expect("copy fixture file");
     }
     tmp
+}
+
+/// Asserts the PNG at `path` decodes at the figure size, uses many colours, is not mostly
+/// white and contains `colour`.
+fn assert_png_drawn(path: &Path, colour: [u8; 3]) {
+    let img = image::open(path)
+        .unwrap_or_else(|e| panic!("{path:?} does not decode: {e}"))
+        .to_rgb8();
+    assert_eq!(img.dimensions(), FIGURE_SIZE_PX, "{path:?}");
+    let colours: HashSet<[u8; 3]> = img.pixels().map(|p| p.0).collect();
+    assert!(
+        colours.len() >= 50,
+        "{path:?}: only {} colours",
+        colours.len()
+    );
+    let inked = img.pixels().filter(|p| p.0 != [255, 255, 255]).count();
+    let share = inked as f64 / f64::from(img.width() * img.height());
+    assert!(
+        share > 0.02,
+        "{path:?}: only {:.1}% of pixels drawn",
+        100.0 * share
+    );
+    assert!(
+        colours.contains(&colour),
+        "{path:?}: colour {colour:?} missing"
+    );
+}
+
+/// Replaces `from` by `to` in every table of `dir` named in `files`.
+fn rename_in(dir: &Path, files: &[&str], from: &str, to: &str) {
+    for file in files {
+        let path = dir.join(file);
+        let text = fs::read_to_string(&path).expect("table");
+        assert!(text.contains(from), "{file} lacks {from}");
+        fs::write(&path, text.replace(from, to)).expect("write table");
+    }
 }
 
 fn strategies(dir: &Path) -> Vec<String> {
@@ -289,4 +337,313 @@ fn a_missing_column_is_named() {
         msg.contains("remedies.csv") && msg.contains("missing column `resolved_share`"),
         "{msg}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Region runs and sweeps
+// ---------------------------------------------------------------------------------------------
+
+const OKABE_BLUE: [u8; 3] = [0x00, 0x72, 0xB2];
+const OKABE_VERMILLION: [u8; 3] = [0xD5, 0x5E, 0x00];
+
+#[test]
+fn an_incident_run_draws_no_region_figures() {
+    let tmp = fixture_copy();
+    let written = render_all(tmp.path()).expect("render");
+    assert_eq!(written.len(), FIGURE_NAMES.len() * 2 + 1);
+    for name in REGION_FIGURE_NAMES.iter().chain(&SWEEP_FIGURE_NAMES) {
+        for ext in ["png", "svg"] {
+            assert!(
+                !tmp.path().join(format!("{name}.{ext}")).exists(),
+                "{name}.{ext}"
+            );
+        }
+    }
+    let html = fs::read_to_string(tmp.path().join(REPORT_FILE)).expect("report");
+    assert!(!html.contains("Region: losses and responders"));
+    assert!(!html.contains("ep_curve"));
+}
+
+#[test]
+fn a_region_run_draws_the_region_figures_too() {
+    let tmp = copy_of(REGION_FIXTURE);
+    let written = draw_figures(tmp.path()).expect("figures draw");
+    let expected: Vec<PathBuf> = FIGURE_NAMES
+        .iter()
+        .chain(&REGION_FIGURE_NAMES)
+        .flat_map(|n| ["png", "svg"].map(|ext| tmp.path().join(format!("{n}.{ext}"))))
+        .collect();
+    assert_eq!(written, expected);
+    for name in REGION_FIGURE_NAMES {
+        let png = tmp.path().join(format!("{name}.png"));
+        // The baseline's blue and the second strategy's vermillion.
+        assert_png_drawn(&png, OKABE_BLUE);
+        assert_png_drawn(&png, OKABE_VERMILLION);
+    }
+}
+
+#[test]
+fn region_svgs_name_scenario_strategies_pools_and_units() {
+    let tmp = copy_of(REGION_FIXTURE);
+    draw_figures(tmp.path()).expect("figures draw");
+    let svg = |name: &str| fs::read_to_string(tmp.path().join(format!("{name}.svg"))).expect("svg");
+    for name in REGION_FIGURE_NAMES {
+        let text = svg(name);
+        assert!(text.starts_with("<svg"), "{name}");
+        assert!(
+            text.contains("Metro roadside club"),
+            "{name}: scenario missing"
+        );
+        assert!(
+            text.contains("today&apos;s habits (baseline)"),
+            "{name}: baseline missing"
+        );
+        assert!(
+            text.contains("spare key campaign"),
+            "{name}: strategy missing"
+        );
+    }
+    let ep = svg("ep_curve");
+    for needle in [
+        "Loss exceedance",
+        "Ground-up loss · AEP",
+        "Ground-up loss · OEP",
+        "Insured loss · AEP",
+        "Insured loss · OEP",
+        "return period (years, log scale)",
+        "USD, 2025 prices",
+        "TVaR",
+        "30 simulated years",
+    ] {
+        assert!(ep.contains(needle), "ep_curve: {needle} missing");
+    }
+    for name in ["responder_waits", "utilisation"] {
+        let text = svg(name);
+        assert!(text.contains("patrol trucks (4 responders)"), "{name}");
+        assert!(
+            text.contains("contracted locksmiths (2 responders)"),
+            "{name}"
+        );
+    }
+    assert!(svg("responder_waits").contains("queue wait (minutes)"));
+    // Utilisation labels come from responders.csv: 0.46366750340289964 and 21.9375 min.
+    let util = svg("utilisation");
+    assert!(
+        util.contains("46.4% · p90 wait 21.9 min"),
+        "baseline label missing"
+    );
+}
+
+#[test]
+fn region_report_shows_the_figures_and_numbers_from_the_tables() {
+    let tmp = copy_of(REGION_FIXTURE);
+    let written = render_all(tmp.path()).expect("render");
+    assert_eq!(
+        written.len(),
+        (FIGURE_NAMES.len() + REGION_FIGURE_NAMES.len()) * 2 + 1
+    );
+    let html = fs::read_to_string(tmp.path().join(REPORT_FILE)).expect("report");
+    for name in FIGURE_NAMES.iter().chain(&REGION_FIGURE_NAMES) {
+        assert!(html.contains(&format!("src=\"{name}.png\"")), "{name}.png");
+        assert!(html.contains(&format!("href=\"{name}.svg\"")), "{name}.svg");
+    }
+    assert!(html.contains("Figure 8.</strong> Utilisation"));
+    assert!(html.contains("<dt>periods</dt><dd>30 simulated years of 365 days</dd>"));
+    assert!(html.contains("Region: losses and responders"));
+    // insurer_cost.csv: the baseline's ground-up AAL 372105.0047955195 with its CI
+    // 367853.7244843246 to 376356.28510671447, its insured AAL, the VaR/TVaR at 95% and the
+    // empty 99% columns (30 periods do not reach 100 years).
+    assert!(html.contains("372,105<span class=\"ci\">367,854 to 376,356</span>"));
+    assert!(html.contains("229,202<span class=\"ci\">227,744 to 230,661</span>"));
+    assert!(html.contains("<td class=\"num\">395,160</td><td class=\"num\">401,960</td>"));
+    assert!(html.contains("<td class=\"num\">&mdash;</td><td class=\"num\">&mdash;</td></tr>"));
+    assert!(html.contains(
+        "is USD 372,105 (95% CI 367,854 to 376,356) ground-up, and USD 229,202 (95% CI \
+         227,744 to 230,661) insured (after the policy terms)"
+    ));
+    assert!(html.contains("The lowest ground-up AAL is <strong>spare key campaign</strong>"));
+    // responders.csv: utilisation, calls and queue-wait percentiles of every row.
+    assert!(html.contains(
+        "<strong>patrol trucks</strong> (4 responders): busy 46.4% of the on-shift time; 90% \
+         of 90,474 lockout calls dispatched within 21.9 min."
+    ));
+    for row in [
+        "<td class=\"num\">46.4%</td><td class=\"num\">90,474</td><td class=\"num\">48,815</td><td class=\"num\">0 / 21.9 / 71.2</td>",
+        "<td class=\"num\">22.4%</td><td class=\"num\">1,132</td><td class=\"num\">0</td><td class=\"num\">0 / 11.7 / 71.2</td>",
+        "<td class=\"num\">44.4%</td><td class=\"num\">50,839</td><td class=\"num\">29,184</td><td class=\"num\">0 / 18.8 / 62.6</td>",
+    ] {
+        assert!(html.contains(row), "responder row {row} missing");
+    }
+    assert!(html.contains("ep_curve.csv, insurer_cost.csv, responders.csv, waits.csv"));
+    assert!(!html.contains("http://") && !html.contains("https://"));
+}
+
+#[test]
+fn region_names_are_escaped_in_the_report_and_figures() {
+    let tmp = copy_of(REGION_FIXTURE);
+    let dir = tmp.path();
+    rename_in(
+        dir,
+        &["responders.csv", "waits.csv"],
+        "patrol trucks",
+        "trucks & <vans>",
+    );
+    render_all(dir).expect("render");
+    let html = fs::read_to_string(dir.join(REPORT_FILE)).expect("report");
+    assert!(html.contains("<strong>trucks &amp; &lt;vans&gt;</strong>"));
+    assert!(!html.contains("trucks & <vans>"));
+    for name in ["responder_waits", "utilisation"] {
+        let svg = fs::read_to_string(dir.join(format!("{name}.svg"))).expect("svg");
+        assert!(
+            svg.contains("trucks &amp; &lt;vans&gt; (4 responders)"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_region_run_without_insured_losses_draws_one_row_of_curves() {
+    let tmp = copy_of(REGION_FIXTURE);
+    let dir = tmp.path();
+    for file in ["ep_curve.csv", "insurer_cost.csv"] {
+        let text = fs::read_to_string(dir.join(file)).expect("table");
+        let kept: Vec<&str> = text.lines().filter(|l| !l.contains(",insured,")).collect();
+        fs::write(dir.join(file), kept.join("\n") + "\n").expect("write");
+    }
+    draw_figures(dir).expect("figures draw");
+    let svg = fs::read_to_string(dir.join("ep_curve.svg")).expect("svg");
+    assert!(svg.contains("Ground-up loss · AEP"));
+    assert!(!svg.contains("Insured loss"));
+    assert_png_drawn(&dir.join("ep_curve.png"), OKABE_BLUE);
+}
+
+#[test]
+fn a_region_run_without_waits_is_named() {
+    let tmp = copy_of(REGION_FIXTURE);
+    fs::remove_file(tmp.path().join("waits.csv")).expect("remove");
+    let err = draw_figures(tmp.path()).expect_err("no waits");
+    assert!(matches!(err, PlotError::MissingTable { .. }), "{err:?}");
+    assert!(err.to_string().contains("waits.csv"), "{err}");
+}
+
+#[test]
+fn a_bad_region_value_names_line_and_column() {
+    let tmp = copy_of(REGION_FIXTURE);
+    let path = tmp.path().join("responders.csv");
+    let text = fs::read_to_string(&path).expect("responders");
+    fs::write(&path, text.replacen(",90474,", ",many,", 1)).expect("write");
+    let msg = draw_figures(tmp.path()).expect_err("bad value").to_string();
+    assert!(
+        msg.contains("responders.csv")
+            && msg.contains("line 2")
+            && msg.contains("column `dispatched_calls`"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn the_sweep_staffing_figure_is_drawn() {
+    let tmp = copy_of(SWEEP_FIXTURE);
+    let written = draw_sweep_figures(tmp.path()).expect("staffing draws");
+    let expected: Vec<PathBuf> = SWEEP_FIGURE_NAMES
+        .iter()
+        .flat_map(|n| ["png", "svg"].map(|ext| tmp.path().join(format!("{n}.{ext}"))))
+        .collect();
+    assert_eq!(written, expected);
+    let png = tmp.path().join("staffing.png");
+    assert_png_drawn(&png, OKABE_BLUE);
+    assert_png_drawn(&png, OKABE_VERMILLION);
+    let svg = fs::read_to_string(tmp.path().join("staffing.svg")).expect("svg");
+    for needle in [
+        "Staffing",
+        "region.pool.patrol trucks.count",
+        "patrol trucks: queue wait",
+        "patrol trucks: utilisation",
+        "contracted locksmiths: queue wait",
+        "today&apos;s habits",
+        "spare key campaign",
+        "p90 queue wait",
+        "p50 queue wait",
+        "queue wait (minutes)",
+    ] {
+        assert!(svg.contains(needle), "staffing: {needle} missing");
+    }
+    // The swept values label the x axis.
+    for v in ["3", "4", "5", "6"] {
+        assert!(
+            svg.contains(&format!(">\n{v}\n<")) || svg.contains(&format!(">{v}<")),
+            "tick {v}"
+        );
+    }
+}
+
+#[test]
+fn the_staffing_title_names_the_scenario_when_run_json_is_there() {
+    let tmp = copy_of(SWEEP_FIXTURE);
+    fs::copy(
+        Path::new(REGION_FIXTURE).join("run.json"),
+        tmp.path().join("run.json"),
+    )
+    .expect("copy run.json");
+    draw_sweep_figures(tmp.path()).expect("staffing draws");
+    let svg = fs::read_to_string(tmp.path().join("staffing.svg")).expect("svg");
+    assert!(svg.contains("Staffing: Metro roadside club"));
+}
+
+#[test]
+fn an_incident_level_sweep_draws_nothing() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let header = fs::read_to_string(Path::new(SWEEP_FIXTURE).join("sweep.csv"))
+        .expect("sweep")
+        .lines()
+        .next()
+        .expect("header")
+        .to_string();
+    let rows = [
+        "incident_rate_per_vehicle_year,0.05,no spare key,1000,60,58,62,120,90,85,95,0.01,4.5,,,,,,,USD,2025",
+        "incident_rate_per_vehicle_year,0.1,no spare key,1000,60,58,62,120,90,85,95,0.01,9,,,,,,,USD,2025",
+    ];
+    fs::write(
+        tmp.path().join("sweep.csv"),
+        format!("{header}\n{}\n", rows.join("\n")),
+    )
+    .expect("write");
+    let written = draw_sweep_figures(tmp.path()).expect("no pools is fine");
+    assert!(written.is_empty());
+    assert!(!tmp.path().join("staffing.png").exists());
+}
+
+#[test]
+fn a_missing_sweep_table_is_named() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let err = draw_sweep_figures(tmp.path()).expect_err("no sweep.csv");
+    assert!(matches!(err, PlotError::MissingTable { .. }), "{err:?}");
+    assert!(err.to_string().contains("sweep.csv"), "{err}");
+}
+
+#[test]
+fn region_and_sweep_figures_are_byte_identical_when_redrawn() {
+    let (a, b) = (copy_of(REGION_FIXTURE), copy_of(REGION_FIXTURE));
+    let first = render_all(a.path()).expect("first");
+    let second = render_all(b.path()).expect("second");
+    let again = render_all(a.path()).expect("in place");
+    for ((pa, pb), pc) in first.iter().zip(&second).zip(&again) {
+        let bytes = fs::read(pb).expect("second file");
+        assert_eq!(fs::read(pa).expect("first file"), bytes, "{pa:?} differs");
+        assert_eq!(
+            fs::read(pc).expect("redrawn file"),
+            bytes,
+            "{pc:?} differs in place"
+        );
+    }
+    let (c, d) = (copy_of(SWEEP_FIXTURE), copy_of(SWEEP_FIXTURE));
+    let first = draw_sweep_figures(c.path()).expect("first sweep");
+    let second = draw_sweep_figures(d.path()).expect("second sweep");
+    for (pa, pb) in first.iter().zip(&second) {
+        assert_eq!(
+            fs::read(pa).expect("first"),
+            fs::read(pb).expect("second"),
+            "{pa:?} differs"
+        );
+    }
 }

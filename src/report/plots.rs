@@ -37,6 +37,13 @@ pub const FIGURE_NAMES: [&str; 5] = [
     "resolution_shares",
 ];
 
+/// The figures [`draw_figures`] adds for region runs (directories with `ep_curve.csv`), by
+/// file stem, in the order the report shows them after [`FIGURE_NAMES`].
+pub const REGION_FIGURE_NAMES: [&str; 3] = ["ep_curve", "responder_waits", "utilisation"];
+
+/// The figures [`draw_sweep_figures`] writes for a sweep directory with responder pools.
+pub const SWEEP_FIGURE_NAMES: [&str; 1] = ["staffing"];
+
 /// What can go wrong while reading a results directory or drawing its figures.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -133,6 +140,9 @@ pub struct RunInfo {
     /// Name of the baseline strategy.
     #[serde(default)]
     pub baseline: Option<String>,
+    /// Simulated periods (years) of a region run; absent for incident-level runs.
+    #[serde(default)]
+    pub periods: Option<u64>,
 }
 
 /// The scenario block of `run.json`.
@@ -267,10 +277,13 @@ pub struct Tables {
     pub remedies: Vec<RemedyRow>,
     /// `distributions.csv`, in file order.
     pub distributions: Vec<QuantileRow>,
+    /// The region tables, when the directory holds a region run (`ep_curve.csv` exists).
+    pub region: Option<RegionTables>,
 }
 
 impl Tables {
-    /// Reads `run.json`, `summary.csv`, `remedies.csv` and `distributions.csv` from `dir`.
+    /// Reads `run.json`, `summary.csv`, `remedies.csv` and `distributions.csv` from `dir`,
+    /// and the region tables when `ep_curve.csv` is there (see [`RegionTables::load`]).
     ///
     /// Extra columns and fields are ignored; a missing file, a missing column or an
     /// unparsable value is an error naming the file, line and column.
@@ -294,6 +307,7 @@ impl Tables {
             summary,
             remedies: read_csv(&dir.join("remedies.csv"))?,
             distributions: read_csv(&dir.join("distributions.csv"))?,
+            region: RegionTables::load(dir)?,
         })
     }
 
@@ -510,7 +524,8 @@ pub fn format_percent(share: f64) -> String {
 // ---------------------------------------------------------------------------------------------
 
 /// Reads the tables in `dir` and writes every figure of [`FIGURE_NAMES`] into `dir`, as
-/// `NAME.png` and `NAME.svg`. Returns the written paths, PNG before SVG for each figure.
+/// `NAME.png` and `NAME.svg`, and for a region run those of [`REGION_FIGURE_NAMES`] too.
+/// Returns the written paths, PNG before SVG for each figure.
 pub fn draw_figures(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     register_fonts()?;
     let tables = Tables::load(dir)?;
@@ -520,6 +535,11 @@ pub fn draw_figures(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     written.extend(write_both(dir, &AnnualFigure::new(&tables))?);
     written.extend(write_both(dir, &DifferenceFigure::new(&tables))?);
     written.extend(write_both(dir, &ResolutionFigure::new(&tables))?);
+    if let Some(region) = &tables.region {
+        written.extend(write_both(dir, &EpFigure::new(&tables, region)?)?);
+        written.extend(write_both(dir, &WaitsFigure::new(&tables, region))?);
+        written.extend(write_both(dir, &UtilisationFigure::new(&tables, region))?);
+    }
     Ok(written)
 }
 
@@ -2018,6 +2038,1142 @@ impl Figure for ResolutionFigure {
                 HPos::Left,
                 VPos::Center,
             )?;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Region tables
+// ---------------------------------------------------------------------------------------------
+
+/// One row of `ep_curve.csv`: one point of a strategy's exceedance curve. Money in the run's
+/// currency at its price year.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EpRow {
+    /// Strategy name.
+    pub strategy: String,
+    /// `ground_up` or `insured` (after the policy terms).
+    pub perspective: String,
+    /// `AEP` (a period's total loss) or `OEP` (a period's largest single loss).
+    pub ep_type: String,
+    /// Return period in years.
+    pub return_period_years: f64,
+    /// 1 / return period.
+    pub exceedance_probability: f64,
+    /// Loss exceeded on average once per return period.
+    pub loss: f64,
+    /// Tail value at risk: mean of the period losses at or beyond the return period's rank.
+    pub tvar: Option<f64>,
+    /// Simulated periods behind the curve.
+    pub n_periods: u64,
+}
+
+/// One row of `insurer_cost.csv`: the insurer's view of one strategy in one perspective.
+#[derive(Debug, Clone, Deserialize)]
+pub struct InsurerRow {
+    /// Strategy name.
+    pub strategy: String,
+    /// `ground_up` or `insured`.
+    pub perspective: String,
+    /// Simulated periods.
+    pub n_periods: u64,
+    /// Vehicles × periods.
+    pub exposure_vehicle_years: f64,
+    /// Incidents over all periods.
+    pub incident_count: u64,
+    /// Incidents with a loss above zero in this perspective.
+    pub claim_count: u64,
+    /// Claims per vehicle-year.
+    pub claim_frequency_per_vehicle_year: Option<f64>,
+    /// Mean loss per claim.
+    pub severity_mean: Option<f64>,
+    /// Expected loss per vehicle-year.
+    pub pure_premium_per_vehicle_year: Option<f64>,
+    /// Average annual loss.
+    pub aal: f64,
+    /// Standard error of the AAL.
+    pub aal_se: Option<f64>,
+    /// Lower bound of the 95% CI of the AAL.
+    pub aal_ci95_low: Option<f64>,
+    /// Upper bound of the 95% CI of the AAL.
+    pub aal_ci95_high: Option<f64>,
+    /// AEP loss at 20 years (empty when the periods do not reach it).
+    pub var_95: Option<f64>,
+    /// AEP loss at 100 years.
+    pub var_99: Option<f64>,
+    /// TVaR at 20 years.
+    pub tvar_95: Option<f64>,
+    /// TVaR at 100 years.
+    pub tvar_99: Option<f64>,
+}
+
+/// One row of `responders.csv`: one responder pool serving one strategy's region.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResponderRow {
+    /// Strategy name.
+    pub strategy: String,
+    /// Pool name, as in the scenario.
+    pub pool: String,
+    /// Responders in the pool.
+    pub responders: u64,
+    /// Simulated periods.
+    pub periods: u64,
+    /// Busy time ÷ on-shift capacity (0 to 1).
+    pub utilisation: Option<f64>,
+    /// Lockout calls dispatched.
+    pub dispatched_calls: u64,
+    /// Lockout calls abandoned (another route got in first).
+    pub abandoned_calls: u64,
+    /// Mean queue wait (call to dispatch), minutes.
+    pub queue_wait_mean_min: Option<f64>,
+    /// Median queue wait, minutes.
+    pub queue_wait_p50_min: Option<f64>,
+    /// 90th percentile queue wait, minutes.
+    pub queue_wait_p90_min: Option<f64>,
+    /// 99th percentile queue wait, minutes.
+    pub queue_wait_p99_min: Option<f64>,
+    /// 90th percentile response (call to on scene), minutes.
+    pub response_p90_min: Option<f64>,
+    /// Longest queue seen.
+    pub longest_queue: u64,
+}
+
+/// One row of `waits.csv`: a quantile of one pool's queue wait and response time.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WaitRow {
+    /// Strategy name.
+    pub strategy: String,
+    /// Pool name.
+    pub pool: String,
+    /// Quantile level, 0.01 to 0.99.
+    pub quantile: f64,
+    /// Queue wait (call to dispatch) at this quantile, minutes; empty without calls.
+    pub queue_wait_min: Option<f64>,
+    /// Response time (call to on scene) at this quantile, minutes.
+    pub response_min: Option<f64>,
+    /// Lockout calls dispatched (the sample size).
+    pub dispatched_calls: u64,
+}
+
+/// The tables a region run writes besides the incident tables.
+#[derive(Debug, Clone)]
+pub struct RegionTables {
+    /// `ep_curve.csv`, in file order.
+    pub ep_curve: Vec<EpRow>,
+    /// `insurer_cost.csv`, in file order.
+    pub insurer_cost: Vec<InsurerRow>,
+    /// `responders.csv`, in file order.
+    pub responders: Vec<ResponderRow>,
+    /// `waits.csv`, in file order.
+    pub waits: Vec<WaitRow>,
+}
+
+impl RegionTables {
+    /// Reads `ep_curve.csv`, `insurer_cost.csv`, `responders.csv` and `waits.csv` from `dir`;
+    /// `None` when `ep_curve.csv` is absent (an incident-level run). Once `ep_curve.csv` is
+    /// there, a missing companion table is an error.
+    pub fn load(dir: &Path) -> Result<Option<Self>, PlotError> {
+        let ep = dir.join("ep_curve.csv");
+        if !ep.exists() {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            ep_curve: read_csv(&ep)?,
+            insurer_cost: read_csv(&dir.join("insurer_cost.csv"))?,
+            responders: read_csv(&dir.join("responders.csv"))?,
+            waits: read_csv(&dir.join("waits.csv"))?,
+        }))
+    }
+
+    /// Pool names in table (scenario) order.
+    pub fn pools(&self) -> Vec<String> {
+        let mut pools: Vec<String> = Vec::new();
+        for r in &self.responders {
+            if !pools.contains(&r.pool) {
+                pools.push(r.pool.clone());
+            }
+        }
+        for r in &self.waits {
+            if !pools.contains(&r.pool) {
+                pools.push(r.pool.clone());
+            }
+        }
+        pools
+    }
+
+    /// Perspectives, `ground_up` first, then `insured`, then any other in table order.
+    pub fn perspectives(&self) -> Vec<String> {
+        let mut seen: Vec<String> = Vec::new();
+        let names = self
+            .ep_curve
+            .iter()
+            .map(|r| &r.perspective)
+            .chain(self.insurer_cost.iter().map(|r| &r.perspective));
+        for p in names {
+            if !seen.contains(p) {
+                seen.push(p.clone());
+            }
+        }
+        let rank = |p: &String| match p.as_str() {
+            "ground_up" => 0,
+            "insured" => 1,
+            _ => 2,
+        };
+        seen.sort_by_key(rank);
+        seen
+    }
+
+    /// Responders in `pool` (from `responders.csv`).
+    pub fn responders_in(&self, pool: &str) -> Option<u64> {
+        self.responders
+            .iter()
+            .find(|r| r.pool == pool)
+            .map(|r| r.responders)
+    }
+}
+
+/// "Ground-up loss", "Insured loss" or the perspective's own name.
+pub fn perspective_label(perspective: &str) -> String {
+    match perspective {
+        "ground_up" => "Ground-up loss".to_string(),
+        "insured" => "Insured loss".to_string(),
+        other => capitalise(&other.replace('_', " ")),
+    }
+}
+
+impl Tables {
+    /// Simulated periods of a region run: from `run.json`, else from the region tables.
+    pub fn periods(&self) -> Option<u64> {
+        self.run.periods.or_else(|| {
+            let region = self.region.as_ref()?;
+            region
+                .insurer_cost
+                .first()
+                .map(|r| r.n_periods)
+                .or_else(|| region.responders.first().map(|r| r.periods))
+                .or_else(|| region.ep_curve.first().map(|r| r.n_periods))
+        })
+    }
+
+    /// "30 simulated years" (or "simulated years" when unknown).
+    fn periods_phrase(&self) -> String {
+        match self.periods() {
+            Some(1) => "1 simulated year".to_string(),
+            Some(p) => format!("{} simulated years", format_fixed(p as f64, 0)),
+            None => "simulated years".to_string(),
+        }
+    }
+
+    /// Strategies in scenario order with their legend labels; the index is the palette slot.
+    fn strategy_labels(&self) -> Vec<(String, String)> {
+        let baseline = self.baseline().strategy.clone();
+        self.summary
+            .iter()
+            .map(|r| (r.strategy.clone(), strategy_label(r, &baseline)))
+            .collect()
+    }
+}
+
+/// Draws a line through `pts` (axis units), solid or dashed.
+fn polyline<DB: DrawingBackend>(
+    chart: &mut ChartContext<DB, Coords>,
+    pts: Vec<(f64, f64)>,
+    c: RGBColor,
+    width: u32,
+    dash: bool,
+) -> DrawResult {
+    let style = c.stroke_width(width);
+    if dash {
+        chart
+            .draw_series(DashedLineSeries::new(pts, 10, 6, style))
+            .map_err(de)?;
+    } else {
+        chart.draw_series(LineSeries::new(pts, style)).map_err(de)?;
+    }
+    Ok(())
+}
+
+/// Draws the runs of consecutive defined points of `pts` as separate lines.
+fn broken_line<DB: DrawingBackend>(
+    chart: &mut ChartContext<DB, Coords>,
+    pts: &[Option<(f64, f64)>],
+    c: RGBColor,
+    width: u32,
+    dash: bool,
+) -> DrawResult {
+    for run in pts.split(Option::is_none) {
+        let run: Vec<(f64, f64)> = run.iter().flatten().copied().collect();
+        if run.len() > 1 {
+            polyline(chart, run, c, width, dash)?;
+        }
+    }
+    Ok(())
+}
+
+/// A small filled dot with a white rim at pixel `at`.
+fn dot<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    at: (i32, i32),
+    c: RGBColor,
+) -> DrawResult {
+    root.draw(&Circle::new(at, 6, WHITE.filled())).map_err(de)?;
+    root.draw(&Circle::new(at, 5, c.filled())).map_err(de)
+}
+
+/// Writes a panel heading centred over the chart's plotting area, `top` pixels down.
+fn panel_heading<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &ChartContext<DB, Coords>,
+    top: i32,
+    text: &str,
+) -> DrawResult {
+    let r = chart.plotting_area().get_pixel_range().0;
+    put_text(
+        root,
+        text,
+        ((r.start + r.end) / 2, top + 6),
+        &bold_style(DESC_PX, INK),
+        HPos::Center,
+        VPos::Top,
+    )
+}
+
+/// Writes a note in the middle of the chart's plotting area (e.g. "no calls").
+fn panel_note<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &ChartContext<DB, Coords>,
+    text: &str,
+) -> DrawResult {
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    put_text(
+        root,
+        text,
+        ((xr.start + xr.end) / 2, (yr.start + yr.end) / 2),
+        &text_style(DESC_PX, MUTED),
+        HPos::Center,
+        VPos::Center,
+    )
+}
+
+/// Writes a note at the bottom right inside the chart's plotting area (below rising curves
+/// that start from a zero axis), on a white halo.
+fn corner_note<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &ChartContext<DB, Coords>,
+    text: &str,
+) -> DrawResult {
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let style = text_style(NOTE_PX, INK);
+    let w = text_width(root, text, &style)?;
+    let (x, y) = (xr.end - 12 - w, yr.end - 12 - NOTE_PX as i32);
+    root.draw(&Rectangle::new(
+        [(x - 4, y - 4), (x + w + 4, y + NOTE_PX as i32 + 4)],
+        WHITE.filled(),
+    ))
+    .map_err(de)?;
+    put_text(root, text, (x, y), &style, HPos::Left, VPos::Top)
+}
+
+/// A y axis for money or minutes from zero to `max` (at least `floor`).
+fn from_zero(max: f64, floor: f64, desc: String) -> Axis {
+    let hi = if max.is_finite() && max > floor {
+        max
+    } else {
+        floor
+    };
+    Axis::linear(0.0, hi, desc, format_fixed)
+}
+
+/// A linear axis with room left of zero, so a curve starting on zero does not hide in the
+/// axis line.
+fn from_zero_padded(max: f64, desc: String) -> Axis {
+    let mut axis = from_zero(max, 1.0, desc);
+    axis.lo = -0.02 * (axis.hi - axis.lo);
+    axis
+}
+
+// ---------------------------------------------------------------------------------------------
+// ep_curve
+// ---------------------------------------------------------------------------------------------
+
+struct EpSeries {
+    slot: usize,
+    /// (return period, loss, TVaR), sorted by return period.
+    points: Vec<(f64, f64, Option<f64>)>,
+}
+
+struct EpPanel {
+    heading: String,
+    series: Vec<EpSeries>,
+}
+
+struct EpFigure {
+    scenario: String,
+    periods: String,
+    money: String,
+    strategies: Vec<String>,
+    /// One row per perspective: the AEP panel and the OEP panel.
+    rows: Vec<[EpPanel; 2]>,
+}
+
+impl EpFigure {
+    fn new(tables: &Tables, region: &RegionTables) -> Result<Self, PlotError> {
+        let strategies = tables.strategy_labels();
+        let mut perspectives = region.perspectives();
+        if perspectives.is_empty() {
+            perspectives.push("ground_up".to_string());
+        }
+        let panel = |perspective: &str, ep_type: &str, what: &str| -> Result<EpPanel, PlotError> {
+            let mut series = Vec::new();
+            for (slot, (name, _)) in strategies.iter().enumerate() {
+                let mut points: Vec<(f64, f64, Option<f64>)> = region
+                    .ep_curve
+                    .iter()
+                    .filter(|r| {
+                        &r.strategy == name && r.perspective == perspective && r.ep_type == ep_type
+                    })
+                    .map(|r| (r.return_period_years, r.loss, r.tvar))
+                    .collect();
+                if let Some(bad) = points.iter().find(|p| !(p.0 > 0.0) || !p.1.is_finite()) {
+                    return Err(PlotError::BadTable {
+                        path: tables.dir.join("ep_curve.csv"),
+                        message: format!(
+                            "strategy `{name}`, {perspective} {ep_type}: return period {} with loss {} cannot be drawn",
+                            bad.0, bad.1
+                        ),
+                    });
+                }
+                points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                if !points.is_empty() {
+                    series.push(EpSeries { slot, points });
+                }
+            }
+            Ok(EpPanel {
+                heading: format!("{} · {ep_type} ({what})", perspective_label(perspective)),
+                series,
+            })
+        };
+        let rows = perspectives
+            .iter()
+            .map(|p| {
+                Ok([
+                    panel(p, "AEP", "total per year")?,
+                    panel(p, "OEP", "largest per year")?,
+                ])
+            })
+            .collect::<Result<_, PlotError>>()?;
+        Ok(Self {
+            scenario: tables.run.scenario.name.clone(),
+            periods: tables.periods_phrase(),
+            money: tables.money_unit(),
+            strategies: strategies.into_iter().map(|s| s.1).collect(),
+            rows,
+        })
+    }
+}
+
+impl Figure for EpFigure {
+    const NAME: &'static str = "ep_curve";
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let body = draw_header(
+            root,
+            &format!("Loss exceedance: {}", self.scenario),
+            &format!(
+                "From {}. AEP: a year's total loss; OEP: a year's largest single loss ({}).",
+                self.periods, self.money
+            ),
+        )?;
+        let mut legend: Vec<LegendItem> = self
+            .strategies
+            .iter()
+            .enumerate()
+            .map(|(i, s)| item(s, Swatch::Fill(colour(i))))
+            .collect();
+        legend.push(item("loss at the return period", Swatch::Line(INK, false)));
+        legend.push(item(
+            "TVaR: mean loss of the years at least that bad",
+            Swatch::Line(INK, true),
+        ));
+        let plot = draw_legend(root, &body, &legend)?;
+        let rps = || {
+            self.rows
+                .iter()
+                .flatten()
+                .flat_map(|p| p.series.iter().flat_map(|s| s.points.iter().map(|q| q.0)))
+        };
+        let (rp_lo, rp_hi) = (
+            rps().fold(f64::INFINITY, f64::min),
+            rps().fold(0.0, f64::max),
+        );
+        let (rp_lo, rp_hi) = if rp_lo.is_finite() {
+            (rp_lo, rp_hi)
+        } else {
+            (2.0, 10.0)
+        };
+        let (w, h) = plot.dim_in_pixel();
+        let n_rows = self.rows.len() as u32;
+        let row_h = h / n_rows;
+        for (r, row) in self.rows.iter().enumerate() {
+            let top = r as u32 * row_h;
+            let (_, below) = plot.split_vertically(top as i32);
+            let (row_area, _) = below.split_vertically(row_h as i32);
+            let (left_area, right_area) = row_area.split_horizontally((w / 2) as i32);
+            let last = r + 1 == self.rows.len();
+            for (panel, area) in row.iter().zip([left_area, right_area]) {
+                let desc = if last {
+                    "return period (years, log scale)".to_string()
+                } else {
+                    String::new()
+                };
+                let x = Axis::log10(rp_lo, rp_hi, desc);
+                let max = panel
+                    .series
+                    .iter()
+                    .flat_map(|s| s.points.iter().map(|p| p.1.max(p.2.unwrap_or(0.0))))
+                    .fold(0.0, f64::max);
+                // Headroom above the highest point, so flat curves at a limit stay visible.
+                let y = from_zero(1.04 * max, 1.0, self.money.clone());
+                let (head, chart_area) = area.split_vertically(40);
+                let left = numeric_margin(root, &y)?;
+                let mut chart = build_chart(&chart_area, &x, &y, left, MARGIN, true)?;
+                panel_heading(root, &chart, head.get_base_pixel().1, &panel.heading)?;
+                if panel.series.is_empty() {
+                    panel_note(root, &chart, "no return period within the simulated years")?;
+                    continue;
+                }
+                // The baseline last, on top: where curves coincide, it is the one seen.
+                for s in panel.series.iter().rev() {
+                    let c = colour(s.slot);
+                    let tvar: Vec<Option<(f64, f64)>> = s
+                        .points
+                        .iter()
+                        .map(|p| p.2.map(|t| (x.at(p.0), t)))
+                        .collect();
+                    broken_line(&mut chart, &tvar, c, 2, true)?;
+                    let loss: Vec<(f64, f64)> = s.points.iter().map(|p| (x.at(p.0), p.1)).collect();
+                    polyline(&mut chart, loss, c, 3, false)?;
+                }
+                for s in panel.series.iter().rev() {
+                    for p in &s.points {
+                        dot(root, px(&chart, x.at(p.0), p.1), colour(s.slot))?;
+                    }
+                }
+                let first = &panel.series[0].points;
+                if panel.series.len() > 1 && panel.series.iter().all(|s| &s.points == first) {
+                    corner_note(root, &chart, "all strategies give the same curve")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// responder_waits
+// ---------------------------------------------------------------------------------------------
+
+struct WaitSeries {
+    slot: usize,
+    /// (queue wait in minutes, quantile), sorted by quantile.
+    points: Vec<(f64, f64)>,
+    p90: Option<f64>,
+}
+
+struct WaitPanel {
+    heading: String,
+    series: Vec<WaitSeries>,
+}
+
+struct WaitsFigure {
+    scenario: String,
+    periods: String,
+    strategies: Vec<String>,
+    panels: Vec<WaitPanel>,
+}
+
+/// "patrol trucks (4 responders)".
+fn pool_heading(pool: &str, responders: Option<u64>) -> String {
+    match responders {
+        Some(1) => format!("{pool} (1 responder)"),
+        Some(n) => format!("{pool} ({n} responders)"),
+        None => pool.to_string(),
+    }
+}
+
+impl WaitsFigure {
+    fn new(tables: &Tables, region: &RegionTables) -> Self {
+        let strategies = tables.strategy_labels();
+        let panels = region
+            .pools()
+            .iter()
+            .map(|pool| {
+                let series = strategies
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(slot, (name, _))| {
+                        let mut rows: Vec<&WaitRow> = region
+                            .waits
+                            .iter()
+                            .filter(|r| &r.pool == pool && &r.strategy == name)
+                            .collect();
+                        rows.sort_by(|a, b| a.quantile.total_cmp(&b.quantile));
+                        let points: Vec<(f64, f64)> = rows
+                            .iter()
+                            .filter_map(|r| Some((r.queue_wait_min?, r.quantile)))
+                            .filter(|p| p.0.is_finite())
+                            .collect();
+                        let p90 = rows
+                            .iter()
+                            .find(|r| (r.quantile - 0.9).abs() < 5e-3)
+                            .and_then(|r| r.queue_wait_min);
+                        (points.len() > 1).then_some(WaitSeries { slot, points, p90 })
+                    })
+                    .collect();
+                WaitPanel {
+                    heading: pool_heading(pool, region.responders_in(pool)),
+                    series,
+                }
+            })
+            .collect();
+        Self {
+            scenario: tables.run.scenario.name.clone(),
+            periods: tables.periods_phrase(),
+            strategies: strategies.into_iter().map(|s| s.1).collect(),
+            panels,
+        }
+    }
+}
+
+impl Figure for WaitsFigure {
+    const NAME: &'static str = "responder_waits";
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let body = draw_header(
+            root,
+            &format!("Waiting for a responder: {}", self.scenario),
+            &format!(
+                "Queue wait of lockout calls (call to dispatch) per responder pool, {}. \
+                 Calls dispatched at once start each curve on the left edge.",
+                self.periods
+            ),
+        )?;
+        let mut legend: Vec<LegendItem> = self
+            .strategies
+            .iter()
+            .enumerate()
+            .map(|(i, s)| item(s, Swatch::Line(colour(i), false)))
+            .collect();
+        legend.push(item(
+            "90th percentile (p90)",
+            Swatch::Mark(Marker::Triangle, WHITE, true),
+        ));
+        let plot = draw_legend(root, &body, &legend)?;
+        if self.panels.is_empty() {
+            put_text(
+                root,
+                "no responder pools in this region",
+                (800, 500),
+                &text_style(DESC_PX, INK),
+                HPos::Center,
+                VPos::Center,
+            )?;
+            return Ok(());
+        }
+        let n = self.panels.len();
+        let cols = n.min(3);
+        let rows = n.div_ceil(cols);
+        let cells = plot.split_evenly((rows, cols));
+        for (panel, cell) in self.panels.iter().zip(&cells) {
+            let max = panel
+                .series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.0))
+                .fold(0.0, f64::max);
+            let x = from_zero_padded(max, "queue wait (minutes)".into());
+            // The axis starts a little below the smallest share dispatched at once, so the
+            // queued calls fill the panel.
+            let at_once = panel
+                .series
+                .iter()
+                .map(|s| {
+                    s.points[0].1.max(
+                        s.points
+                            .iter()
+                            .filter(|p| p.0 <= 0.0)
+                            .map(|p| p.1)
+                            .fold(0.0, f64::max),
+                    )
+                })
+                .fold(1.0, f64::min);
+            let y_lo = ((at_once - 0.1) * 10.0 + 1e-9).floor().clamp(0.0, 9.0) / 10.0;
+            let y = Axis::linear(
+                y_lo,
+                1.0,
+                "share of calls dispatched within".into(),
+                percent_tick,
+            );
+            let (head, area) = cell.split_vertically(40);
+            let left = numeric_margin(root, &y)?;
+            let mut chart = build_chart(&area, &x, &y, left, MARGIN, true)?;
+            panel_heading(root, &chart, head.get_base_pixel().1, &panel.heading)?;
+            if panel.series.is_empty() {
+                panel_note(root, &chart, "no lockout calls dispatched")?;
+                continue;
+            }
+            for s in panel.series.iter().rev() {
+                let pts = s.points.iter().map(|&(t, q)| (x.at(t), y.at(q))).collect();
+                polyline(&mut chart, pts, colour(s.slot), 3, false)?;
+            }
+            for s in panel.series.iter().rev() {
+                if let Some(p90) = s.p90 {
+                    let at = px(&chart, x.at(p90), 0.9);
+                    draw_marker(root, Marker::Triangle, at, colour(s.slot), true)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// utilisation
+// ---------------------------------------------------------------------------------------------
+
+struct UtilBar {
+    slot: usize,
+    utilisation: Option<f64>,
+    p90: Option<f64>,
+    calls: u64,
+}
+
+struct UtilGroup {
+    label: String,
+    bars: Vec<UtilBar>,
+}
+
+struct UtilisationFigure {
+    scenario: String,
+    periods: String,
+    strategies: Vec<String>,
+    groups: Vec<UtilGroup>,
+}
+
+impl UtilisationFigure {
+    fn new(tables: &Tables, region: &RegionTables) -> Self {
+        let strategies = tables.strategy_labels();
+        let groups = region
+            .pools()
+            .iter()
+            .map(|pool| UtilGroup {
+                label: pool_heading(pool, region.responders_in(pool)),
+                bars: strategies
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(slot, (name, _))| {
+                        let r = region
+                            .responders
+                            .iter()
+                            .find(|r| &r.pool == pool && &r.strategy == name)?;
+                        Some(UtilBar {
+                            slot,
+                            utilisation: r.utilisation.filter(|u| u.is_finite()),
+                            p90: r.queue_wait_p90_min.filter(|w| w.is_finite()),
+                            calls: r.dispatched_calls,
+                        })
+                    })
+                    .collect(),
+            })
+            .collect();
+        Self {
+            scenario: tables.run.scenario.name.clone(),
+            periods: tables.periods_phrase(),
+            strategies: strategies.into_iter().map(|s| s.1).collect(),
+            groups,
+        }
+    }
+
+    fn annotation(bar: &UtilBar) -> String {
+        let util = bar
+            .utilisation
+            .map_or_else(|| "no capacity".to_string(), format_percent);
+        match bar.p90 {
+            Some(w) if bar.calls > 0 => {
+                format!(
+                    "{util} · p90 wait {} min",
+                    format_fixed(w, decimals_for(w).min(1))
+                )
+            }
+            _ => format!("{util} · no lockout calls"),
+        }
+    }
+}
+
+impl Figure for UtilisationFigure {
+    const NAME: &'static str = "utilisation";
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let body = draw_header(
+            root,
+            &format!("Responder utilisation: {}", self.scenario),
+            &format!(
+                "Busy time ÷ on-shift capacity per pool (lockouts and other calls), {}. \
+                 Labels: utilisation and the 90th percentile queue wait of lockout calls.",
+                self.periods
+            ),
+        )?;
+        let legend: Vec<LegendItem> = self
+            .strategies
+            .iter()
+            .enumerate()
+            .map(|(i, s)| item(s, Swatch::Fill(colour(i))))
+            .collect();
+        let plot = draw_legend(root, &body, &legend)?;
+        if self.groups.is_empty() {
+            put_text(
+                root,
+                "no responder pools in this region",
+                (800, 500),
+                &text_style(DESC_PX, INK),
+                HPos::Center,
+                VPos::Center,
+            )?;
+            return Ok(());
+        }
+        let max = self
+            .groups
+            .iter()
+            .flat_map(|g| g.bars.iter().filter_map(|b| b.utilisation))
+            .fold(0.0, f64::max);
+        let x = Axis::linear(
+            0.0,
+            max.max(0.1),
+            "utilisation (busy ÷ on-shift capacity)".into(),
+            percent_tick,
+        );
+        let names: Vec<String> = self.groups.iter().map(|g| g.label.clone()).collect();
+        let y = Axis::categories(&names);
+        let note = text_style(NOTE_PX, INK);
+        let mut widest = 0;
+        for g in &self.groups {
+            for b in &g.bars {
+                widest = widest.max(text_width(root, &Self::annotation(b), &note)?);
+            }
+        }
+        let left = category_margin(root, &y)?;
+        let mut chart = build_chart(&plot, &x, &y, left, MARGIN + widest + 16, false)?;
+        let n = self.groups.len();
+        let band = 0.84;
+        for (i, g) in self.groups.iter().enumerate() {
+            let yc = row_y(i, n);
+            let k = g.bars.len().max(1) as f64;
+            let step = band / k;
+            for (j, b) in g.bars.iter().enumerate() {
+                let mid = yc + band / 2.0 - (j as f64 + 0.5) * step;
+                let half = 0.4 * step;
+                let u = b.utilisation.unwrap_or(0.0);
+                if u > 0.0 {
+                    rect(
+                        &mut chart,
+                        (0.0, mid - half),
+                        (u.min(x.hi), mid + half),
+                        colour(b.slot).filled(),
+                    )?;
+                }
+                let end = px(&chart, u.min(x.hi), mid);
+                put_text(
+                    root,
+                    &Self::annotation(b),
+                    (end.0 + 8, end.1),
+                    &note,
+                    HPos::Left,
+                    VPos::Center,
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// staffing (sweep directories)
+// ---------------------------------------------------------------------------------------------
+
+/// One row of `sweep.csv` (the columns the staffing figure uses).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SweepRow {
+    /// The swept scenario field, e.g. `region.pool.patrol trucks.count`.
+    pub parameter: String,
+    /// Its value in this run.
+    pub value: f64,
+    /// Strategy name.
+    pub strategy: String,
+    /// Responder pool (empty for incident-level scenarios).
+    #[serde(default)]
+    pub pool: String,
+    /// The pool's utilisation (0 to 1).
+    pub utilisation: Option<f64>,
+    /// Median queue wait, minutes.
+    pub queue_wait_p50_min: Option<f64>,
+    /// 90th percentile queue wait, minutes.
+    pub queue_wait_p90_min: Option<f64>,
+    /// 99th percentile queue wait, minutes.
+    pub queue_wait_p99_min: Option<f64>,
+}
+
+/// Reads `dir/sweep.csv` (written by `lockout sweep`) and writes the [`SWEEP_FIGURE_NAMES`]
+/// figure `staffing` as PNG and SVG beside it: per responder pool, the p90 and p50 queue wait
+/// and the utilisation against the swept value, one line per strategy. A sweep of an
+/// incident-level scenario has no pools: nothing is drawn and the list is empty. The title
+/// names the scenario when a `run.json` lies beside the table.
+pub fn draw_sweep_figures(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    register_fonts()?;
+    let path = dir.join("sweep.csv");
+    let rows: Vec<SweepRow> = read_csv(&path)?;
+    if rows.is_empty() {
+        return Err(PlotError::BadTable {
+            path,
+            message: "no runs (the table has a header but no rows)".into(),
+        });
+    }
+    if let Some(other) = rows.iter().find(|r| r.parameter != rows[0].parameter) {
+        return Err(PlotError::BadTable {
+            path,
+            message: format!(
+                "more than one swept parameter (`{}` and `{}`)",
+                rows[0].parameter, other.parameter
+            ),
+        });
+    }
+    if let Some(bad) = rows.iter().find(|r| !r.value.is_finite()) {
+        return Err(PlotError::BadTable {
+            path,
+            message: format!("value {} of `{}` cannot be drawn", bad.value, bad.parameter),
+        });
+    }
+    if rows.iter().all(|r| r.pool.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let run_path = dir.join("run.json");
+    let scenario = if run_path.exists() {
+        let text = read_text(&run_path)?;
+        let run: RunInfo = serde_json::from_str(&text).map_err(|e| PlotError::BadManifest {
+            path: run_path.clone(),
+            message: e.to_string(),
+        })?;
+        Some(run.scenario.name)
+    } else {
+        None
+    };
+    Ok(write_both(dir, &StaffingFigure::new(&rows, scenario))?.to_vec())
+}
+
+struct StaffingSeries {
+    slot: usize,
+    /// Per swept value (indexed like `StaffingFigure::values`).
+    p50: Vec<Option<f64>>,
+    p90: Vec<Option<f64>>,
+    utilisation: Vec<Option<f64>>,
+}
+
+struct StaffingPool {
+    pool: String,
+    series: Vec<StaffingSeries>,
+}
+
+struct StaffingFigure {
+    title: String,
+    parameter: String,
+    values: Vec<f64>,
+    strategies: Vec<String>,
+    pools: Vec<StaffingPool>,
+}
+
+impl StaffingFigure {
+    fn new(rows: &[SweepRow], scenario: Option<String>) -> Self {
+        let mut values: Vec<f64> = Vec::new();
+        let mut strategies: Vec<String> = Vec::new();
+        let mut pools: Vec<String> = Vec::new();
+        for r in rows {
+            if !values.contains(&r.value) {
+                values.push(r.value);
+            }
+            if !strategies.contains(&r.strategy) {
+                strategies.push(r.strategy.clone());
+            }
+            if !r.pool.is_empty() && !pools.contains(&r.pool) {
+                pools.push(r.pool.clone());
+            }
+        }
+        values.sort_by(f64::total_cmp);
+        let finite = |v: Option<f64>| v.filter(|x| x.is_finite());
+        let pools = pools
+            .into_iter()
+            .map(|pool| {
+                let series = strategies
+                    .iter()
+                    .enumerate()
+                    .map(|(slot, name)| {
+                        let at = |v: f64| {
+                            rows.iter()
+                                .rev()
+                                .find(|r| r.pool == pool && &r.strategy == name && r.value == v)
+                        };
+                        StaffingSeries {
+                            slot,
+                            p50: values
+                                .iter()
+                                .map(|&v| finite(at(v)?.queue_wait_p50_min))
+                                .collect(),
+                            p90: values
+                                .iter()
+                                .map(|&v| finite(at(v)?.queue_wait_p90_min))
+                                .collect(),
+                            utilisation: values
+                                .iter()
+                                .map(|&v| finite(at(v)?.utilisation))
+                                .collect(),
+                        }
+                    })
+                    .collect();
+                StaffingPool { pool, series }
+            })
+            .collect();
+        Self {
+            title: match scenario {
+                Some(s) => format!("Staffing: {s}"),
+                None => format!("Staffing: sweep of {}", rows[0].parameter),
+            },
+            parameter: rows[0].parameter.clone(),
+            values,
+            strategies,
+            pools,
+        }
+    }
+
+    /// Ticks at the swept values when there are few, else round ticks.
+    fn x_axis(&self, desc: String) -> Axis {
+        let (lo, hi) = (self.values[0], self.values[self.values.len() - 1]);
+        if self.values.len() > 12 {
+            return Axis::linear(lo, hi, desc, format_fixed);
+        }
+        let pad = if hi > lo { 0.06 * (hi - lo) } else { 0.5 };
+        Axis {
+            lo: lo - pad,
+            hi: hi + pad,
+            scale: Scale::Linear,
+            ticks: self
+                .values
+                .iter()
+                .map(|&v| (v, format_trimmed(v)))
+                .collect(),
+            desc,
+        }
+    }
+}
+
+impl Figure for StaffingFigure {
+    const NAME: &'static str = "staffing";
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let body = draw_header(
+            root,
+            &self.title,
+            &format!(
+                "Each value of {} run with the same seed; queue wait of lockout calls (call to \
+                 dispatch) and utilisation per responder pool.",
+                self.parameter
+            ),
+        )?;
+        let mut legend: Vec<LegendItem> = self
+            .strategies
+            .iter()
+            .enumerate()
+            .map(|(i, s)| item(s, Swatch::Fill(colour(i))))
+            .collect();
+        legend.push(item("p90 queue wait", Swatch::Line(INK, false)));
+        legend.push(item("p50 queue wait", Swatch::Line(INK, true)));
+        let plot = draw_legend(root, &body, &legend)?;
+        let (w, h) = plot.dim_in_pixel();
+        let row_h = h / self.pools.len() as u32;
+        let split = (f64::from(w) * 0.58) as i32;
+        for (r, pool) in self.pools.iter().enumerate() {
+            let (_, below) = plot.split_vertically((r as u32 * row_h) as i32);
+            let (row_area, _) = below.split_vertically(row_h as i32);
+            let (wait_area, util_area) = row_area.split_horizontally(split);
+            let last = r + 1 == self.pools.len();
+            let desc = if last {
+                self.parameter.clone()
+            } else {
+                String::new()
+            };
+            let x = self.x_axis(desc.clone());
+            let all = |f: &dyn Fn(&StaffingSeries) -> &Vec<Option<f64>>| {
+                pool.series
+                    .iter()
+                    .flat_map(|s| f(s).iter().flatten().copied())
+                    .fold(0.0, f64::max)
+            };
+            // Queue wait panel.
+            let wait_max = all(&|s| &s.p90).max(all(&|s| &s.p50));
+            let y = from_zero(wait_max, 1.0, "queue wait (minutes)".into());
+            let (head, area) = wait_area.split_vertically(40);
+            let left = numeric_margin(root, &y)?;
+            let mut chart = build_chart(&area, &x, &y, left, 20, true)?;
+            panel_heading(
+                root,
+                &chart,
+                head.get_base_pixel().1,
+                &format!("{}: queue wait", pool.pool),
+            )?;
+            // The first strategy (the baseline) last, on top.
+            for s in pool.series.iter().rev() {
+                for (values, dash) in [(&s.p50, true), (&s.p90, false)] {
+                    let pts: Vec<Option<(f64, f64)>> = self
+                        .values
+                        .iter()
+                        .zip(values)
+                        .map(|(&v, w)| w.map(|w| (x.at(v), w)))
+                        .collect();
+                    broken_line(&mut chart, &pts, colour(s.slot), 3, dash)?;
+                }
+            }
+            for s in pool.series.iter().rev() {
+                for (&v, w) in self.values.iter().zip(&s.p90) {
+                    if let Some(w) = w {
+                        dot(root, px(&chart, x.at(v), *w), colour(s.slot))?;
+                    }
+                }
+            }
+            // Utilisation panel.
+            let y = Axis::linear(
+                0.0,
+                all(&|s| &s.utilisation).max(0.1),
+                "utilisation".into(),
+                percent_tick,
+            );
+            let (head, area) = util_area.split_vertically(40);
+            let left = numeric_margin(root, &y)?;
+            let mut chart = build_chart(&area, &x, &y, left, MARGIN, true)?;
+            panel_heading(
+                root,
+                &chart,
+                head.get_base_pixel().1,
+                &format!("{}: utilisation", pool.pool),
+            )?;
+            for s in pool.series.iter().rev() {
+                let pts: Vec<Option<(f64, f64)>> = self
+                    .values
+                    .iter()
+                    .zip(&s.utilisation)
+                    .map(|(&v, u)| u.map(|u| (x.at(v), u)))
+                    .collect();
+                broken_line(&mut chart, &pts, colour(s.slot), 3, false)?;
+                for p in pts.iter().flatten() {
+                    dot(root, px(&chart, p.0, p.1), colour(s.slot))?;
+                }
+            }
         }
         Ok(())
     }

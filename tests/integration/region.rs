@@ -339,6 +339,7 @@ fn a_sweep_over_responders_shows_waits_falling() {
         .success();
     let (h, rows) = csv_rows(&read(&out.join("sweep.csv")));
     assert_eq!(rows.len(), 4, "one row per value (one strategy, one pool)");
+    assert!(out.join("staffing.png").exists() && out.join("staffing.svg").exists());
     let p90: Vec<f64> = rows
         .iter()
         .map(|r| r[col(&h, "queue_wait_p90_min")].parse().unwrap())
