@@ -15,8 +15,11 @@
 //!
 //! Modules, from the bottom up: [`dist`] (distributions with units), [`stats`] (mergeable
 //! accumulators), [`model`] (the compiled scenario), [`scenario`] (file format, loading,
-//! validation), [`engine`] (one incident as a discrete-event simulation), [`runner`] (random
-//! streams, chunks, rayon, progress), [`report`] (tables, manifest, figures), [`cli`].
+//! validation), [`engine`] (one incident as a discrete-event simulation), [`tally`]
+//! (per-strategy accumulators over outcomes), [`runner`] (chunks, rayon, precision, shards,
+//! progress), [`region`] (periods of incidents against shared responder pools, loss tables),
+//! [`sweep`] (one run per value of a field), [`report`] (tables, manifest, figures, report
+//! page, shard state), [`cli`].
 
 pub mod cli;
 pub mod dist;
