@@ -181,7 +181,8 @@ impl StrategyTally {
 /// The whole run's accumulators: one [`StrategyTally`] per strategy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunTally {
-    /// Incidents recorded.
+    /// Incidents recorded under every strategy (the incident level). A region run leaves it 0:
+    /// each strategy counts its own arrivals (`strategy(s).time.count()`).
     pub incidents: u64,
     /// Per strategy, in scenario order. A strategy whose model is another's (see `alias`)
     /// keeps an empty entry: read through [`RunTally::strategy`].
