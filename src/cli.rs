@@ -510,13 +510,7 @@ fn region_precision_command(
     manifest.precision_target = Some(relative);
     manifest.precision_reached = Some(reached);
     manifest.precision_met = Some(met);
-    let staged = StagedDir::create(out)?;
-    write_region_tables(staged.path(), sc, region, &run, false)?;
-    write_manifest(staged.path(), &manifest)?;
-    if plots {
-        crate::report::page::render_all(staged.path()).context("cannot draw the figures")?;
-    }
-    let dir = staged.commit()?;
+    let dir = commit_region_results(StagedDir::create(out)?, sc, &run, &manifest, plots, false)?;
     println!(
         "{}: {} periods; largest 95% half-width of the AAL {:.4} of it ({}); wrote {}",
         sc.name,
@@ -540,6 +534,25 @@ fn region_manifest(loaded: &Loaded, seed: u64, run: &crate::region::RegionRun) -
     manifest.periods = Some(run.periods);
     manifest.events_per_second = Some(run.events as f64 / secs);
     manifest
+}
+
+/// Writes a finished region run's tables, run.json and (if `plots`) figures into `staged`,
+/// then puts it in place.
+fn commit_region_results(
+    staged: StagedDir,
+    sc: &Scenario,
+    run: &crate::region::RegionRun,
+    manifest: &Manifest,
+    plots: bool,
+    ord_tables: bool,
+) -> anyhow::Result<PathBuf> {
+    let region = sc.region.as_ref().expect("a region run");
+    write_region_tables(staged.path(), sc, region, run, ord_tables)?;
+    write_manifest(staged.path(), manifest)?;
+    if plots {
+        crate::report::page::render_all(staged.path()).context("cannot draw the figures")?;
+    }
+    staged.commit()
 }
 
 /// Writes the core tables and the region tables of a finished region run into `dir`.
@@ -621,12 +634,7 @@ fn region_run_command(
     }
     let secs = run.wall_time.as_secs_f64();
     let manifest = region_manifest(loaded, seed, &run);
-    write_region_tables(staged.path(), sc, region, &run, ord.tables)?;
-    write_manifest(staged.path(), &manifest)?;
-    if plots {
-        crate::report::page::render_all(staged.path()).context("cannot draw the figures")?;
-    }
-    let dir = staged.commit()?;
+    let dir = commit_region_results(staged, sc, &run, &manifest, plots, ord.tables)?;
     println!(
         "{}: {periods} periods x {} strategies, seed {seed}, {:.2} s ({:.3e} events/s); wrote {}",
         sc.name,
@@ -676,13 +684,8 @@ fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyhow::Result<(
         let run = partial.finish(periods, threads, std::time::Duration::from_secs_f64(secs))?;
         let mut manifest = region_manifest(&loaded, id.seed, &run);
         manifest.merged_shards = Some(parts.len() as u64);
-        let staged = StagedDir::create(out)?;
-        write_region_tables(staged.path(), sc, region, &run, false)?;
-        write_manifest(staged.path(), &manifest)?;
-        if plots {
-            crate::report::page::render_all(staged.path()).context("cannot draw the figures")?;
-        }
-        let dir = staged.commit()?;
+        let dir =
+            commit_region_results(StagedDir::create(out)?, sc, &run, &manifest, plots, false)?;
         println!(
             "{}: merged {} parts, {periods} periods; wrote {}",
             sc.name,

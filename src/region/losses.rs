@@ -41,6 +41,7 @@
 
 use std::io::Write;
 
+use crate::report::tables::num;
 use crate::stats::{CI_LEVEL, Moments, QuantileSketch, quantise};
 
 /// Value of one unit of the fixed-point grid of [`quantise`]: `2^20` steps per currency unit
@@ -55,15 +56,6 @@ fn from_grid(q: i128) -> f64 {
 /// Rounds a value to the fixed-point grid (idempotent on values already on it).
 fn to_grid(x: f64) -> f64 {
     from_grid(i128::from(quantise(x)))
-}
-
-/// Formats a float for a table: shortest round-trip form, empty when NaN or infinite.
-fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        String::new()
-    }
 }
 
 /// The return periods of `ep_curve.csv` and `ord/ept.csv`, in years: 2, 5, 10, 20, 25, 50,

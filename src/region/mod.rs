@@ -524,71 +524,66 @@ pub fn run(
 ) -> anyhow::Result<RegionRun> {
     use rayon::prelude::*;
     anyhow::ensure!(periods > 0, "the number of periods must be at least 1");
+    let started = std::time::Instant::now();
+    let Some(table) = event_table else {
+        let (partial, threads) =
+            simulate_periods(scenario, region, seed, 1..=periods, threads, progress)?;
+        return partial.finish(periods, threads, started.elapsed());
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
     let threads = pool.current_num_threads();
     let bar = crate::runner::progress_bar(periods, progress, "periods");
-    let started = std::time::Instant::now();
-    let partial = match event_table {
-        None => {
-            drop(bar);
-            let (partial, _) =
-                simulate_periods(scenario, region, seed, 1..=periods, threads, progress)?;
-            return partial.finish(periods, threads, started.elapsed());
-        }
-        Some(table) => {
-            let perspectives = if region.insured { 2 } else { 1 };
-            let weight = 1.0 / periods as f64;
-            let mut acc = Partial::empty(scenario, region);
-            let mut first = 1;
-            while first <= periods {
-                let last = (first + EVENT_TABLE_BATCH - 1).min(periods);
-                let batch: Vec<engine::PeriodResult> = pool.install(|| {
-                    (first..=last)
-                        .into_par_iter()
-                        .map(|p| {
-                            let r = engine::simulate_period_logged(
-                                scenario, region, seed, p, None, true,
-                            )
-                            .0;
-                            bar.inc(1);
-                            r
-                        })
-                        .collect()
-                });
-                for r in batch {
-                    for e in &r.event_losses {
-                        let (month, day, hour, minute) = calendar_date(e.time_min);
-                        for (k, loss) in [e.ground_up, e.insured]
-                            .into_iter()
-                            .enumerate()
-                            .take(perspectives)
-                        {
-                            if !losses::is_claim(loss) {
-                                continue;
-                            }
-                            let perspective = losses::Perspective::ALL[k];
-                            table.write_event(
-                                r.period_no,
-                                weight,
-                                e.event_id,
-                                r.period_no as u32,
-                                month,
-                                day,
-                                hour,
-                                minute,
-                                losses::summary_id(e.strategy as usize, perspective, perspectives),
-                                loss,
-                            )?;
+    let partial = {
+        let perspectives = if region.insured { 2 } else { 1 };
+        let weight = 1.0 / periods as f64;
+        let mut acc = Partial::empty(scenario, region);
+        let mut first = 1;
+        while first <= periods {
+            let last = (first + EVENT_TABLE_BATCH - 1).min(periods);
+            let batch: Vec<engine::PeriodResult> = pool.install(|| {
+                (first..=last)
+                    .into_par_iter()
+                    .map(|p| {
+                        let r =
+                            engine::simulate_period_logged(scenario, region, seed, p, None, true).0;
+                        bar.inc(1);
+                        r
+                    })
+                    .collect()
+            });
+            for r in batch {
+                for e in &r.event_losses {
+                    let (month, day, hour, minute) = calendar_date(e.time_min);
+                    for (k, loss) in [e.ground_up, e.insured]
+                        .into_iter()
+                        .enumerate()
+                        .take(perspectives)
+                    {
+                        if !losses::is_claim(loss) {
+                            continue;
                         }
+                        let perspective = losses::Perspective::ALL[k];
+                        table.write_event(
+                            r.period_no,
+                            weight,
+                            e.event_id,
+                            r.period_no as u32,
+                            month,
+                            day,
+                            hour,
+                            minute,
+                            losses::summary_id(e.strategy as usize, perspective, perspectives),
+                            loss,
+                        )?;
                     }
-                    acc.add(r);
                 }
-                first = last + 1;
+                acc.add(r);
             }
-            acc
+            first = last + 1;
         }
+        acc
     };
     bar.finish_and_clear();
     partial.finish(periods, threads, started.elapsed())
