@@ -125,6 +125,12 @@ impl<E> EventQueue<E> {
         Some((e.time, e.event))
     }
 
+    /// The time of the earliest pending event, without removing it.
+    #[inline]
+    pub fn peek_time(&self) -> Option<SimTime> {
+        self.heap.peek().map(|e| e.time)
+    }
+
     /// Number of pending events.
     pub fn len(&self) -> usize {
         self.heap.len()

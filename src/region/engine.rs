@@ -1,14 +1,15 @@
 //! One period of a region: a single event queue, a clock, responder pools with queues, and the
 //! incident processes of the lockouts that arrive.
 //!
-//! Common random numbers across strategies: candidate arrivals come from one maximum-rate
-//! stream per period, each thinned by its own uniform, so a strategy's rate multiplier keeps the
-//! other strategies' arrivals; arrival `j` draws everything from streams keyed by
-//! (seed, period, j, tag).
+//! Arrivals are drawn by inverting the cumulative intensity, which is exact because the profile is
+//! constant within each hour: one exponential draw per arrival, no rejected candidates.
+//! Common random numbers across strategies: candidate arrivals come from one stream per period
+//! at the highest strategy's rate, each kept by its own uniform with probability
+//! multiplier / highest multiplier, so a strategy's rate multiplier keeps the other strategies'
+//! arrivals; arrival `j` draws everything from streams keyed by (seed, period, j, tag).
 
 use std::collections::VecDeque;
 
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::losses::{PeriodAccumulator, SeverityTally, insured_loss, is_claim};
@@ -98,7 +99,8 @@ pub struct PeriodResult {
     pub severity: Vec<[SeverityTally; 2]>,
     /// Per strategy and pool.
     pub pools: Vec<Vec<PoolTally>>,
-    /// Events popped from the period's queue (all strategies).
+    /// Events processed in time order (arrivals, other calls and the queue's events; all
+    /// strategies).
     pub events: u64,
     /// Every incident with its losses, in the order they ended, when asked for (the event
     /// table); empty otherwise.
@@ -122,10 +124,6 @@ pub struct EventLoss {
 
 #[derive(Debug, Clone, Copy)]
 enum Ev {
-    Candidate,
-    OtherCall {
-        pool: u16,
-    },
     ShiftStart {
         pool: u16,
     },
@@ -161,7 +159,8 @@ struct Job {
     call_time: f64,
     dispatch_time: f64,
     work_min: f64,
-    travel_key: u64,
+    /// Drawn when the call is made, from the call's own stream, whether or not it is dispatched.
+    travel_min: f64,
     state: JobState,
 }
 
@@ -275,8 +274,7 @@ impl World<'_> {
             state.busy += 1;
             job.state = JobState::Active;
             job.dispatch_time = now;
-            let mut rng = streams::keyed_stream(job.travel_key, TAG_TRAVEL);
-            let travel = pool.travel.sample(&mut rng);
+            let travel = job.travel_min;
             let done = now + travel + job.work_min;
             let (j, name) = (*job, &pool.name);
             if let Some(log) = &mut self.log {
@@ -336,6 +334,9 @@ impl Scheduler for World<'_> {
                 );
             }
             Some(p) => {
+                let travel_key = self.current_key ^ ((remedy as u64) << 40) ^ ((slot as u64) << 48);
+                let mut rng = streams::keyed_stream(travel_key, TAG_TRAVEL);
+                let travel_min = self.region.pools[p].travel.sample(&mut rng);
                 let id = self.new_job(Job {
                     pool: p as u16,
                     incident: self.current,
@@ -344,7 +345,7 @@ impl Scheduler for World<'_> {
                     call_time: now,
                     dispatch_time: 0.0,
                     work_min,
-                    travel_key: self.current_key ^ ((remedy as u64) << 40) ^ ((slot as u64) << 48),
+                    travel_min,
                     state: JobState::Queued,
                 });
                 self.current_jobs[slot as usize] = id;
@@ -432,7 +433,12 @@ pub fn simulate_period_logged(
         .iter()
         .map(|s| s.incident_rate_multiplier)
         .fold(0.0, f64::max);
-    let max_rate = base_rate * max_mult * region.calendar.max;
+    let max_rate = base_rate * max_mult;
+    let draws = PeriodDraws::draw(
+        region,
+        streams::arrival_key(seed, period_no, u64::MAX),
+        max_rate,
+    );
     let mut calls_per_vehicle = vec![0u32; region.vehicles as usize];
     for (s, strategy) in scenario.strategies.iter().enumerate() {
         if log_strategy.is_some_and(|k| k != s) {
@@ -472,30 +478,17 @@ pub fn simulate_period_logged(
         let mut live: Vec<Live> = Vec::new();
         let mut free_live: Vec<u32> = Vec::new();
         let mut alive = 0u64;
-        let period_key = streams::arrival_key(seed, period_no, u64::MAX);
-        let mut candidates = streams::keyed_stream(period_key, TAG_CANDIDATES);
-        let mut candidate_index = 0u64;
-        // A candidate at t becomes an arrival of this strategy with probability
-        // λ_s(t) / λ_max = accept · profile(t).
-        let accept =
-            base_rate * strategy.incident_rate_multiplier / max_rate.max(f64::MIN_POSITIVE);
-        if max_rate > 0.0 {
-            let first = exp_gap(&mut candidates, max_rate);
-            world
-                .queue
-                .schedule(SimTime::from_min(first), Ev::Candidate);
-        }
-        let mut other_streams: Vec<StreamRng> = (0..region.pools.len())
-            .map(|p| streams::keyed_stream(period_key, TAG_OTHER_CALLS + p as u64))
-            .collect();
+        // Candidates come at the highest strategy's rate; one becomes an arrival of this
+        // strategy when its keep uniform is below multiplier / highest multiplier.
+        let accept = strategy.incident_rate_multiplier / max_mult.max(f64::MIN_POSITIVE);
+        let kept = |from: usize| {
+            (from..draws.candidates.len())
+                .find(|&j| draws.candidates[j].keep < accept)
+                .unwrap_or(usize::MAX)
+        };
+        let mut next_arrival = kept(0);
+        let mut next_call = vec![0usize; region.pools.len()];
         for (p, pool) in region.pools.iter().enumerate() {
-            if pool.other_calls_per_min > 0.0 {
-                let rate = pool.other_calls_per_min * region.calendar.max;
-                let t = exp_gap(&mut other_streams[p], rate);
-                world
-                    .queue
-                    .schedule(SimTime::from_min(t), Ev::OtherCall { pool: p as u16 });
-            }
             if let Some((start, _)) = pool.shift {
                 world
                     .queue
@@ -503,117 +496,123 @@ pub fn simulate_period_logged(
             }
         }
 
-        while let Some((t, ev)) = world.queue.pop() {
-            let now = t.min();
-            if now >= PERIOD_MIN && alive == 0 {
-                break; // arrivals are over and every incident has ended
+        loop {
+            // The next event: the earliest of this strategy's next arrival, each pool's next
+            // other call and the queue's next event (on a tie the queue goes first, then the
+            // arrival, then the pools in order).
+            let mut now = world.queue.peek_time().map_or(f64::INFINITY, SimTime::min);
+            let mut source = Source::Queue;
+            if let Some(c) = draws.candidates.get(next_arrival)
+                && c.time < now
+            {
+                now = c.time;
+                source = Source::Arrival;
             }
-            world.events += 1;
-            let finished: Option<(u32, Outcome)> = match ev {
-                Ev::Candidate => {
-                    if now >= PERIOD_MIN {
-                        None
-                    } else {
-                        let j = candidate_index;
-                        candidate_index += 1;
-                        let u = unit_uniform(&mut candidates);
-                        let next = now + exp_gap(&mut candidates, max_rate);
-                        world.queue.schedule(SimTime::from_min(next), Ev::Candidate);
-                        if u < accept * region.calendar.at(now) {
-                            arrive(
-                                model,
-                                region,
-                                seed,
-                                period_no,
-                                j,
-                                now,
-                                &mut world,
-                                &mut live,
-                                &mut free_live,
-                                &mut alive,
-                            )
-                        } else {
+            for (p, calls) in draws.other_calls.iter().enumerate() {
+                if let Some(c) = calls.get(next_call[p])
+                    && c.time < now
+                {
+                    now = c.time;
+                    source = Source::OtherCall(p);
+                }
+            }
+            let finished: Option<(u32, Outcome)> = match source {
+                Source::Arrival => {
+                    world.events += 1;
+                    let j = next_arrival;
+                    next_arrival = kept(j + 1);
+                    arrive(
+                        model,
+                        region,
+                        seed,
+                        period_no,
+                        j as u64,
+                        now,
+                        &mut world,
+                        &mut live,
+                        &mut free_live,
+                        &mut alive,
+                    )
+                }
+                Source::OtherCall(p) => {
+                    world.events += 1;
+                    let call = draws.other_calls[p][next_call[p]];
+                    next_call[p] += 1;
+                    let id = world.new_job(Job {
+                        pool: p as u16,
+                        incident: NO_JOB,
+                        slot: 0,
+                        priority: false,
+                        call_time: now,
+                        dispatch_time: 0.0,
+                        work_min: call.service_min,
+                        travel_min: call.travel_min,
+                        state: JobState::Queued,
+                    });
+                    world.enqueue(id, now);
+                    None
+                }
+                Source::Queue => {
+                    let Some((_, ev)) = world.queue.pop() else {
+                        break; // nothing left at all
+                    };
+                    if now >= PERIOD_MIN && alive == 0 {
+                        break; // arrivals are over and every incident has ended
+                    }
+                    world.events += 1;
+                    match ev {
+                        Ev::ShiftStart { pool } => {
+                            let p = pool as usize;
+                            world.dispatch(p, now);
+                            if now < PERIOD_MIN || alive > 0 {
+                                world.queue.schedule(
+                                    SimTime::from_min(now + 1440.0),
+                                    Ev::ShiftStart { pool },
+                                );
+                            }
                             None
                         }
-                    }
-                }
-                Ev::OtherCall { pool } => {
-                    let p = pool as usize;
-                    if now < PERIOD_MIN {
-                        let cfg = &region.pools[p];
-                        let rng = &mut other_streams[p];
-                        let u = unit_uniform(rng);
-                        let service = cfg.other_service.as_ref().map_or(0.0, |d| d.sample(rng));
-                        let key = rng.next_u64();
-                        let rate = cfg.other_calls_per_min * region.calendar.max;
-                        let next = now + exp_gap(rng, rate);
-                        world
-                            .queue
-                            .schedule(SimTime::from_min(next), Ev::OtherCall { pool });
-                        if u * region.calendar.max < region.calendar.at(now) {
-                            let id = world.new_job(Job {
-                                pool,
-                                incident: NO_JOB,
-                                slot: 0,
-                                priority: false,
-                                call_time: now,
-                                dispatch_time: 0.0,
-                                work_min: service,
-                                travel_key: key,
-                                state: JobState::Queued,
-                            });
-                            world.enqueue(id, now);
-                        }
-                    }
-                    None
-                }
-                Ev::ShiftStart { pool } => {
-                    let p = pool as usize;
-                    world.dispatch(p, now);
-                    if now < PERIOD_MIN || alive > 0 {
-                        world
-                            .queue
-                            .schedule(SimTime::from_min(now + 1440.0), Ev::ShiftStart { pool });
-                    }
-                    None
-                }
-                Ev::Complete {
-                    incident,
-                    generation,
-                    slot,
-                } => step(
-                    &mut world,
-                    &mut live,
-                    incident,
-                    generation,
-                    now,
-                    |p, w, now, start| p.complete(model, slot, now, start, w, &mut ()),
-                ),
-                Ev::Horizon {
-                    incident,
-                    generation,
-                } => step(
-                    &mut world,
-                    &mut live,
-                    incident,
-                    generation,
-                    now,
-                    |p, w, now, start| Some(p.give_up(model, now, start, w, &mut ())),
-                ),
-                Ev::JobDone { job } => match world.job_done(job, now) {
-                    Some((incident, slot)) => {
-                        let generation = live[incident as usize].generation;
-                        step(
+                        Ev::Complete {
+                            incident,
+                            generation,
+                            slot,
+                        } => step(
                             &mut world,
                             &mut live,
                             incident,
                             generation,
                             now,
                             |p, w, now, start| p.complete(model, slot, now, start, w, &mut ()),
-                        )
+                        ),
+                        Ev::Horizon {
+                            incident,
+                            generation,
+                        } => step(
+                            &mut world,
+                            &mut live,
+                            incident,
+                            generation,
+                            now,
+                            |p, w, now, start| Some(p.give_up(model, now, start, w, &mut ())),
+                        ),
+                        Ev::JobDone { job } => match world.job_done(job, now) {
+                            Some((incident, slot)) => {
+                                let generation = live[incident as usize].generation;
+                                step(
+                                    &mut world,
+                                    &mut live,
+                                    incident,
+                                    generation,
+                                    now,
+                                    |p, w, now, start| {
+                                        p.complete(model, slot, now, start, w, &mut ())
+                                    },
+                                )
+                            }
+                            None => None,
+                        },
                     }
-                    None => None,
-                },
+                }
             };
             if let Some((incident, out)) = finished {
                 let rec = &mut live[incident as usize];
@@ -759,8 +758,109 @@ fn arrive(
     })
 }
 
-/// An exponential gap with the given rate per minute.
+/// Where the next event of a period comes from.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Queue,
+    Arrival,
+    OtherCall(usize),
+}
+
+/// A lockout candidate: kept by a strategy when `keep` is below its multiplier over the highest.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    time: f64,
+    keep: f64,
+}
+
+/// Another (non-lockout) call to a pool, with its draws.
+#[derive(Debug, Clone, Copy)]
+struct OtherCall {
+    time: f64,
+    service_min: f64,
+    travel_min: f64,
+}
+
+/// A period's external events, drawn once and shared by every strategy (common random numbers,
+/// and the draws are not repeated per strategy). Each stream is a Poisson process of intensity
+/// `rate · profile(t)` drawn by inversion ([`Calendar::advance`]), in time order.
+/// Their size is that of one period's arrivals, whatever the number of periods.
+struct PeriodDraws {
+    /// Lockout candidates at the highest strategy's rate; candidate `j` is at index `j`.
+    candidates: Vec<Candidate>,
+    /// Per pool, its other calls.
+    other_calls: Vec<Vec<OtherCall>>,
+}
+
+impl PeriodDraws {
+    /// Candidates draw (keep uniform, gap to the next); other calls draw (service time, travel
+    /// time, gap to the next), each in that order, from the period's streams.
+    fn draw(region: &Region, period_key: u64, max_rate: f64) -> PeriodDraws {
+        let calendar = &region.calendar;
+        let mut candidates = Vec::new();
+        poisson_events(
+            calendar,
+            &mut streams::keyed_stream(period_key, TAG_CANDIDATES),
+            max_rate,
+            |time, rng| {
+                candidates.push(Candidate {
+                    time,
+                    keep: unit_uniform(rng),
+                })
+            },
+        );
+        let other_calls = region
+            .pools
+            .iter()
+            .enumerate()
+            .map(|(p, pool)| {
+                let mut calls = Vec::new();
+                poisson_events(
+                    calendar,
+                    &mut streams::keyed_stream(period_key, TAG_OTHER_CALLS + p as u64),
+                    pool.other_calls_per_min,
+                    |time, rng| {
+                        let service_min =
+                            pool.other_service.as_ref().map_or(0.0, |d| d.sample(rng));
+                        let travel_min = pool.travel.sample(rng);
+                        calls.push(OtherCall {
+                            time,
+                            service_min,
+                            travel_min,
+                        });
+                    },
+                );
+                calls
+            })
+            .collect();
+        PeriodDraws {
+            candidates,
+            other_calls,
+        }
+    }
+}
+
+/// Calls `each(t, rng)` at every event of a Poisson process of intensity `rate · profile(t)`
+/// within the period, in time order, drawing each gap (a standard exponential, inverted through
+/// [`Calendar::advance`]) after the event's own draws.
+fn poisson_events(
+    calendar: &Calendar,
+    rng: &mut StreamRng,
+    rate: f64,
+    mut each: impl FnMut(f64, &mut StreamRng),
+) {
+    if rate <= 0.0 {
+        return;
+    }
+    let mut next = calendar.advance(0.0, standard_exp(rng), rate);
+    while let Some(t) = next {
+        each(t, rng);
+        next = calendar.advance(t, standard_exp(rng), rate);
+    }
+}
+
+/// A standard exponential draw by inversion, `−ln(1 − u)`.
 #[inline]
-fn exp_gap(rng: &mut StreamRng, rate: f64) -> f64 {
-    -(1.0 - unit_uniform(rng)).ln() / rate
+fn standard_exp(rng: &mut StreamRng) -> f64 {
+    -(1.0 - unit_uniform(rng)).ln()
 }

@@ -79,7 +79,8 @@ pub struct Manifest {
     /// For a region run: the number of simulated periods (365-day years).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub periods: Option<u64>,
-    /// For a region run: events popped from the period queues per second.
+    /// For a region run: events processed per second (arrivals, other calls and the events of
+    /// the period queues, in time order).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events_per_second: Option<f64>,
 }
