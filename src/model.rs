@@ -211,10 +211,11 @@ impl Condition {
 }
 
 /// Where the spare key is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[repr(u8)]
 pub enum SpareKeyLocation {
     /// No spare key.
+    #[default]
     None,
     /// In the wallet.
     Wallet,
@@ -408,6 +409,8 @@ pub struct Remedy {
     pub wait: Option<Dist>,
     /// Working time, by spare key location index (most remedies repeat one distribution).
     pub duration: [Option<Dist>; 6],
+    /// Whether `duration` differs by spare key location (set by `duration_by_spare_key`).
+    pub duration_by_spare: bool,
     /// Price on completion.
     pub cost: Option<Dist>,
     /// Whether the price is paid on failure too.
@@ -480,6 +483,10 @@ pub struct Model {
     pub horizon_min: Minutes,
     /// The fallback.
     pub fallback: Fallback,
+    /// Strategies whose models have the same remedies get the same number here: the raw draws
+    /// of a remedy try in an incident are then the same under each, and are drawn once
+    /// (see `engine::incident::DrawCache`). 0 until the scenario assigns it.
+    pub remedy_group: u16,
 }
 
 /// A prevention strategy: its cost and its version of the model.
@@ -501,6 +508,9 @@ pub struct Strategy {
     /// An earlier strategy whose segments, drivers and contexts are the same: its situation
     /// draws map to the same situation, so it is realised once.
     pub same_situation_as: Option<usize>,
+    /// Earlier strategies with the same segments, drivers and contexts respectively (the
+    /// first such, or `None`): that part of the situation is realised once and shared.
+    pub same_part_as: [Option<usize>; 3],
     /// An earlier strategy with the same remedies, policies, horizon and fallback (the two
     /// differ at most in the population): where an incident's situation comes out the same under
     /// both, so does its outcome, which is then reused.

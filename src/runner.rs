@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::engine::incident::{ContextPart, DriverPart, VehiclePart};
 use crate::engine::{Outcome, Scratch, Situation, SituationDraws, TraceEvent, simulate};
 use crate::model::Scenario;
 use crate::tally::RunTally;
@@ -130,63 +131,97 @@ pub struct RunResult {
 /// Simulates incidents `range` on the current thread and returns their tally.
 pub fn simulate_range(scenario: &Scenario, seed: u64, range: Range<u64>) -> RunTally {
     let mut tally = RunTally::new(scenario);
-    let mut scratch = Scratch::default();
-    simulate_into(scenario, seed, range, &mut tally, &mut scratch);
+    let mut evaluator = Evaluator::new(scenario, seed);
+    evaluator.simulate_into(range, &mut tally);
     tally
 }
 
-/// The hot loop: every incident of `range` under every strategy, folded into `tally`.
-fn simulate_into(
-    scenario: &Scenario,
+/// Evaluates incidents under every strategy, sharing what strategies have in common. Holds the
+/// per-thread working memory of the hot loop, so evaluating allocates nothing once warm.
+///
+/// What is shared within an incident, each time only where it cannot change the result:
+/// the outcome of a strategy with the same model (`same_model_as`); the situation of one with
+/// the same population (`same_situation_as`); each part of the situation (vehicle, driver,
+/// context) of one with that part the same (`same_part_as`); the outcome of one with the same
+/// remedies and policies when the situation came out the same (`same_engine_as`); and the raw
+/// draws of each remedy try (the [`Scratch`]'s draw cache).
+pub struct Evaluator<'a> {
+    scenario: &'a Scenario,
     seed: u64,
-    range: Range<u64>,
-    tally: &mut RunTally,
-    scratch: &mut Scratch,
-) {
-    let n = scenario.strategies.len();
-    let mut outcomes = [Outcome {
-        time_to_access_min: 0.0,
-        cost_direct: 0.0,
-        cost_damage: 0.0,
-        resolved_by: 0,
-        attempted: 0,
-        succeeded: 0,
-        damaged: 0,
-        segment: 0,
-        driver: 0,
-        place: 0,
-    }; MAX_STRATEGIES];
-    let mut situations = [Situation::EMPTY; MAX_STRATEGIES];
-    for index in range {
-        let draws = SituationDraws::draw(seed, index);
-        for (s, strategy) in scenario.strategies.iter().enumerate() {
-            // Strategies that only change costs or rates reuse an identical model's outcome;
-            // those that keep the population reuse its situation.
+    scratch: Scratch,
+    outcomes: [Outcome; MAX_STRATEGIES],
+    situations: [Situation; MAX_STRATEGIES],
+    vehicles: [VehiclePart; MAX_STRATEGIES],
+    drivers: [DriverPart; MAX_STRATEGIES],
+    contexts: [ContextPart; MAX_STRATEGIES],
+}
+
+impl<'a> Evaluator<'a> {
+    /// An evaluator for run `seed` of `scenario` (at most [`MAX_STRATEGIES`] strategies).
+    pub fn new(scenario: &'a Scenario, seed: u64) -> Evaluator<'a> {
+        assert!(scenario.strategies.len() <= MAX_STRATEGIES);
+        Evaluator {
+            scenario,
+            seed,
+            scratch: Scratch::default(),
+            outcomes: [Outcome::EMPTY; MAX_STRATEGIES],
+            situations: [Situation::EMPTY; MAX_STRATEGIES],
+            vehicles: [VehiclePart::default(); MAX_STRATEGIES],
+            drivers: [DriverPart::default(); MAX_STRATEGIES],
+            contexts: [ContextPart::default(); MAX_STRATEGIES],
+        }
+    }
+
+    /// The outcomes of incident `index` under every strategy, in scenario order: the same as
+    /// [`replay`] of each strategy alone.
+    #[inline]
+    pub fn evaluate(&mut self, index: u64) -> &[Outcome] {
+        let draws = SituationDraws::draw(self.seed, index);
+        for (s, strategy) in self.scenario.strategies.iter().enumerate() {
             if let Some(j) = strategy.same_model_as {
-                outcomes[s] = outcomes[j];
+                self.outcomes[s] = self.outcomes[j];
                 continue;
             }
-            situations[s] = match strategy.same_situation_as {
-                Some(j) => situations[j],
-                None => Situation::realise(&strategy.model, &draws),
+            self.situations[s] = match strategy.same_situation_as {
+                Some(j) => self.situations[j],
+                None => {
+                    // Strategies usually change one part of the population: realise only it.
+                    // The strategy named for a part is its first with that part, which always
+                    // realised it itself.
+                    let model = &strategy.model;
+                    let [v, d, c] = strategy.same_part_as;
+                    self.vehicles[s] =
+                        v.map_or_else(|| VehiclePart::realise(model, &draws), |j| self.vehicles[j]);
+                    self.drivers[s] =
+                        d.map_or_else(|| DriverPart::realise(model, &draws), |j| self.drivers[j]);
+                    self.contexts[s] =
+                        c.map_or_else(|| ContextPart::realise(model, &draws), |j| self.contexts[j]);
+                    Situation::assemble(self.vehicles[s], self.drivers[s], self.contexts[s])
+                }
             };
-            // Same remedies and policies, and the incident came out the same: same outcome.
             if let Some(j) = strategy.same_engine_as
-                && situations[j] == situations[s]
+                && self.situations[j] == self.situations[s]
             {
-                outcomes[s] = outcomes[j];
+                self.outcomes[s] = self.outcomes[j];
                 continue;
             }
-            outcomes[s] = simulate(
+            self.outcomes[s] = simulate(
                 &strategy.model,
-                &situations[s],
-                seed,
+                &self.situations[s],
+                self.seed,
                 index,
-                scratch,
+                &mut self.scratch,
                 &mut (),
             );
         }
-        tally.record(&outcomes[..n]);
+        &self.outcomes[..self.scenario.strategies.len()]
+    }
+
+    /// The hot loop: every incident of `range` under every strategy, folded into `tally`.
+    fn simulate_into(&mut self, range: Range<u64>, tally: &mut RunTally) {
+        for index in range {
+            tally.record(self.evaluate(index));
+        }
     }
 }
 
@@ -203,13 +238,13 @@ fn run_chunks(
         chunks
             .into_par_iter()
             .fold(
-                || (RunTally::new(scenario), Scratch::default()),
-                |(mut tally, mut scratch), chunk| {
+                || (RunTally::new(scenario), Evaluator::new(scenario, seed)),
+                |(mut tally, mut evaluator), chunk| {
                     let start = chunk * CHUNK_INCIDENTS;
                     let end = (start + CHUNK_INCIDENTS).min(incidents);
-                    simulate_into(scenario, seed, start..end, &mut tally, &mut scratch);
+                    evaluator.simulate_into(start..end, &mut tally);
                     progress.inc(end - start);
-                    (tally, scratch)
+                    (tally, evaluator)
                 },
             )
             .map(|(tally, _)| tally)

@@ -16,7 +16,8 @@ use crate::model::{Fact, Facts, MAX_RACE, MAX_REMEDIES, Model, SpareKeyLocation,
 /// `resolved_by` of an incident the fallback ended.
 pub const FALLBACK: u16 = u16::MAX;
 
-/// Number of uniform draws that decide an incident's situation.
+/// Number of uniform draws that decide an incident's situation: the vehicle's segment and
+/// facts, 5 for the driver, 7 for the context.
 pub const SITUATION_DRAWS: usize = 1 + VEHICLE_FACTS + 5 + 7;
 
 /// The uniforms that decide an incident's situation, drawn once per incident and shared by every
@@ -86,51 +87,123 @@ impl Situation {
     /// Maps an incident's uniforms to its situation under `model`.
     #[inline]
     pub fn realise(model: &Model, d: &SituationDraws) -> Situation {
-        // Facts are OR-ed in without branches: each is one comparison of a fixed uniform.
-        #[inline(always)]
-        fn bit(fact: Fact, holds: bool) -> u64 {
-            (holds as u64) << fact as u8
+        Situation::assemble(
+            VehiclePart::realise(model, d),
+            DriverPart::realise(model, d),
+            ContextPart::realise(model, d),
+        )
+    }
+
+    /// The situation made of its three parts.
+    #[inline]
+    pub fn assemble(v: VehiclePart, d: DriverPart, c: ContextPart) -> Situation {
+        Situation {
+            segment: v.segment,
+            driver: d.driver,
+            context: c.context,
+            place: c.place,
+            spare_key: d.spare_key,
+            policy: d.policy,
+            facts: Facts(v.facts | d.facts | c.facts),
         }
+    }
+}
+
+// Facts are OR-ed in without branches: each is one comparison of a fixed uniform.
+#[inline(always)]
+fn bit(fact: Fact, holds: bool) -> u64 {
+    (holds as u64) << fact as u8
+}
+
+/// Where each part's uniforms start in [`SituationDraws`].
+const DRIVER_DRAWS: usize = 1 + VEHICLE_FACTS;
+const CONTEXT_DRAWS: usize = DRIVER_DRAWS + 5;
+
+/// The vehicle part of a situation: its segment and its features and faults. It depends only on
+/// the model's segments, so strategies with the same segments share it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VehiclePart {
+    segment: u16,
+    facts: u64,
+}
+
+impl VehiclePart {
+    /// Realises the vehicle part from uniforms 0..=VEHICLE_FACTS.
+    #[inline]
+    pub fn realise(model: &Model, d: &SituationDraws) -> VehiclePart {
         let u = &d.0;
         let segment = pick(model.segments.iter().map(|s| s.cumulative_share), u[0]);
         let mut facts = 0u64;
         for (k, (fact, p)) in model.segments[segment].feature_probs.iter().enumerate() {
             facts |= bit(*fact, u[1 + k] < *p);
         }
-        let base = 1 + VEHICLE_FACTS;
-        let driver_idx = pick(model.drivers.iter().map(|d| d.cumulative_share), u[base]);
+        VehiclePart {
+            segment: segment as u16,
+            facts,
+        }
+    }
+}
+
+/// The driver part: profile, habits and policy. Depends only on the model's drivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DriverPart {
+    driver: u16,
+    spare_key: SpareKeyLocation,
+    policy: u16,
+    facts: u64,
+}
+
+impl DriverPart {
+    /// Realises the driver part from the next 5 uniforms.
+    #[inline]
+    pub fn realise(model: &Model, d: &SituationDraws) -> DriverPart {
+        let u = &d.0[DRIVER_DRAWS..CONTEXT_DRAWS];
+        let driver_idx = pick(model.drivers.iter().map(|d| d.cumulative_share), u[0]);
         let driver = &model.drivers[driver_idx];
-        let door = u[base + 1] < driver.door_left_unlocked;
-        facts |= bit(Fact::DoorLeftUnlocked, door) | bit(Fact::CabinOpen, door);
-        let spare =
-            SpareKeyLocation::ALL[pick(driver.spare_key_cumulative.iter().copied(), u[base + 2])];
+        let door = u[1] < driver.door_left_unlocked;
+        let mut facts = bit(Fact::DoorLeftUnlocked, door) | bit(Fact::CabinOpen, door);
+        let spare = SpareKeyLocation::ALL[pick(driver.spare_key_cumulative.iter().copied(), u[2])];
         if let Some(f) = spare.fact() {
             facts |= f.bit() | Fact::SpareKey.bit();
         }
-        facts |= bit(Fact::RoadsideMember, u[base + 3] < driver.roadside_member)
-            | bit(Fact::SmartphoneApp, u[base + 4] < driver.smartphone_app)
+        facts |= bit(Fact::RoadsideMember, u[3] < driver.roadside_member)
+            | bit(Fact::SmartphoneApp, u[4] < driver.smartphone_app)
             | bit(Fact::Flustered, driver.flustered);
-        let base = base + 5;
-        let context_idx = pick(model.contexts.iter().map(|c| c.cumulative_share), u[base]);
-        let c = &model.contexts[context_idx];
-        facts |= c.place.fact().bit()
-            | bit(Fact::Night, u[base + 1] < c.night)
-            | bit(Fact::Weekend, u[base + 2] < c.weekend)
-            | bit(Fact::PhoneCoverage, u[base + 3] < c.phone_coverage)
-            | bit(
-                Fact::CarCellularCoverage,
-                u[base + 4] < c.car_cellular_coverage,
-            )
-            | bit(Fact::ParkedLong, u[base + 5] < c.parked_long)
-            | bit(Fact::KeysInCabin, u[base + 6] < c.keys_in_cabin);
-        Situation {
-            segment: segment as u16,
+        DriverPart {
             driver: driver_idx as u16,
-            context: context_idx as u16,
-            place: c.place as u8,
             spare_key: spare,
             policy: driver.policy as u16,
-            facts: Facts(facts),
+            facts,
+        }
+    }
+}
+
+/// The context part: place, time and coverage. Depends only on the model's contexts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ContextPart {
+    context: u16,
+    place: u8,
+    facts: u64,
+}
+
+impl ContextPart {
+    /// Realises the context part from the last 7 uniforms.
+    #[inline]
+    pub fn realise(model: &Model, d: &SituationDraws) -> ContextPart {
+        let u = &d.0[CONTEXT_DRAWS..];
+        let context_idx = pick(model.contexts.iter().map(|c| c.cumulative_share), u[0]);
+        let c = &model.contexts[context_idx];
+        let facts = c.place.fact().bit()
+            | bit(Fact::Night, u[1] < c.night)
+            | bit(Fact::Weekend, u[2] < c.weekend)
+            | bit(Fact::PhoneCoverage, u[3] < c.phone_coverage)
+            | bit(Fact::CarCellularCoverage, u[4] < c.car_cellular_coverage)
+            | bit(Fact::ParkedLong, u[5] < c.parked_long)
+            | bit(Fact::KeysInCabin, u[6] < c.keys_in_cabin);
+        ContextPart {
+            context: context_idx as u16,
+            place: c.place as u8,
+            facts,
         }
     }
 }
@@ -161,6 +234,20 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// A placeholder outcome, for preallocated arrays.
+    pub const EMPTY: Outcome = Outcome {
+        time_to_access_min: 0.0,
+        cost_direct: 0.0,
+        cost_damage: 0.0,
+        resolved_by: 0,
+        attempted: 0,
+        succeeded: 0,
+        damaged: 0,
+        segment: 0,
+        driver: 0,
+        place: 0,
+    };
+
     /// Money paid because of the incident: `cost_direct + cost_damage`.
     #[inline]
     pub fn cost(&self) -> f64 {
@@ -258,6 +345,21 @@ pub trait Scheduler {
     fn start(&mut self, now: f64, slot: u8, remedy: usize, wait_min: f64, work_min: f64);
     /// Attempt `slot` is cancelled at `now` because the incident ended.
     fn cancel(&mut self, now: f64, slot: u8);
+
+    /// The raw draws of try `try_no` of remedy `remedy` in the incident whose streams derive
+    /// from `key`. They depend on nothing else, so the incident level keeps them for the other
+    /// strategies of the same incident ([`DrawCache`]); the default draws them afresh.
+    #[inline]
+    fn attempt_draws(
+        &mut self,
+        model: &Model,
+        remedy: usize,
+        try_no: u8,
+        spare: SpareKeyLocation,
+        key: u64,
+    ) -> AttemptDraws {
+        AttemptDraws::draw(model, remedy, try_no, spare, key)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -357,8 +459,8 @@ impl Process {
                 }
                 let try_no = self.tries[r];
                 self.tries[r] = try_no.saturating_add(1);
-                let (wait, work, attempt) =
-                    start_attempt(model, r, try_no, self.facts, self.spare_key, self.key);
+                let draws = sched.attempt_draws(model, r, try_no, self.spare_key, self.key);
+                let (wait, work, attempt) = draws.adjust(model, r, self.facts);
                 trace.record(
                     now - start,
                     TraceEvent::Started {
@@ -510,15 +612,84 @@ enum Event {
     Horizon,
 }
 
-/// Reusable per-thread working memory, so simulating an incident allocates nothing.
+/// Reusable per-thread working memory, so simulating an incident allocates nothing (once
+/// warm).
 #[derive(Default)]
 pub struct Scratch {
     queue: EventQueue<Event>,
+    draws: DrawCache,
+}
+
+/// Tries kept per remedy by [`DrawCache`]; later tries (rare) are drawn afresh.
+const CACHED_TRIES: usize = 2;
+
+/// The raw draws of the remedy tries of the latest incident, per group of strategies with the
+/// same remedies (`Model::remedy_group`). An incident is simulated under every strategy in turn,
+/// and strategies that share remedies draw the same numbers for the same try (common random
+/// numbers), so each try is drawn once per incident instead of once per strategy. An entry is
+/// valid for the incident key it was drawn with (the draws depend on nothing else), so a stale
+/// entry can never be used and no reset is needed between incidents.
+#[derive(Default)]
+pub struct DrawCache {
+    entries: Vec<CachedDraws>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct CachedDraws {
+    key: u64,
+    /// The spare key location the work time was drawn for, or 0 when it does not matter;
+    /// `u8::MAX` for an empty entry.
+    spare: u8,
+    draws: AttemptDraws,
+}
+
+impl DrawCache {
+    #[inline]
+    fn get(
+        &mut self,
+        model: &Model,
+        r: usize,
+        try_no: u8,
+        spare: SpareKeyLocation,
+        key: u64,
+    ) -> AttemptDraws {
+        if try_no as usize >= CACHED_TRIES {
+            return AttemptDraws::draw(model, r, try_no, spare, key);
+        }
+        let i = (model.remedy_group as usize * model.remedies.len() + r) * CACHED_TRIES
+            + try_no as usize;
+        if i >= self.entries.len() {
+            // Only while warming up: the index is bounded by strategies × remedies.
+            self.entries.resize(
+                i + 1,
+                CachedDraws {
+                    key: 0,
+                    spare: u8::MAX,
+                    draws: AttemptDraws::default(),
+                },
+            );
+        }
+        let spare_id = if model.remedies[r].duration_by_spare {
+            spare as u8
+        } else {
+            0
+        };
+        let e = &mut self.entries[i];
+        if e.key != key || e.spare != spare_id {
+            *e = CachedDraws {
+                key,
+                spare: spare_id,
+                draws: AttemptDraws::draw(model, r, try_no, spare, key),
+            };
+        }
+        e.draws
+    }
 }
 
 /// The incident level's scheduler: a private queue; an attempt completes after wait + work.
 struct LocalScheduler<'a> {
     queue: &'a mut EventQueue<Event>,
+    draws: &'a mut DrawCache,
 }
 
 impl Scheduler for LocalScheduler<'_> {
@@ -533,6 +704,18 @@ impl Scheduler for LocalScheduler<'_> {
     #[inline]
     fn cancel(&mut self, _now: f64, _slot: u8) {
         // The incident ends with the cancellation; its remaining events are never popped.
+    }
+
+    #[inline]
+    fn attempt_draws(
+        &mut self,
+        model: &Model,
+        remedy: usize,
+        try_no: u8,
+        spare: SpareKeyLocation,
+        key: u64,
+    ) -> AttemptDraws {
+        self.draws.get(model, remedy, try_no, spare, key)
     }
 }
 
@@ -549,7 +732,10 @@ pub fn simulate<T: Trace>(
     queue.clear();
     queue.schedule(SimTime::from_min(model.horizon_min), Event::Horizon);
     let mut process = Process::new(sit, streams::incident_key(seed, index));
-    let mut sched = LocalScheduler { queue };
+    let mut sched = LocalScheduler {
+        queue,
+        draws: &mut scratch.draws,
+    };
     if let Some(out) = process.begin(model, 0.0, 0.0, &mut sched, trace) {
         return out;
     }
@@ -570,62 +756,93 @@ pub fn simulate<T: Trace>(
     }
 }
 
-/// Draws everything about try `try_no` of remedy `r` from its own stream, in a fixed order:
-/// success, wait, work, price, cancellation fee, then each damage risk (uniform, cost). Returns
-/// (wait, work, attempt).
-#[inline]
-fn start_attempt(
-    model: &Model,
-    r: usize,
-    try_no: u8,
-    facts: Facts,
-    spare: SpareKeyLocation,
-    key: u64,
-) -> (f64, f64, Attempt) {
-    let remedy = &model.remedies[r];
-    let tag = TAG_REMEDY_BASE + r as u64 + ((try_no as u64) << 8);
-    let mut rng: StreamRng = streams::keyed_stream(key, tag);
-    let (mut wf, mut df, mut cf, mut add, mut success_p) = (1.0, 1.0, 1.0, 0.0, remedy.success);
-    for adj in &remedy.adjust {
-        if adj.when.holds(facts) {
-            wf *= adj.wait_factor;
-            df *= adj.duration_factor;
-            cf *= adj.cost_factor;
-            add += adj.add_cost;
-            if let Some(s) = adj.success {
-                success_p = s;
+/// The raw draws of one try of a remedy in one incident, before the situation's adjustments.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AttemptDraws {
+    /// Uniform compared with the (adjusted) success probability.
+    success_u: f64,
+    /// Wait, minutes (before the wait factor).
+    wait: f64,
+    /// Work, minutes, for the spare key location drawn for (before the duration factor).
+    work: f64,
+    /// Price (before the cost factor and added cost).
+    cost: f64,
+    /// Cancellation fee.
+    cancel_fee: f64,
+    /// Repair cost of the damage risks that hit.
+    damage: f64,
+}
+
+impl AttemptDraws {
+    /// Draws try `try_no` of remedy `r` from its own stream, in a fixed order: success, wait,
+    /// work, price, cancellation fee, then each damage risk (uniform, cost).
+    #[inline]
+    pub fn draw(
+        model: &Model,
+        r: usize,
+        try_no: u8,
+        spare: SpareKeyLocation,
+        key: u64,
+    ) -> AttemptDraws {
+        let remedy = &model.remedies[r];
+        let tag = TAG_REMEDY_BASE + r as u64 + ((try_no as u64) << 8);
+        let mut rng: StreamRng = streams::keyed_stream(key, tag);
+        let success_u = unit_uniform(&mut rng);
+        let wait = remedy.wait.as_ref().map_or(0.0, |d| d.sample(&mut rng));
+        let work = remedy.duration[spare as usize]
+            .as_ref()
+            .map_or(0.0, |d| d.sample(&mut rng));
+        let cost = remedy.cost.as_ref().map_or(0.0, |d| d.sample(&mut rng));
+        let cancel_fee = remedy
+            .cancel_fee
+            .as_ref()
+            .map_or(0.0, |d| d.sample(&mut rng));
+        let mut damage = 0.0;
+        for risk in &remedy.damage {
+            let hit = unit_uniform(&mut rng) < risk.probability;
+            let c = risk.cost.sample(&mut rng);
+            if hit {
+                damage += c;
             }
         }
-    }
-    let success = unit_uniform(&mut rng) < success_p;
-    let wait = remedy.wait.as_ref().map_or(0.0, |d| d.sample(&mut rng)) * wf;
-    let work = remedy.duration[spare as usize]
-        .as_ref()
-        .map_or(0.0, |d| d.sample(&mut rng))
-        * df;
-    let cost = remedy.cost.as_ref().map_or(0.0, |d| d.sample(&mut rng)) * cf + add;
-    let cancel_fee = remedy
-        .cancel_fee
-        .as_ref()
-        .map_or(0.0, |d| d.sample(&mut rng));
-    let mut damage_cost = 0.0;
-    for risk in &remedy.damage {
-        let hit = unit_uniform(&mut rng) < risk.probability;
-        let c = risk.cost.sample(&mut rng);
-        if hit {
-            damage_cost += c;
-        }
-    }
-    (
-        wait,
-        work,
-        Attempt {
-            remedy: r as u16,
-            running: true,
-            success,
+        AttemptDraws {
+            success_u,
+            wait,
+            work,
             cost,
             cancel_fee,
-            damage_cost,
-        },
-    )
+            damage,
+        }
+    }
+
+    /// Applies the adjustments of remedy `r` that hold in `facts`. Returns (wait, work,
+    /// attempt).
+    #[inline]
+    fn adjust(&self, model: &Model, r: usize, facts: Facts) -> (f64, f64, Attempt) {
+        let remedy = &model.remedies[r];
+        let (mut wf, mut df, mut cf, mut add, mut success_p) = (1.0, 1.0, 1.0, 0.0, remedy.success);
+        for adj in &remedy.adjust {
+            if adj.when.holds(facts) {
+                wf *= adj.wait_factor;
+                df *= adj.duration_factor;
+                cf *= adj.cost_factor;
+                add += adj.add_cost;
+                if let Some(s) = adj.success {
+                    success_p = s;
+                }
+            }
+        }
+        (
+            self.wait * wf,
+            self.work * df,
+            Attempt {
+                remedy: r as u16,
+                running: true,
+                success: self.success_u < success_p,
+                cost: self.cost * cf + add,
+                cancel_fee: self.cancel_fee,
+                damage_cost: self.damage,
+            },
+        )
+    }
 }

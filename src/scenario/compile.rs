@@ -178,6 +178,7 @@ pub fn compile_model(spec: &ScenarioSpec) -> Result<(Model, Names)> {
             policies,
             horizon_min: spec.horizon.0,
             fallback,
+            remedy_group: 0,
         },
         names,
     ))
@@ -454,6 +455,7 @@ fn compile_remedy(
         requires,
         success: r.success,
         wait: opt_dist(r.wait.as_ref().map(|d| &d.0), &here.key("wait"))?,
+        duration_by_spare: !r.duration_by_spare_key.is_empty(),
         duration,
         cost: opt_dist(r.cost.as_ref().map(|d| &d.0), &here.key("cost"))?,
         charge_on_failure: r.charge_on_failure,

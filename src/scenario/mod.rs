@@ -204,11 +204,25 @@ pub fn from_toml_str(
         } else {
             None
         };
+        // Only the population differs from the first such strategy, so the remedies are its.
+        let mut model = model;
+        model.remedy_group = same_engine_as.unwrap_or(k) as u16;
         let same_situation_as = strategies.iter().position(|o: &Strategy| {
             o.model.segments == model.segments
                 && o.model.drivers == model.drivers
                 && o.model.contexts == model.contexts
         });
+        let same_part_as = [
+            strategies
+                .iter()
+                .position(|o: &Strategy| o.model.segments == model.segments),
+            strategies
+                .iter()
+                .position(|o: &Strategy| o.model.drivers == model.drivers),
+            strategies
+                .iter()
+                .position(|o: &Strategy| o.model.contexts == model.contexts),
+        ];
         strategies.push(Strategy {
             name: st.name.clone(),
             description: st.description.clone(),
@@ -217,6 +231,7 @@ pub fn from_toml_str(
             model,
             same_model_as,
             same_situation_as,
+            same_part_as,
             same_engine_as,
         });
     }
