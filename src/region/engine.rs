@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use super::losses::{PeriodAccumulator, SeverityTally, insured_loss, is_claim};
-use super::{Calendar, PERIOD_MIN, Region};
+use super::{Calendar, PERIOD_MIN, Partial, Region};
 use crate::dist::unit_uniform;
 use crate::engine::queue::{EventQueue, SimTime};
 use crate::engine::streams::{self, StreamRng};
@@ -132,10 +132,6 @@ enum Ev {
         generation: u32,
         slot: u8,
     },
-    Horizon {
-        incident: u32,
-        generation: u32,
-    },
     JobDone {
         job: u32,
     },
@@ -192,10 +188,14 @@ struct World<'a> {
     /// The event log of `lockout explain --period`, when asked for.
     log: Option<Vec<(f64, String)>>,
     queue: EventQueue<Ev>,
+    /// Give-up horizons of incidents, in time order; those of ended incidents are dropped
+    /// when they reach the front.
+    horizons: VecDeque<Horizon>,
     jobs: Vec<Job>,
     free_jobs: Vec<u32>,
     pools: Vec<PoolState>,
-    tallies: Vec<PoolTally>,
+    /// This strategy's pool statistics, recorded into the run's accumulator.
+    tallies: &'a mut [PoolTally],
     /// The incident whose process is running now, and its record.
     current: u32,
     current_generation: u32,
@@ -414,19 +414,51 @@ pub fn simulate_period_logged(
     log_strategy: Option<usize>,
     record_events: bool,
 ) -> (PeriodResult, Vec<(f64, String)>) {
-    let mut log_out = Vec::new();
-    let n = scenario.strategies.len();
-    let mut result = PeriodResult {
+    let mut into = Partial::empty(scenario, region);
+    let (event_losses, log) = simulate_period_into(
+        scenario,
+        region,
+        seed,
         period_no,
-        tally: RunTally::new_unpaired(scenario),
-        losses: vec![Default::default(); n],
-        severity: (0..n)
-            .map(|_| [SeverityTally::new(), SeverityTally::new()])
-            .collect(),
-        pools: Vec::with_capacity(n),
-        events: 0,
-        event_losses: Vec::new(),
+        log_strategy,
+        record_events,
+        &mut into,
+    );
+    let (_, losses) = into
+        .losses
+        .pop()
+        .expect("the period's losses were recorded");
+    let result = PeriodResult {
+        period_no,
+        tally: into.tally,
+        losses,
+        severity: into.severity,
+        pools: into.pools,
+        events: into.events,
+        event_losses,
     };
+    (result, log)
+}
+
+/// Simulates period `period_no` (from 1) of run `seed` under every strategy (only
+/// `log_strategy`, if given), recording its statistics straight into `into` and its losses as
+/// one more row of `into.losses`: a run folds its periods into one accumulator per thread
+/// instead of building and merging the tallies of each period. Every record is an exact
+/// addition, so this gives the same state as merging per-period results. Returns the incidents'
+/// losses (with `record_events`) and the event log (with `log_strategy`).
+pub fn simulate_period_into(
+    scenario: &Scenario,
+    region: &Region,
+    seed: u64,
+    period_no: u64,
+    log_strategy: Option<usize>,
+    record_events: bool,
+    into: &mut Partial,
+) -> (Vec<EventLoss>, Vec<(f64, String)>) {
+    let mut log_out = Vec::new();
+    let mut event_losses = Vec::new();
+    let n = scenario.strategies.len();
+    let mut period_losses: Vec<[PeriodAccumulator; 2]> = vec![Default::default(); n];
     let base_rate = region.vehicles as f64 * scenario.incident_rate_per_vehicle_year / PERIOD_MIN;
     let max_mult = scenario
         .strategies
@@ -442,15 +474,18 @@ pub fn simulate_period_logged(
     let mut calls_per_vehicle = vec![0u32; region.vehicles as usize];
     for (s, strategy) in scenario.strategies.iter().enumerate() {
         if log_strategy.is_some_and(|k| k != s) {
-            result.pools.push(Vec::new());
             continue;
         }
         calls_per_vehicle.iter_mut().for_each(|c| *c = 0);
+        for (tally, pool) in into.pools[s].iter_mut().zip(&region.pools) {
+            tally.capacity_min += pool.capacity_min();
+        }
         let model = &strategy.model;
         let mut world = World {
             region,
             log: log_strategy.map(|_| Vec::new()),
             queue: EventQueue::with_capacity(1024),
+            horizons: VecDeque::new(),
             jobs: Vec::new(),
             free_jobs: Vec::new(),
             pools: region
@@ -463,11 +498,7 @@ pub fn simulate_period_logged(
                     queued: 0,
                 })
                 .collect(),
-            tallies: region
-                .pools
-                .iter()
-                .map(|p| PoolTally::new(p.capacity_min()))
-                .collect(),
+            tallies: &mut into.pools[s],
             current: 0,
             current_generation: 0,
             current_key: 0,
@@ -497,11 +528,23 @@ pub fn simulate_period_logged(
         }
 
         loop {
-            // The next event: the earliest of this strategy's next arrival, each pool's next
-            // other call and the queue's next event (on a tie the queue goes first, then the
-            // arrival, then the pools in order).
+            // The next event: the earliest of the queue's next event, the next live horizon,
+            // this strategy's next arrival and each pool's next other call (on a tie, in that
+            // order).
             let mut now = world.queue.peek_time().map_or(f64::INFINITY, SimTime::min);
             let mut source = Source::Queue;
+            while let Some(h) = world.horizons.front()
+                && (!live[h.incident as usize].alive
+                    || live[h.incident as usize].generation != h.generation)
+            {
+                world.horizons.pop_front(); // the incident ended before its horizon
+            }
+            if let Some(h) = world.horizons.front()
+                && h.time < now
+            {
+                now = h.time;
+                source = Source::Horizon;
+            }
             if let Some(c) = draws.candidates.get(next_arrival)
                 && c.time < now
             {
@@ -517,6 +560,18 @@ pub fn simulate_period_logged(
                 }
             }
             let finished: Option<(u32, Outcome)> = match source {
+                Source::Horizon => {
+                    world.events += 1;
+                    let h = world.horizons.pop_front().expect("the front was just read");
+                    step(
+                        &mut world,
+                        &mut live,
+                        h.incident,
+                        h.generation,
+                        now,
+                        |p, w, now, start| Some(p.give_up(model, now, start, w, &mut ())),
+                    )
+                }
                 Source::Arrival => {
                     world.events += 1;
                     let j = next_arrival;
@@ -584,17 +639,6 @@ pub fn simulate_period_logged(
                             now,
                             |p, w, now, start| p.complete(model, slot, now, start, w, &mut ()),
                         ),
-                        Ev::Horizon {
-                            incident,
-                            generation,
-                        } => step(
-                            &mut world,
-                            &mut live,
-                            incident,
-                            generation,
-                            now,
-                            |p, w, now, start| Some(p.give_up(model, now, start, w, &mut ())),
-                        ),
                         Ev::JobDone { job } => match world.job_done(job, now) {
                             Some((incident, slot)) => {
                                 let generation = live[incident as usize].generation;
@@ -641,11 +685,11 @@ pub fn simulate_period_logged(
                     )
                 });
                 for (k, l) in [loss, insured].into_iter().enumerate() {
-                    result.losses[s][k].push_incident(l, downtime_h);
-                    result.severity[s][k].push_incident(l);
+                    period_losses[s][k].push_incident(l, downtime_h);
+                    into.severity[s][k].push_incident(l);
                 }
                 if record_events {
-                    result.event_losses.push(EventLoss {
+                    event_losses.push(EventLoss {
                         strategy: s as u16,
                         event_id: rec.candidate + 1,
                         time_min: rec.start,
@@ -653,16 +697,16 @@ pub fn simulate_period_logged(
                         insured,
                     });
                 }
-                result.tally.record_one(s, &out);
+                into.tally.record_one(s, &out);
             }
         }
-        result.events += world.events;
-        result.pools.push(world.tallies);
+        into.events += world.events;
         if let Some(log) = world.log.take() {
             log_out = log;
         }
     }
-    (result, log_out)
+    into.losses.push((period_no, period_losses));
+    (event_losses, log_out)
 }
 
 /// Runs the closure on a live incident's process with the world set up as its scheduler.
@@ -746,22 +790,30 @@ fn arrive(
     };
     *alive += 1;
     let generation = live[id as usize].generation;
-    world.queue.schedule(
-        SimTime::from_min(now + model.horizon_min),
-        Ev::Horizon {
-            incident: id,
-            generation,
-        },
-    );
+    world.horizons.push_back(Horizon {
+        time: now + model.horizon_min,
+        incident: id,
+        generation,
+    });
     step(world, live, id, generation, now, |p, w, now, start| {
         p.begin(model, now, start, w, &mut ())
     })
+}
+
+/// An incident's give-up horizon. Every incident of a strategy has the same horizon after its
+/// arrival, so horizons come due in arrival order: a FIFO instead of the heap.
+#[derive(Debug, Clone, Copy)]
+struct Horizon {
+    time: f64,
+    incident: u32,
+    generation: u32,
 }
 
 /// Where the next event of a period comes from.
 #[derive(Debug, Clone, Copy)]
 enum Source {
     Queue,
+    Horizon,
     Arrival,
     OtherCall(usize),
 }

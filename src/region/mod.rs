@@ -558,7 +558,7 @@ pub fn simulate_periods(
             .fold(
                 || Partial::empty(scenario, region),
                 |mut acc, p| {
-                    acc.add(engine::simulate_period(scenario, region, seed, p));
+                    engine::simulate_period_into(scenario, region, seed, p, None, false, &mut acc);
                     bar.inc(1);
                     acc
                 },
