@@ -130,7 +130,7 @@ fn bench_engine_only(c: &mut Criterion) {
 }
 
 /// The region engine per event: one period of each region scenario (all its strategies),
-/// throughput in events popped from the period queues.
+/// throughput in events processed (arrivals, other calls and the period queues' events).
 fn bench_region(c: &mut Criterion) {
     let mut group = c.benchmark_group("region");
     for path in scenario_files() {

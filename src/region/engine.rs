@@ -258,7 +258,18 @@ impl World<'_> {
     }
 
     /// Sends free, on-shift responders to the longest-waiting calls (priority first).
+    #[inline]
     fn dispatch(&mut self, p: usize, now: f64) {
+        // Most calls find nobody waiting or nobody free: decide that without a call.
+        let state = &self.pools[p];
+        if state.queued == 0 || state.busy >= self.region.pools[p].count {
+            return;
+        }
+        self.dispatch_waiting(p, now);
+    }
+
+    #[inline(never)]
+    fn dispatch_waiting(&mut self, p: usize, now: f64) {
         let pool = &self.region.pools[p];
         while self.pools[p].busy < pool.count && pool.on_shift(now) {
             let state = &mut self.pools[p];
@@ -276,8 +287,8 @@ impl World<'_> {
             job.dispatch_time = now;
             let travel = job.travel_min;
             let done = now + travel + job.work_min;
-            let (j, name) = (*job, &pool.name);
             if let Some(log) = &mut self.log {
+                let (j, name) = (*job, &pool.name);
                 log.push((
                     now,
                     format!(
@@ -466,17 +477,18 @@ pub fn simulate_period_into(
         .map(|s| s.incident_rate_multiplier)
         .fold(0.0, f64::max);
     let max_rate = base_rate * max_mult;
-    let draws = PeriodDraws::draw(
-        region,
-        streams::arrival_key(seed, period_no, u64::MAX),
-        max_rate,
-    );
+    let draws = PeriodDraws::draw(region, seed, period_no, max_rate);
+    // Paid calls per vehicle this period, and the vehicles with any: resetting only those
+    // between strategies is cheaper than clearing a counter per vehicle of a large region.
     let mut calls_per_vehicle = vec![0u32; region.vehicles as usize];
+    let mut vehicles_with_calls: Vec<u32> = Vec::new();
     for (s, strategy) in scenario.strategies.iter().enumerate() {
         if log_strategy.is_some_and(|k| k != s) {
             continue;
         }
-        calls_per_vehicle.iter_mut().for_each(|c| *c = 0);
+        for v in vehicles_with_calls.drain(..) {
+            calls_per_vehicle[v as usize] = 0;
+        }
         for (tally, pool) in into.pools[s].iter_mut().zip(&region.pools) {
             tally.capacity_min += pool.capacity_min();
         }
@@ -578,9 +590,7 @@ pub fn simulate_period_into(
                     next_arrival = kept(j + 1);
                     arrive(
                         model,
-                        region,
-                        seed,
-                        period_no,
+                        &draws.arrivals[j],
                         j as u64,
                         now,
                         &mut world,
@@ -667,6 +677,9 @@ pub fn simulate_period_into(
                 let vehicle = rec.vehicle as usize;
                 let insured = insured_loss(loss, &region.terms, calls_per_vehicle[vehicle]);
                 if is_claim(insured) {
+                    if calls_per_vehicle[vehicle] == 0 {
+                        vehicles_with_calls.push(vehicle as u32);
+                    }
                     calls_per_vehicle[vehicle] += 1;
                 }
                 let downtime_h = out.time_to_access_min / 60.0;
@@ -736,9 +749,7 @@ fn step(
 #[allow(clippy::too_many_arguments)]
 fn arrive(
     model: &crate::model::Model,
-    region: &Region,
-    seed: u64,
-    period_no: u64,
+    arrival: &ArrivalDraws,
     j: u64,
     now: f64,
     world: &mut World,
@@ -746,18 +757,13 @@ fn arrive(
     free_live: &mut Vec<u32>,
     alive: &mut u64,
 ) -> Option<(u32, Outcome)> {
-    let key = streams::arrival_key(seed, period_no, j);
-    let draws = SituationDraws::draw_keyed(key);
-    let mut sit = Situation::realise(model, &draws);
+    let (key, vehicle, priority) = (arrival.key, arrival.vehicle, arrival.priority);
+    let mut sit = Situation::realise(model, &arrival.situation);
     // The arrival's time decides night and weekend.
     let mut facts: Facts = sit.facts;
     facts.set(Fact::Night, Calendar::is_night(now));
     facts.set(Fact::Weekend, Calendar::is_weekend(now));
     sit.facts = facts;
-    let mut rng = streams::keyed_stream(key, TAG_ARRIVAL);
-    let vehicle =
-        ((unit_uniform(&mut rng) * region.vehicles as f64) as u64).min(region.vehicles - 1) as u32;
-    let priority = unit_uniform(&mut rng) < region.priority_share;
     world.note(now, || {
         format!(
             "arrival: incident #{} (candidate {j}), vehicle {vehicle}{}, facts: {}",
@@ -818,6 +824,35 @@ enum Source {
     OtherCall(usize),
 }
 
+/// What a lockout candidate draws for itself, from streams keyed by (seed, period, candidate):
+/// the same under every strategy that keeps it.
+struct ArrivalDraws {
+    /// The arrival's stream key.
+    key: u64,
+    /// Its situation's uniforms.
+    situation: SituationDraws,
+    /// The vehicle it happens to (for the annual call limit).
+    vehicle: u32,
+    /// Whether its calls are priority calls.
+    priority: bool,
+}
+
+impl ArrivalDraws {
+    fn draw(region: &Region, seed: u64, period_no: u64, j: u64) -> ArrivalDraws {
+        let key = streams::arrival_key(seed, period_no, j);
+        let mut rng = streams::keyed_stream(key, TAG_ARRIVAL);
+        let vehicle = ((unit_uniform(&mut rng) * region.vehicles as f64) as u64)
+            .min(region.vehicles - 1) as u32;
+        let priority = unit_uniform(&mut rng) < region.priority_share;
+        ArrivalDraws {
+            key,
+            situation: SituationDraws::draw_keyed(key),
+            vehicle,
+            priority,
+        }
+    }
+}
+
 /// A lockout candidate: kept by a strategy when `keep` is below its multiplier over the highest.
 #[derive(Debug, Clone, Copy)]
 struct Candidate {
@@ -840,6 +875,8 @@ struct OtherCall {
 struct PeriodDraws {
     /// Lockout candidates at the highest strategy's rate; candidate `j` is at index `j`.
     candidates: Vec<Candidate>,
+    /// Each candidate's own draws, at the same index.
+    arrivals: Vec<ArrivalDraws>,
     /// Per pool, its other calls.
     other_calls: Vec<Vec<OtherCall>>,
 }
@@ -847,7 +884,8 @@ struct PeriodDraws {
 impl PeriodDraws {
     /// Candidates draw (keep uniform, gap to the next); other calls draw (service time, travel
     /// time, gap to the next), each in that order, from the period's streams.
-    fn draw(region: &Region, period_key: u64, max_rate: f64) -> PeriodDraws {
+    fn draw(region: &Region, seed: u64, period_no: u64, max_rate: f64) -> PeriodDraws {
+        let period_key = streams::arrival_key(seed, period_no, u64::MAX);
         let calendar = &region.calendar;
         let mut candidates = Vec::new();
         poisson_events(
@@ -885,8 +923,12 @@ impl PeriodDraws {
                 calls
             })
             .collect();
+        let arrivals = (0..candidates.len() as u64)
+            .map(|j| ArrivalDraws::draw(region, seed, period_no, j))
+            .collect();
         PeriodDraws {
             candidates,
+            arrivals,
             other_calls,
         }
     }
