@@ -6,6 +6,8 @@
 #   LOCKOUT_MAX_EXP=7 benches/throughput.sh
 #   benches/throughput.sh --min-exp 8     # only 10^8 (no memory ratio then: it needs 10^6 too)
 #   benches/throughput.sh --scenarios     # every scenarios/*.toml at 10^6 incidents, 2 threads
+#   benches/throughput.sh --region        # metro-roadside-club at 10,000 periods, 2 threads
+#   benches/throughput.sh --region --periods 1000 --threads "1 2"
 #   options: --threads "1 2"  --scenario FILE  --no-build  --reps K (median of K runs per cell)
 #
 # Builds `cargo build --release`, then runs
@@ -25,17 +27,20 @@ mode=table
 build=1
 reps=1
 scenario=scenarios/mixed-population.toml
+periods=10000
 while [ $# -gt 0 ]; do
   case "$1" in
     --max-exp) max_exp="$2"; shift 2 ;;
     --max-exp=*) max_exp="${1#*=}"; shift ;;
     --min-exp) min_exp="$2"; shift 2 ;;
-    --threads) threads_list="$2"; shift 2 ;;
+    --threads) threads_list="$2"; threads_set=1; shift 2 ;;
     --scenario) scenario="$2"; shift 2 ;;
     --scenarios) mode=scenarios; shift ;;
+    --region) mode=region; shift ;;
+    --periods) periods="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --reps) reps="$2"; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -97,6 +102,32 @@ median_of() {
 
 echo "machine: $(nproc) cores; $(uptime)"
 echo "binary:  $bin ($(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty'))"
+
+if [ "$mode" = region ]; then
+  # The region target: a region scenario at P periods, all its strategies, wall time of the
+  # whole command (simulation and tables), events/s and peak memory.
+  [ "$scenario" = scenarios/mixed-population.toml ] && scenario=scenarios/metro-roadside-club.toml
+  [ "$threads_list" = "1 2" ] && [ -z "${threads_set:-}" ] && threads_list=2
+  echo "scenario: $scenario, $periods periods"
+  printf '\n%8s %10s %14s %12s\n' threads wall_s events/s peak_RSS_MiB
+  for t in $threads_list; do
+    out="$work/out"; tv="$work/time.txt"; rm -rf "$out"
+    /usr/bin/time -v -o "$tv" "$bin" run "$scenario" --no-plots --out "$out" \
+      --periods "$periods" --threads "$t" >"$work/stdout.txt" 2>"$work/stderr.txt" \
+      || { cat "$work/stderr.txt" >&2; exit 1; }
+    python3 - "$out/run.json" "$tv" "$t" <<'PY'
+import json, re, sys
+run = json.load(open(sys.argv[1]))
+text = open(sys.argv[2]).read()
+wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", text)
+secs = (int(wall.group(1) or 0) * 60 + int(wall.group(2))) * 60 + float(wall.group(3))
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
+print(f"{sys.argv[3]:>8} {secs:10.1f} {run['events_per_second']:14.3e} {rss / 1024:12.1f}")
+PY
+  done
+  echo "uptime after: $(uptime)"
+  exit 0
+fi
 
 if [ "$mode" = scenarios ]; then
   printf '\n%-36s %10s %12s %14s %14s %9s\n' scenario strategies wall_s incidents/s evaluations/s peak_MiB
