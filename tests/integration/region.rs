@@ -528,3 +528,44 @@ fn region_shards_merged_equal_a_single_run() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("periods differs"));
 }
+
+/// Other (non-lockout) calls load the same responders: with Poisson lockouts and other calls,
+/// exponential work for both and no travel, a pool is an M/M/c queue of the total load, and
+/// lockout calls (which see time averages) wait as Erlang C says for that total.
+#[test]
+fn other_calls_load_the_queue_as_erlang_c_predicts() {
+    let service = 30.0;
+    let c = 3u32;
+    for (rho, lockout_share) in [(0.8, 0.5), (0.7, 0.25)] {
+        let lambda = rho * c as f64 / service; // all calls per minute
+        let vehicles = (lambda * lockout_share * region::PERIOD_MIN).round() as u64;
+        let other_per_hour = lambda * (1.0 - lockout_share) * 60.0;
+        let text = region_scenario(vehicles, c, 1).replace(
+            "travel = \"0 min\"",
+            &format!(
+                "travel = \"0 min\"\nother_calls_per_hour = {other_per_hour}\n\
+                 other_call_service = {{ exponential = {{ mean = \"30 min\" }} }}"
+            ),
+        );
+        let sc = compile(&text);
+        let reg = sc.region.as_ref().unwrap();
+        let lambda = vehicles as f64 / region::PERIOD_MIN + other_per_hour / 60.0;
+        let periods = 24;
+        let means: Vec<f64> = (1..=periods)
+            .map(|p| {
+                let r = region::engine::simulate_period(&sc, reg, 11, p);
+                r.pools[0][0].queue_wait.mean()
+            })
+            .collect();
+        let mean = means.iter().sum::<f64>() / periods as f64;
+        let var = means.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (periods - 1) as f64;
+        let se = (var / periods as f64).sqrt();
+        let expected = erlang_c_wait(lambda, service, c);
+        assert!(
+            (mean - expected).abs() <= Z99 * se,
+            "rho = {rho}, lockout share {lockout_share}: mean queue wait {mean} vs Erlang C \
+             {expected} (99% CI ±{})",
+            Z99 * se
+        );
+    }
+}
