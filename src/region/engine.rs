@@ -8,7 +8,8 @@
 //! multiplier / highest multiplier, so a strategy's rate multiplier keeps the other strategies'
 //! arrivals; arrival `j` draws everything from streams keyed by (seed, period, j, tag).
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -135,6 +136,10 @@ enum Ev {
     JobDone {
         job: u32,
     },
+    /// A responder of `pool` busy with another call is free while calls wait.
+    Wake {
+        pool: u16,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,10 +180,31 @@ struct Live {
 }
 
 struct PoolState {
+    /// Responders busy, on lockout calls or other calls.
     busy: u32,
     high: VecDeque<u32>,
     normal: VecDeque<u32>,
     queued: u64,
+    /// When each responder busy with another call is free again (`f64::to_bits` of the time,
+    /// which orders non-negative times; a min-heap). Such a call ends without an event of its
+    /// own: its responder is released when the pool is next looked at, and a wake-up event is
+    /// scheduled only while calls wait.
+    other_free_at: BinaryHeap<Reverse<u64>>,
+    /// The earliest pending wake-up event of the pool, if any.
+    wake_at: Option<f64>,
+}
+
+impl PoolState {
+    /// Releases the responders whose other calls have ended by `now`.
+    #[inline]
+    fn release(&mut self, now: f64) {
+        while let Some(&Reverse(t)) = self.other_free_at.peek()
+            && f64::from_bits(t) <= now
+        {
+            self.other_free_at.pop();
+            self.busy -= 1;
+        }
+    }
 }
 
 /// The region's scheduler: pool-bound attempts become calls to a pool; others complete after
@@ -257,15 +283,69 @@ impl World<'_> {
         self.dispatch(p, now);
     }
 
-    /// Sends free, on-shift responders to the longest-waiting calls (priority first).
-    #[inline]
-    fn dispatch(&mut self, p: usize, now: f64) {
-        // Most calls find nobody waiting or nobody free: decide that without a call.
-        let state = &self.pools[p];
-        if state.queued == 0 || state.busy >= self.region.pools[p].count {
+    /// Another call to pool `p` at `now`. When nobody waits and a responder is free (the usual
+    /// case) it is dispatched at once, with no job record and no event for its end; otherwise it
+    /// joins the queue like a lockout call.
+    fn other_call(&mut self, p: usize, now: f64, service_min: f64, travel_min: f64) {
+        let pool = &self.region.pools[p];
+        let state = &mut self.pools[p];
+        state.release(now);
+        if state.queued == 0 && state.busy < pool.count && pool.on_shift(now) {
+            state.busy += 1;
+            let done = now + travel_min + service_min;
+            state.other_free_at.push(Reverse(done.to_bits()));
+            let t = &mut self.tallies[p];
+            t.busy_min.push(done - now);
+            // It was in the queue for an instant, as every call is.
+            t.longest_queue = t.longest_queue.max(1);
+            let name = &pool.name;
+            self.note(now, || {
+                format!(
+                    "another call calls {name}; 0 waiting before it; dispatched at once, on scene at {:.1}, done at {done:.1}",
+                    now + travel_min
+                )
+            });
             return;
         }
-        self.dispatch_waiting(p, now);
+        let id = self.new_job(Job {
+            pool: p as u16,
+            incident: NO_JOB,
+            slot: 0,
+            priority: false,
+            call_time: now,
+            dispatch_time: 0.0,
+            work_min: service_min,
+            travel_min,
+            state: JobState::Queued,
+        });
+        self.enqueue(id, now);
+    }
+
+    /// Sends free, on-shift responders to the longest-waiting calls (priority first). While
+    /// calls still wait, makes sure a wake-up event comes when the first responder on another
+    /// call is free (responders on lockout calls end with an event of their own).
+    #[inline]
+    fn dispatch(&mut self, p: usize, now: f64) {
+        let state = &mut self.pools[p];
+        state.release(now);
+        // Most calls find nobody waiting: decide that without a call.
+        if state.queued == 0 {
+            return;
+        }
+        if state.busy < self.region.pools[p].count {
+            self.dispatch_waiting(p, now);
+        }
+        let state = &mut self.pools[p];
+        if state.queued > 0
+            && let Some(&Reverse(t)) = state.other_free_at.peek()
+        {
+            let t = f64::from_bits(t);
+            if state.wake_at.is_none_or(|w| t < w) {
+                state.wake_at = Some(t);
+                self.queue
+                    .schedule(SimTime::from_min(t), Ev::Wake { pool: p as u16 });
+            }
+        }
     }
 
     #[inline(never)]
@@ -287,6 +367,13 @@ impl World<'_> {
             job.dispatch_time = now;
             let travel = job.travel_min;
             let done = now + travel + job.work_min;
+            if job.incident == NO_JOB {
+                // Another call: busy until `done`, released without an event (see PoolState).
+                job.state = JobState::Done;
+                state.other_free_at.push(Reverse(done.to_bits()));
+                self.tallies[p].busy_min.push(done - now);
+                self.free_jobs.push(id);
+            }
             if let Some(log) = &mut self.log {
                 let (j, name) = (*job, &pool.name);
                 log.push((
@@ -306,9 +393,9 @@ impl World<'_> {
                 t.queue_wait.push(now - job.call_time);
                 t.queue_wait_sketch.push(now - job.call_time);
                 t.response_sketch.push(now + travel - job.call_time);
+                self.queue
+                    .schedule(SimTime::from_min(done), Ev::JobDone { job: id });
             }
-            self.queue
-                .schedule(SimTime::from_min(done), Ev::JobDone { job: id });
         }
     }
 
@@ -508,6 +595,8 @@ pub fn simulate_period_into(
                     high: VecDeque::new(),
                     normal: VecDeque::new(),
                     queued: 0,
+                    other_free_at: BinaryHeap::new(),
+                    wake_at: None,
                 })
                 .collect(),
             tallies: &mut into.pools[s],
@@ -603,18 +692,7 @@ pub fn simulate_period_into(
                     world.events += 1;
                     let call = draws.other_calls[p][next_call[p]];
                     next_call[p] += 1;
-                    let id = world.new_job(Job {
-                        pool: p as u16,
-                        incident: NO_JOB,
-                        slot: 0,
-                        priority: false,
-                        call_time: now,
-                        dispatch_time: 0.0,
-                        work_min: call.service_min,
-                        travel_min: call.travel_min,
-                        state: JobState::Queued,
-                    });
-                    world.enqueue(id, now);
+                    world.other_call(p, now, call.service_min, call.travel_min);
                     None
                 }
                 Source::Queue => {
@@ -649,6 +727,14 @@ pub fn simulate_period_into(
                             now,
                             |p, w, now, start| p.complete(model, slot, now, start, w, &mut ()),
                         ),
+                        Ev::Wake { pool } => {
+                            let p = pool as usize;
+                            if world.pools[p].wake_at == Some(now) {
+                                world.pools[p].wake_at = None;
+                            }
+                            world.dispatch(p, now);
+                            None
+                        }
                         Ev::JobDone { job } => match world.job_done(job, now) {
                             Some((incident, slot)) => {
                                 let generation = live[incident as usize].generation;
