@@ -71,6 +71,21 @@ fn erlang_c_wait(lambda: f64, service: f64, c: u32) -> f64 {
     (top / bottom) * service / (c as f64 * (1.0 - rho))
 }
 
+/// The mean queue wait of the first pool's lockout calls over 24 periods, and its standard
+/// error from the spread of the per-period means (periods are independent).
+fn mean_queue_wait(sc: &lockout::model::Scenario, reg: &region::Region, seed: u64) -> (f64, f64) {
+    let periods = 24;
+    let means: Vec<f64> = (1..=periods)
+        .map(|p| {
+            let r = region::engine::simulate_period(sc, reg, seed, p);
+            r.pools[0][0].queue_wait.mean()
+        })
+        .collect();
+    let mean = means.iter().sum::<f64>() / periods as f64;
+    let var = means.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (periods - 1) as f64;
+    (mean, (var / periods as f64).sqrt())
+}
+
 #[test]
 fn queue_waits_agree_with_erlang_c() {
     let service = 30.0;
@@ -81,16 +96,7 @@ fn queue_waits_agree_with_erlang_c() {
             let lambda = vehicles as f64 / region::PERIOD_MIN;
             let sc = compile(&region_scenario(vehicles, c, 1));
             let reg = sc.region.as_ref().unwrap();
-            let periods = 24;
-            let means: Vec<f64> = (1..=periods)
-                .map(|p| {
-                    let r = region::engine::simulate_period(&sc, reg, 7, p);
-                    r.pools[0][0].queue_wait.mean()
-                })
-                .collect();
-            let mean = means.iter().sum::<f64>() / periods as f64;
-            let var = means.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (periods - 1) as f64;
-            let se = (var / periods as f64).sqrt();
+            let (mean, se) = mean_queue_wait(&sc, reg, 7);
             let expected = erlang_c_wait(lambda, service, c);
             assert!(
                 (mean - expected).abs() <= Z99 * se,
@@ -550,16 +556,7 @@ fn other_calls_load_the_queue_as_erlang_c_predicts() {
         let sc = compile(&text);
         let reg = sc.region.as_ref().unwrap();
         let lambda = vehicles as f64 / region::PERIOD_MIN + other_per_hour / 60.0;
-        let periods = 24;
-        let means: Vec<f64> = (1..=periods)
-            .map(|p| {
-                let r = region::engine::simulate_period(&sc, reg, 11, p);
-                r.pools[0][0].queue_wait.mean()
-            })
-            .collect();
-        let mean = means.iter().sum::<f64>() / periods as f64;
-        let var = means.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (periods - 1) as f64;
-        let se = (var / periods as f64).sqrt();
+        let (mean, se) = mean_queue_wait(&sc, reg, 11);
         let expected = erlang_c_wait(lambda, service, c);
         assert!(
             (mean - expected).abs() <= Z99 * se,
