@@ -53,10 +53,6 @@ pub struct PoolTally {
 impl PoolTally {
     /// An empty tally with no capacity (the start of a merge).
     pub fn empty() -> PoolTally {
-        PoolTally::new(0.0)
-    }
-
-    fn new(capacity_min: f64) -> PoolTally {
         PoolTally {
             dispatched: 0,
             abandoned: 0,
@@ -65,7 +61,7 @@ impl PoolTally {
             response_sketch: QuantileSketch::new(),
             longest_queue: 0,
             busy_min: FixedSum::default(),
-            capacity_min,
+            capacity_min: 0.0,
         }
     }
 

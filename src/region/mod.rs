@@ -27,15 +27,9 @@ pub const MONTH_DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 3
 /// The arrival intensity profile over the fixed calendar, normalised to mean 1 over a period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Calendar {
-    hour: [f64; 24],
-    weekday: [f64; 7],
-    month_of_day: Vec<u8>,
-    month: [f64; 12],
     /// The normalised profile of each of the 8,760 hours of the period: what [`Calendar::at`]
     /// reads, and what [`Calendar::advance`] integrates.
     hourly: Vec<f64>,
-    /// The largest value of the normalised profile.
-    pub max: f64,
 }
 
 /// Hours in a period.
@@ -55,10 +49,6 @@ impl Calendar {
             total += weekday[day % 7] * month[*m as usize] * hours;
         }
         let mean = total / (365.0 * 24.0);
-        let max = hour.iter().cloned().fold(0.0, f64::max)
-            * weekday.iter().cloned().fold(0.0, f64::max)
-            * month.iter().cloned().fold(0.0, f64::max)
-            / mean;
         let hour = hour.map(|h| h / mean);
         let hourly = (0..PERIOD_HOURS)
             .map(|h| {
@@ -66,14 +56,7 @@ impl Calendar {
                 hour[h % 24] * weekday[day % 7] * month[month_of_day[day] as usize]
             })
             .collect();
-        Calendar {
-            hour,
-            weekday,
-            month_of_day,
-            month,
-            hourly,
-            max,
-        }
+        Calendar { hourly }
     }
 
     /// The normalised intensity at `t` minutes into the period.
@@ -367,7 +350,6 @@ mod tests {
         // Day 0 is a Monday; day 5 a Saturday; 23:00 is night, noon is not.
         assert!(!Calendar::is_weekend(0.0) && Calendar::is_weekend(5.0 * 1440.0 + 1.0));
         assert!(Calendar::is_night(23.0 * 60.0) && !Calendar::is_night(12.0 * 60.0));
-        assert!(c.max >= c.at(4.0 * 1440.0 + 18.5 * 60.0 + 334.0 * 1440.0 - 4.0 * 1440.0));
     }
 
     #[test]
