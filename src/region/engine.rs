@@ -28,6 +28,9 @@ const TAG_OTHER_CALLS: u64 = 0x5_1000;
 const TAG_ARRIVAL: u64 = 0x5_2000;
 const TAG_TRAVEL: u64 = 0x5_3000;
 const NO_JOB: u32 = u32::MAX;
+/// Marks a queue entry that is another call (the rest is its index in the pool's other calls),
+/// not a lockout job: other calls need no job record.
+const OTHER_CALL: u32 = 1 << 31;
 
 /// What one pool did in one period (or, merged, over all periods) under one strategy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -146,13 +149,13 @@ enum JobState {
     Done,
 }
 
+/// A lockout call to a pool.
 #[derive(Debug, Clone, Copy)]
 struct Job {
     pool: u16,
-    /// The incident and slot it serves; `NO_JOB` for another (non-lockout) call.
+    /// The incident and slot it serves.
     incident: u32,
     slot: u8,
-    priority: bool,
     call_time: f64,
     dispatch_time: f64,
     work_min: f64,
@@ -181,6 +184,11 @@ struct PoolState {
     high: VecDeque<u32>,
     normal: VecDeque<u32>,
     queued: u64,
+    /// Lockout calls among `queued`. While there are none, the pool's other calls are
+    /// simulated lazily ([`World::catch_up`]); while there are some, in the main loop.
+    lockouts_queued: u32,
+    /// Index of the pool's next other call not yet simulated.
+    next_call: usize,
     /// When each responder busy with another call is free again (`f64::to_bits` of the time,
     /// which orders non-negative times; a min-heap). Such a call ends without an event of its
     /// own: its responder is released when the pool is next looked at, and a wake-up event is
@@ -207,6 +215,11 @@ impl PoolState {
 /// their own wait and work.
 struct World<'a> {
     region: &'a Region,
+    /// Per pool, the period's other calls in time order.
+    other_calls: &'a [Vec<OtherCall>],
+    /// Whether pools without waiting lockout calls simulate their other calls lazily (off while
+    /// an event log is kept, so the log stays in time order).
+    lazy: bool,
     /// The event log of `lockout explain --period`, when asked for.
     log: Option<Vec<(f64, String)>>,
     queue: EventQueue<Ev>,
@@ -227,7 +240,53 @@ struct World<'a> {
     events: u64,
 }
 
-impl World<'_> {
+impl<'a> World<'a> {
+    /// Whether pool `p`'s other calls are events of the main loop now. Otherwise they are
+    /// simulated when the pool is next looked at ([`World::catch_up`]).
+    #[inline]
+    fn is_eager(&self, p: usize) -> bool {
+        !self.lazy || self.pools[p].lockouts_queued > 0
+    }
+
+    /// Brings a lazy pool `p` up to just before `until`: simulates its other calls and the
+    /// moments a responder on another call is free while other calls wait, in time order.
+    ///
+    /// This is exact. While no lockout call waits in a pool, its other calls touch nothing but
+    /// the pool: they never start or end a lockout job and schedule no event, and every other
+    /// event that looks at the pool (a lockout call, a job done or called off, a shift start,
+    /// a wake-up) catches the pool up to its own time first. So simulating them late, in a
+    /// tight loop of their own, gives what the main loop would have given, and skips the main
+    /// loop's choice of the next event for most of a busy pool's calls. Ties keep the main
+    /// loop's order: a wake-up before another call, both after events of the queue at the
+    /// same time (`until` is excluded).
+    fn catch_up(&mut self, p: usize, until: f64) {
+        if self.is_eager(p) {
+            return; // the main loop has simulated every other call before now
+        }
+        let calls: &'a [OtherCall] = &self.other_calls[p];
+        loop {
+            let state = &self.pools[p];
+            let call_at = calls.get(state.next_call).map_or(f64::INFINITY, |c| c.time);
+            let wake_at = match state.other_free_at.peek() {
+                Some(&Reverse(t)) if state.queued > 0 => f64::from_bits(t),
+                _ => f64::INFINITY,
+            };
+            if wake_at <= call_at {
+                if wake_at >= until {
+                    return;
+                }
+                self.events += 1;
+                self.dispatch(p, wake_at);
+            } else {
+                if call_at >= until {
+                    return;
+                }
+                self.events += 1;
+                self.other_call(p, call_at);
+            }
+        }
+    }
+
     fn new_job(&mut self, job: Job) -> u32 {
         match self.free_jobs.pop() {
             Some(id) => {
@@ -247,79 +306,98 @@ impl World<'_> {
         }
     }
 
-    fn who(job: &Job) -> String {
-        if job.incident == NO_JOB {
+    /// Queue entry `entry` (a lockout job, or [`OTHER_CALL`] with an index), as the event log
+    /// names it.
+    fn who(&self, entry: u32) -> String {
+        if entry & OTHER_CALL != 0 {
             "another call".into()
         } else {
-            format!("incident #{}", job.incident)
+            format!("incident #{}", self.jobs[entry as usize].incident)
         }
     }
 
-    fn enqueue(&mut self, id: u32, now: f64) {
-        let job = self.jobs[id as usize];
-        let p = job.pool as usize;
-        let queued = self.pools[p].queued + 1;
-        let name = &self.region.pools[p].name;
-        self.note(now, || {
-            format!(
-                "{} calls {name}{}; {} waiting before it",
-                Self::who(&job),
-                if job.priority { " (priority)" } else { "" },
-                queued - 1
-            )
-        });
-        let state = &mut self.pools[p];
-        if job.priority {
-            state.high.push_back(id);
-        } else {
-            state.normal.push_back(id);
-        }
-        state.queued += 1;
-        self.tallies[p].longest_queue = self.tallies[p].longest_queue.max(state.queued);
-        self.dispatch(p, now);
-    }
-
-    /// Another call to pool `p` at `now`. When nobody waits and a responder is free (the usual
-    /// case) it is dispatched at once, with no job record and no event for its end; otherwise it
-    /// joins the queue like a lockout call.
-    fn other_call(&mut self, p: usize, now: f64, service_min: f64, travel_min: f64) {
-        let pool = &self.region.pools[p];
-        let state = &mut self.pools[p];
-        state.release(now);
-        if state.queued == 0 && state.busy < pool.count && pool.on_shift(now) {
-            state.busy += 1;
-            let done = now + travel_min + service_min;
-            state.other_free_at.push(Reverse(done.to_bits()));
-            let t = &mut self.tallies[p];
-            t.busy_min.push(done - now);
-            // It was in the queue for an instant, as every call is.
-            t.longest_queue = t.longest_queue.max(1);
-            let name = &pool.name;
+    /// Puts queue entry `entry` of pool `p`, called at `now`, at the back of its queue.
+    fn enqueue(&mut self, p: usize, entry: u32, priority: bool, now: f64) {
+        let queued = self.pools[p].queued;
+        if self.log.is_some() {
+            let (who, name) = (self.who(entry), &self.region.pools[p].name);
             self.note(now, || {
                 format!(
-                    "another call calls {name}; 0 waiting before it; dispatched at once, on scene at {:.1}, done at {done:.1}",
-                    now + travel_min
+                    "{who} calls {name}{}; {queued} waiting before it",
+                    if priority { " (priority)" } else { "" },
                 )
             });
+        }
+        let state = &mut self.pools[p];
+        if priority {
+            state.high.push_back(entry);
+        } else {
+            state.normal.push_back(entry);
+        }
+        state.queued += 1;
+        if entry & OTHER_CALL == 0 {
+            state.lockouts_queued += 1;
+        }
+        self.tallies[p].longest_queue = self.tallies[p].longest_queue.max(state.queued);
+    }
+
+    /// Pool `p`'s next other call, at `now`. When nobody waits and a responder is free (the
+    /// usual case) it is dispatched at once, with no event for its end; otherwise it joins the
+    /// queue.
+    fn other_call(&mut self, p: usize, now: f64) {
+        let state = &mut self.pools[p];
+        let index = state.next_call;
+        state.next_call += 1;
+        state.release(now);
+        let pool = &self.region.pools[p];
+        if state.queued == 0 && state.busy < pool.count && pool.on_shift(now) {
+            // It was in the queue for an instant, as every call is.
+            self.tallies[p].longest_queue = self.tallies[p].longest_queue.max(1);
+            self.start_other_call(p, index, now, false);
             return;
         }
-        let id = self.new_job(Job {
-            pool: p as u16,
-            incident: NO_JOB,
-            slot: 0,
-            priority: false,
-            call_time: now,
-            dispatch_time: 0.0,
-            work_min: service_min,
-            travel_min,
-            state: JobState::Queued,
-        });
-        self.enqueue(id, now);
+        self.enqueue(p, OTHER_CALL | index as u32, false, now);
+        // A lazy pool needs no dispatch here: calls were waiting or no responder could go.
+        if self.is_eager(p) {
+            self.dispatch(p, now);
+        }
+    }
+
+    /// Sends a free responder of pool `p` to its other call `index` at `now` (`waited`: from
+    /// the queue): busy until the call is done, then released without an event (see
+    /// [`PoolState`]).
+    #[inline]
+    fn start_other_call(&mut self, p: usize, index: usize, now: f64, waited: bool) {
+        let call = self.other_calls[p][index];
+        let state = &mut self.pools[p];
+        state.busy += 1;
+        let done = now + call.travel_min + call.service_min;
+        state.other_free_at.push(Reverse(done.to_bits()));
+        self.tallies[p].busy_min.push(done - now);
+        if let Some(log) = &mut self.log {
+            let name = &self.region.pools[p].name;
+            log.push((
+                now,
+                if !waited {
+                    format!(
+                        "another call calls {name}; 0 waiting before it; dispatched at once, on scene at {:.1}, done at {done:.1}",
+                        now + call.travel_min
+                    )
+                } else {
+                    format!(
+                        "{name} dispatched to another call after {:.1} min in the queue; on scene at {:.1}, done at {done:.1}",
+                        now - call.time,
+                        now + call.travel_min,
+                    )
+                },
+            ));
+        }
     }
 
     /// Sends free, on-shift responders to the longest-waiting calls (priority first). While
-    /// calls still wait, makes sure a wake-up event comes when the first responder on another
-    /// call is free (responders on lockout calls end with an event of their own).
+    /// calls still wait in an eager pool, makes sure a wake-up event comes when the first
+    /// responder on another call is free (responders on lockout calls end with an event of
+    /// their own; a lazy pool's wake-ups come in [`World::catch_up`]).
     #[inline]
     fn dispatch(&mut self, p: usize, now: f64) {
         let state = &mut self.pools[p];
@@ -330,6 +408,10 @@ impl World<'_> {
         }
         if state.busy < self.region.pools[p].count {
             self.dispatch_waiting(p, now);
+        }
+        // A lazy pool's wake-ups come in its catch-up.
+        if !self.is_eager(p) {
+            return;
         }
         let state = &mut self.pools[p];
         if state.queued > 0
@@ -349,49 +431,48 @@ impl World<'_> {
         let pool = &self.region.pools[p];
         while self.pools[p].busy < pool.count && pool.on_shift(now) {
             let state = &mut self.pools[p];
-            let Some(id) = state.high.pop_front().or_else(|| state.normal.pop_front()) else {
+            let Some(entry) = state.high.pop_front().or_else(|| state.normal.pop_front()) else {
                 break;
             };
+            if entry & OTHER_CALL != 0 {
+                state.queued -= 1;
+                self.start_other_call(p, (entry & !OTHER_CALL) as usize, now, true);
+                continue;
+            }
+            let id = entry;
             let job = &mut self.jobs[id as usize];
             if job.state == JobState::Cancelled {
                 self.free_jobs.push(id);
                 continue;
             }
             state.queued -= 1;
+            state.lockouts_queued -= 1;
             state.busy += 1;
             job.state = JobState::Active;
             job.dispatch_time = now;
             let travel = job.travel_min;
             let done = now + travel + job.work_min;
-            if job.incident == NO_JOB {
-                // Another call: busy until `done`, released without an event (see PoolState).
-                job.state = JobState::Done;
-                state.other_free_at.push(Reverse(done.to_bits()));
-                self.tallies[p].busy_min.push(done - now);
-                self.free_jobs.push(id);
-            }
+            let job = *job;
             if let Some(log) = &mut self.log {
-                let (j, name) = (*job, &pool.name);
+                let name = &pool.name;
                 log.push((
                     now,
                     format!(
-                        "{name} dispatched to {} after {:.1} min in the queue; on scene at {:.1}, done at {:.1}",
-                        Self::who(&j),
-                        now - j.call_time,
+                        "{name} dispatched to incident #{} after {:.1} min in the queue; on scene at {:.1}, done at {:.1}",
+                        job.incident,
+                        now - job.call_time,
                         now + travel,
                         done
                     ),
                 ));
             }
-            if job.incident != NO_JOB {
-                let t = &mut self.tallies[p];
-                t.dispatched += 1;
-                t.queue_wait.push(now - job.call_time);
-                t.queue_wait_sketch.push(now - job.call_time);
-                t.response_sketch.push(now + travel - job.call_time);
-                self.queue
-                    .schedule(SimTime::from_min(done), Ev::JobDone { job: id });
-            }
+            let t = &mut self.tallies[p];
+            t.dispatched += 1;
+            t.queue_wait.push(now - job.call_time);
+            t.queue_wait_sketch.push(now - job.call_time);
+            t.response_sketch.push(now + travel - job.call_time);
+            self.queue
+                .schedule(SimTime::from_min(done), Ev::JobDone { job: id });
         }
     }
 
@@ -406,10 +487,11 @@ impl World<'_> {
         self.jobs[id as usize].state = JobState::Done;
         self.free_jobs.push(id);
         let p = job.pool as usize;
+        self.catch_up(p, now);
         self.pools[p].busy -= 1;
         self.tallies[p].busy_min.push(now - job.dispatch_time);
         self.dispatch(p, now);
-        (job.incident != NO_JOB).then_some((job.incident, job.slot))
+        Some((job.incident, job.slot))
     }
 }
 
@@ -435,7 +517,6 @@ impl Scheduler for World<'_> {
                     pool: p as u16,
                     incident: self.current,
                     slot,
-                    priority: self.current_priority,
                     call_time: now,
                     dispatch_time: 0.0,
                     work_min,
@@ -443,7 +524,9 @@ impl Scheduler for World<'_> {
                     state: JobState::Queued,
                 });
                 self.current_jobs[slot as usize] = id;
-                self.enqueue(id, now);
+                self.catch_up(p, now);
+                self.enqueue(p, id, self.current_priority, now);
+                self.dispatch(p, now);
             }
         }
     }
@@ -455,11 +538,12 @@ impl Scheduler for World<'_> {
         }
         let job = self.jobs[id as usize];
         let p = job.pool as usize;
+        self.catch_up(p, now);
         let name = &self.region.pools[p].name;
         self.note(now, || {
             format!(
-                "{} calls off {name} ({}): abandoned",
-                Self::who(&job),
+                "incident #{} calls off {name} ({}): abandoned",
+                job.incident,
                 if job.state == JobState::Queued {
                     "still queued"
                 } else {
@@ -471,6 +555,7 @@ impl Scheduler for World<'_> {
             JobState::Queued => {
                 self.jobs[id as usize].state = JobState::Cancelled;
                 self.pools[p].queued -= 1;
+                self.pools[p].lockouts_queued -= 1;
                 self.tallies[p].abandoned += 1;
             }
             JobState::Active => {
@@ -578,6 +663,8 @@ pub fn simulate_period_into(
         let model = &strategy.model;
         let mut world = World {
             region,
+            other_calls: &draws.other_calls,
+            lazy: log_strategy.is_none(),
             log: log_strategy.map(|_| Vec::new()),
             queue: EventQueue::with_capacity(1024),
             horizons: VecDeque::new(),
@@ -591,6 +678,8 @@ pub fn simulate_period_into(
                     high: VecDeque::new(),
                     normal: VecDeque::new(),
                     queued: 0,
+                    lockouts_queued: 0,
+                    next_call: 0,
                     other_free_at: BinaryHeap::new(),
                     wake_at: None,
                 })
@@ -615,7 +704,9 @@ pub fn simulate_period_into(
                 .unwrap_or(usize::MAX)
         };
         let mut next_arrival = kept(0);
-        let mut next_call = vec![0usize; region.pools.len()];
+        // When the last incident ended: with the period over, the loop ends at the first event
+        // of the queue after it (see the catch-up after the loop).
+        let mut last_end = 0.0f64;
         for (p, pool) in region.pools.iter().enumerate() {
             if let Some((start, _)) = pool.shift {
                 world
@@ -626,8 +717,8 @@ pub fn simulate_period_into(
 
         loop {
             // The next event: the earliest of the queue's next event, the next live horizon,
-            // this strategy's next arrival and each pool's next other call (on a tie, in that
-            // order).
+            // this strategy's next arrival and each eager pool's next other call (on a tie, in
+            // that order).
             let mut now = world.queue.peek_time().map_or(f64::INFINITY, SimTime::min);
             let mut source = Source::Queue;
             while let Some(h) = world.horizons.front()
@@ -649,7 +740,8 @@ pub fn simulate_period_into(
                 source = Source::Arrival;
             }
             for (p, calls) in draws.other_calls.iter().enumerate() {
-                if let Some(c) = calls.get(next_call[p])
+                if world.is_eager(p)
+                    && let Some(c) = calls.get(world.pools[p].next_call)
                     && c.time < now
                 {
                     now = c.time;
@@ -686,9 +778,7 @@ pub fn simulate_period_into(
                 }
                 Source::OtherCall(p) => {
                     world.events += 1;
-                    let call = draws.other_calls[p][next_call[p]];
-                    next_call[p] += 1;
-                    world.other_call(p, now, call.service_min, call.travel_min);
+                    world.other_call(p, now);
                     None
                 }
                 Source::Queue => {
@@ -702,6 +792,7 @@ pub fn simulate_period_into(
                     match ev {
                         Ev::ShiftStart { pool } => {
                             let p = pool as usize;
+                            world.catch_up(p, now);
                             world.dispatch(p, now);
                             if now < PERIOD_MIN || alive > 0 {
                                 world.queue.schedule(
@@ -728,6 +819,7 @@ pub fn simulate_period_into(
                             if world.pools[p].wake_at == Some(now) {
                                 world.pools[p].wake_at = None;
                             }
+                            world.catch_up(p, now);
                             world.dispatch(p, now);
                             None
                         }
@@ -754,6 +846,7 @@ pub fn simulate_period_into(
                 let rec = &mut live[incident as usize];
                 rec.alive = false;
                 alive -= 1;
+                last_end = now;
                 free_live.push(incident);
                 let loss = out.cost();
                 let vehicle = rec.vehicle as usize;
@@ -794,6 +887,13 @@ pub fn simulate_period_into(
                 }
                 into.tally.record_one(s, &out);
             }
+        }
+        // The main loop ends at the first event of the queue once the period is over and no
+        // incident is left; a lazy pool's wake-ups before then are simulated here (its other
+        // calls all come within the period).
+        let end = PERIOD_MIN.max(last_end);
+        for p in 0..region.pools.len() {
+            world.catch_up(p, end);
         }
         into.events += world.events;
         if let Some(log) = world.log.take() {
