@@ -28,9 +28,6 @@ const TAG_OTHER_CALLS: u64 = 0x5_1000;
 const TAG_ARRIVAL: u64 = 0x5_2000;
 const TAG_TRAVEL: u64 = 0x5_3000;
 const NO_JOB: u32 = u32::MAX;
-/// Marks a queue entry that is another call (the rest is its index in the pool's other calls),
-/// not a lockout job: other calls need no job record.
-const OTHER_CALL: u32 = 1 << 31;
 
 /// What one pool did in one period (or, merged, over all periods) under one strategy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -178,15 +175,23 @@ struct Live {
     jobs: [u32; MAX_RACE],
 }
 
+/// A pool's responders and queue. The queue is first-come first-served, priority lockout calls
+/// first: `high` and `normal` hold lockout jobs (called-off ones stay until they reach the
+/// front), and the other calls that wait are those from `first_waiting` to `next_call`, in call
+/// order, so they need no record. A normal lockout call and another call are served in the
+/// order they called (the lockout call first on a tie, as the main loop makes it).
 struct PoolState {
     /// Responders busy, on lockout calls or other calls.
     busy: u32,
     high: VecDeque<u32>,
     normal: VecDeque<u32>,
+    /// Calls waiting (lockout calls not called off, and other calls).
     queued: u64,
     /// Lockout calls among `queued`. While there are none, the pool's other calls are
     /// simulated lazily ([`World::catch_up`]); while there are some, in the main loop.
     lockouts_queued: u32,
+    /// Index of the pool's first other call still waiting (`next_call` when none waits).
+    first_waiting: usize,
     /// Index of the pool's next other call not yet simulated.
     next_call: usize,
     /// When each responder busy with another call is free again (`f64::to_bits` of the time,
@@ -208,6 +213,16 @@ impl PoolState {
             self.other_free_at.pop();
             self.busy -= 1;
         }
+    }
+
+    /// Sends a free responder to another call at `now`: busy until the call is done, then
+    /// released without an event (see `other_free_at`).
+    #[inline]
+    fn start_other_call(&mut self, tally: &mut PoolTally, call: &OtherCall, now: f64) {
+        self.busy += 1;
+        let done = now + call.travel_min + call.service_min;
+        self.other_free_at.push(Reverse(done.to_bits()));
+        tally.busy_min.push(done - now);
     }
 }
 
@@ -263,26 +278,52 @@ impl<'a> World<'a> {
         if self.is_eager(p) {
             return; // the main loop has simulated every other call before now
         }
+        // Only other calls wait here, so this is a queue of its own: no job records, no events
+        // and no event log (a kept log makes every pool eager).
+        let pool = &self.region.pools[p];
         let calls: &'a [OtherCall] = &self.other_calls[p];
+        let state = &mut self.pools[p];
+        let tally = &mut self.tallies[p];
         loop {
-            let state = &self.pools[p];
             let call_at = calls.get(state.next_call).map_or(f64::INFINITY, |c| c.time);
-            let wake_at = match state.other_free_at.peek() {
-                Some(&Reverse(t)) if state.queued > 0 => f64::from_bits(t),
-                _ => f64::INFINITY,
-            };
-            if wake_at <= call_at {
-                if wake_at >= until {
-                    return;
+            if state.first_waiting < state.next_call {
+                // Calls wait: the next moment one can go is when a responder is free.
+                let wake_at = state
+                    .other_free_at
+                    .peek()
+                    .map_or(f64::INFINITY, |&Reverse(t)| f64::from_bits(t));
+                if wake_at <= call_at {
+                    if wake_at >= until {
+                        return;
+                    }
+                    self.events += 1;
+                    state.release(wake_at);
+                    if pool.on_shift(wake_at) {
+                        while state.busy < pool.count && state.first_waiting < state.next_call {
+                            let call = &calls[state.first_waiting];
+                            state.first_waiting += 1;
+                            state.queued -= 1;
+                            state.start_other_call(tally, call, wake_at);
+                        }
+                    }
+                    continue;
                 }
-                self.events += 1;
-                self.dispatch(p, wake_at);
+            }
+            if call_at >= until {
+                return;
+            }
+            self.events += 1;
+            let call = &calls[state.next_call];
+            state.next_call += 1;
+            state.release(call_at);
+            if state.queued == 0 && state.busy < pool.count && pool.on_shift(call_at) {
+                // It was in the queue for an instant, as every call is.
+                tally.longest_queue = tally.longest_queue.max(1);
+                state.first_waiting += 1;
+                state.start_other_call(tally, call, call_at);
             } else {
-                if call_at >= until {
-                    return;
-                }
-                self.events += 1;
-                self.other_call(p, call_at);
+                state.queued += 1;
+                tally.longest_queue = tally.longest_queue.max(state.queued);
             }
         }
     }
@@ -306,44 +347,30 @@ impl<'a> World<'a> {
         }
     }
 
-    /// Queue entry `entry` (a lockout job, or [`OTHER_CALL`] with an index), as the event log
-    /// names it.
-    fn who(&self, entry: u32) -> String {
-        if entry & OTHER_CALL != 0 {
-            "another call".into()
-        } else {
-            format!("incident #{}", self.jobs[entry as usize].incident)
-        }
-    }
-
-    /// Puts queue entry `entry` of pool `p`, called at `now`, at the back of its queue.
-    fn enqueue(&mut self, p: usize, entry: u32, priority: bool, now: f64) {
+    /// Puts lockout job `id` of pool `p`, called at `now`, at the back of its queue.
+    fn enqueue(&mut self, p: usize, id: u32, priority: bool, now: f64) {
         let queued = self.pools[p].queued;
-        if self.log.is_some() {
-            let (who, name) = (self.who(entry), &self.region.pools[p].name);
-            self.note(now, || {
-                format!(
-                    "{who} calls {name}{}; {queued} waiting before it",
-                    if priority { " (priority)" } else { "" },
-                )
-            });
-        }
+        let (incident, name) = (self.jobs[id as usize].incident, &self.region.pools[p].name);
+        self.note(now, || {
+            format!(
+                "incident #{incident} calls {name}{}; {queued} waiting before it",
+                if priority { " (priority)" } else { "" },
+            )
+        });
         let state = &mut self.pools[p];
         if priority {
-            state.high.push_back(entry);
+            state.high.push_back(id);
         } else {
-            state.normal.push_back(entry);
+            state.normal.push_back(id);
         }
         state.queued += 1;
-        if entry & OTHER_CALL == 0 {
-            state.lockouts_queued += 1;
-        }
+        state.lockouts_queued += 1;
         self.tallies[p].longest_queue = self.tallies[p].longest_queue.max(state.queued);
     }
 
-    /// Pool `p`'s next other call, at `now`. When nobody waits and a responder is free (the
-    /// usual case) it is dispatched at once, with no event for its end; otherwise it joins the
-    /// queue.
+    /// Pool `p`'s next other call, at `now`, in the main loop. When nobody waits and a
+    /// responder is free (the usual case) it is dispatched at once, with no event for its end;
+    /// otherwise it joins the queue.
     fn other_call(&mut self, p: usize, now: f64) {
         let state = &mut self.pools[p];
         let index = state.next_call;
@@ -353,29 +380,28 @@ impl<'a> World<'a> {
         if state.queued == 0 && state.busy < pool.count && pool.on_shift(now) {
             // It was in the queue for an instant, as every call is.
             self.tallies[p].longest_queue = self.tallies[p].longest_queue.max(1);
+            state.first_waiting += 1;
             self.start_other_call(p, index, now, false);
             return;
         }
-        self.enqueue(p, OTHER_CALL | index as u32, false, now);
-        // A lazy pool needs no dispatch here: calls were waiting or no responder could go.
-        if self.is_eager(p) {
-            self.dispatch(p, now);
-        }
+        let queued = state.queued;
+        state.queued += 1;
+        self.tallies[p].longest_queue = self.tallies[p].longest_queue.max(state.queued);
+        let name = &pool.name;
+        self.note(now, || {
+            format!("another call calls {name}; {queued} waiting before it")
+        });
+        self.dispatch(p, now);
     }
 
-    /// Sends a free responder of pool `p` to its other call `index` at `now` (`waited`: from
-    /// the queue): busy until the call is done, then released without an event (see
-    /// [`PoolState`]).
-    #[inline]
+    /// [`PoolState::start_other_call`] for pool `p`'s other call `index`, logged (`waited`:
+    /// from the queue).
     fn start_other_call(&mut self, p: usize, index: usize, now: f64, waited: bool) {
-        let call = self.other_calls[p][index];
-        let state = &mut self.pools[p];
-        state.busy += 1;
-        let done = now + call.travel_min + call.service_min;
-        state.other_free_at.push(Reverse(done.to_bits()));
-        self.tallies[p].busy_min.push(done - now);
+        let call = &self.other_calls[p][index];
+        self.pools[p].start_other_call(&mut self.tallies[p], call, now);
         if let Some(log) = &mut self.log {
             let name = &self.region.pools[p].name;
+            let done = now + call.travel_min + call.service_min;
             log.push((
                 now,
                 if !waited {
@@ -429,25 +455,53 @@ impl<'a> World<'a> {
     #[inline(never)]
     fn dispatch_waiting(&mut self, p: usize, now: f64) {
         let pool = &self.region.pools[p];
+        let calls: &'a [OtherCall] = &self.other_calls[p];
         while self.pools[p].busy < pool.count && pool.on_shift(now) {
             let state = &mut self.pools[p];
-            let Some(entry) = state.high.pop_front().or_else(|| state.normal.pop_front()) else {
-                break;
+            // Called-off lockout jobs leave the queue when they reach its front.
+            let jobs = &self.jobs;
+            let free_jobs = &mut self.free_jobs;
+            let mut front = |queue: &mut VecDeque<u32>| {
+                while let Some(&id) = queue.front() {
+                    if jobs[id as usize].state != JobState::Cancelled {
+                        return Some(id);
+                    }
+                    queue.pop_front();
+                    free_jobs.push(id);
+                }
+                None
             };
-            if entry & OTHER_CALL != 0 {
-                state.queued -= 1;
-                self.start_other_call(p, (entry & !OTHER_CALL) as usize, now, true);
-                continue;
-            }
-            let id = entry;
-            let job = &mut self.jobs[id as usize];
-            if job.state == JobState::Cancelled {
-                self.free_jobs.push(id);
-                continue;
-            }
+            let lockout = match front(&mut state.high) {
+                Some(id) => Some((id, true)),
+                None => front(&mut state.normal).map(|id| (id, false)),
+            };
+            let other_at = if state.first_waiting < state.next_call {
+                calls[state.first_waiting].time
+            } else {
+                f64::INFINITY
+            };
+            let id = match lockout {
+                Some((id, high)) if high || jobs[id as usize].call_time <= other_at => {
+                    if high {
+                        state.high.pop_front();
+                    } else {
+                        state.normal.pop_front();
+                    }
+                    id
+                }
+                _ if other_at < f64::INFINITY => {
+                    let index = state.first_waiting;
+                    state.first_waiting += 1;
+                    state.queued -= 1;
+                    self.start_other_call(p, index, now, true);
+                    continue;
+                }
+                _ => break,
+            };
             state.queued -= 1;
             state.lockouts_queued -= 1;
             state.busy += 1;
+            let job = &mut self.jobs[id as usize];
             job.state = JobState::Active;
             job.dispatch_time = now;
             let travel = job.travel_min;
@@ -679,6 +733,7 @@ pub fn simulate_period_into(
                     normal: VecDeque::new(),
                     queued: 0,
                     lockouts_queued: 0,
+                    first_waiting: 0,
                     next_call: 0,
                     other_free_at: BinaryHeap::new(),
                     wake_at: None,
