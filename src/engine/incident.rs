@@ -419,6 +419,13 @@ impl Process {
         }
     }
 
+    /// The outcome so far; once [`Process::begin`], [`Process::complete`] or
+    /// [`Process::give_up`] has returned one, that outcome.
+    #[inline]
+    pub fn outcome(&self) -> &Outcome {
+        &self.out
+    }
+
     /// Starts the incident at `now` (its start, time 0 of its clock). Returns the outcome if it
     /// ended at once (every step inapplicable: the fallback).
     #[inline]
