@@ -340,9 +340,18 @@ impl Trace for Vec<(f64, TraceEvent)> {
 /// queue per incident; the region level shares one queue per period and binds some remedies to
 /// responder pools, so their waits come from load.
 pub trait Scheduler {
-    /// Remedy attempt `slot` (of remedy `remedy`) has started at `now`: arrange for
-    /// [`Process::complete`] to be called for it, normally at `now + wait + work`.
-    fn start(&mut self, now: f64, slot: u8, remedy: usize, wait_min: f64, work_min: f64);
+    /// Remedy attempt `slot` (try `try_no` of remedy `remedy`, from 0) has started at `now`:
+    /// arrange for [`Process::complete`] to be called for it, normally at
+    /// `now + wait + work`.
+    fn start(
+        &mut self,
+        now: f64,
+        slot: u8,
+        remedy: usize,
+        try_no: u8,
+        wait_min: f64,
+        work_min: f64,
+    );
     /// Attempt `slot` is cancelled at `now` because the incident ended.
     fn cancel(&mut self, now: f64, slot: u8);
 
@@ -479,7 +488,7 @@ impl Process {
                 self.attempts[slot] = attempt;
                 self.out.attempted |= 1 << r;
                 self.running += 1;
-                sched.start(now, slot as u8, r, wait, work);
+                sched.start(now, slot as u8, r, try_no, wait, work);
             }
             self.step += 1;
         }
@@ -701,7 +710,15 @@ struct LocalScheduler<'a> {
 
 impl Scheduler for LocalScheduler<'_> {
     #[inline]
-    fn start(&mut self, now: f64, slot: u8, _remedy: usize, wait_min: f64, work_min: f64) {
+    fn start(
+        &mut self,
+        now: f64,
+        slot: u8,
+        _remedy: usize,
+        _try: u8,
+        wait_min: f64,
+        work_min: f64,
+    ) {
         self.queue.schedule(
             SimTime::from_min(now + wait_min + work_min),
             Event::Complete { slot },

@@ -554,7 +554,15 @@ impl<'a> World<'a> {
 }
 
 impl Scheduler for World<'_> {
-    fn start(&mut self, now: f64, slot: u8, remedy: usize, wait_min: f64, work_min: f64) {
+    fn start(
+        &mut self,
+        now: f64,
+        slot: u8,
+        remedy: usize,
+        try_no: u8,
+        wait_min: f64,
+        work_min: f64,
+    ) {
         match self.region.remedy_pool[remedy] {
             None => {
                 self.current_jobs[slot as usize] = NO_JOB;
@@ -568,7 +576,12 @@ impl Scheduler for World<'_> {
                 );
             }
             Some(p) => {
-                let travel_key = self.current_key ^ ((remedy as u64) << 40) ^ ((slot as u64) << 48);
+                // Each try of a remedy is a call of its own with its own travel time (a first
+                // try keeps the key it had before tries were counted here).
+                let travel_key = self.current_key
+                    ^ ((remedy as u64) << 40)
+                    ^ ((slot as u64) << 48)
+                    ^ ((try_no as u64) << 56);
                 let mut rng = streams::keyed_stream(travel_key, TAG_TRAVEL);
                 let travel_min = self.region.pools[p].travel.sample(&mut rng);
                 let id = self.new_job(Job {
