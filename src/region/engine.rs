@@ -14,7 +14,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use super::losses::{PeriodAccumulator, SeverityTally, insured_loss, is_claim};
-use super::{Calendar, PERIOD_MIN, Partial, Region};
+use super::{Calendar, PERIOD_MIN, Partial, Pool, Region};
 use crate::dist::unit_uniform;
 use crate::engine::queue::{EventQueue, SimTime};
 use crate::engine::streams::{self, StreamRng};
@@ -219,6 +219,31 @@ impl PoolState {
         }
     }
 
+    /// The pool's next other call, `call`, comes at `now`. When nobody waits and a responder is
+    /// free (the usual case) it is dispatched at once and this returns true; otherwise it joins
+    /// the queue.
+    #[inline]
+    fn other_call(
+        &mut self,
+        pool: &Pool,
+        tally: &mut PoolTally,
+        call: &OtherCall,
+        now: f64,
+    ) -> bool {
+        self.next_call += 1;
+        self.release(now);
+        if self.queued == 0 && self.busy < pool.count && pool.on_shift(now) {
+            // It was in the queue for an instant, as every call is.
+            tally.longest_queue = tally.longest_queue.max(1);
+            self.first_waiting += 1;
+            self.start_other_call(tally, call, now);
+            return true;
+        }
+        self.queued += 1;
+        tally.longest_queue = tally.longest_queue.max(self.queued);
+        false
+    }
+
     /// Sends a free responder to another call at `now`: busy until the call is done, then
     /// released without an event (see `other_free_at`).
     #[inline]
@@ -317,18 +342,7 @@ impl<'a> World<'a> {
                 return;
             }
             self.events += 1;
-            let call = &calls[state.next_call];
-            state.next_call += 1;
-            state.release(call_at);
-            if state.queued == 0 && state.busy < pool.count && pool.on_shift(call_at) {
-                // It was in the queue for an instant, as every call is.
-                tally.longest_queue = tally.longest_queue.max(1);
-                state.first_waiting += 1;
-                state.start_other_call(tally, call, call_at);
-            } else {
-                state.queued += 1;
-                tally.longest_queue = tally.longest_queue.max(state.queued);
-            }
+            state.other_call(pool, tally, &calls[state.next_call], call_at);
         }
     }
 
@@ -376,52 +390,41 @@ impl<'a> World<'a> {
     /// responder is free (the usual case) it is dispatched at once, with no event for its end;
     /// otherwise it joins the queue.
     fn other_call(&mut self, p: usize, now: f64) {
-        let state = &mut self.pools[p];
-        let index = state.next_call;
-        state.next_call += 1;
-        state.release(now);
         let pool = &self.region.pools[p];
-        if state.queued == 0 && state.busy < pool.count && pool.on_shift(now) {
-            // It was in the queue for an instant, as every call is.
-            self.tallies[p].longest_queue = self.tallies[p].longest_queue.max(1);
-            state.first_waiting += 1;
-            self.start_other_call(p, index, now, false);
+        let state = &mut self.pools[p];
+        let call = &self.other_calls[p][state.next_call];
+        let queued = state.queued;
+        let name = &pool.name;
+        if state.other_call(pool, &mut self.tallies[p], call, now) {
+            self.note(now, || {
+                format!(
+                    "another call calls {name}; 0 waiting before it; dispatched at once, on scene at {:.1}, done at {:.1}",
+                    now + call.travel_min,
+                    now + call.travel_min + call.service_min
+                )
+            });
             return;
         }
-        let queued = state.queued;
-        state.queued += 1;
-        self.tallies[p].longest_queue = self.tallies[p].longest_queue.max(state.queued);
-        let name = &pool.name;
         self.note(now, || {
             format!("another call calls {name}; {queued} waiting before it")
         });
         self.dispatch(p, now);
     }
 
-    /// [`PoolState::start_other_call`] for pool `p`'s other call `index`, logged (`waited`:
-    /// from the queue).
-    fn start_other_call(&mut self, p: usize, index: usize, now: f64, waited: bool) {
+    /// Sends a free responder of pool `p` to its waiting other call `index` at `now`
+    /// ([`PoolState::start_other_call`]), logged.
+    fn start_waiting_call(&mut self, p: usize, index: usize, now: f64) {
         let call = &self.other_calls[p][index];
         self.pools[p].start_other_call(&mut self.tallies[p], call, now);
-        if let Some(log) = &mut self.log {
-            let name = &self.region.pools[p].name;
-            let done = now + call.travel_min + call.service_min;
-            log.push((
-                now,
-                if !waited {
-                    format!(
-                        "another call calls {name}; 0 waiting before it; dispatched at once, on scene at {:.1}, done at {done:.1}",
-                        now + call.travel_min
-                    )
-                } else {
-                    format!(
-                        "{name} dispatched to another call after {:.1} min in the queue; on scene at {:.1}, done at {done:.1}",
-                        now - call.time,
-                        now + call.travel_min,
-                    )
-                },
-            ));
-        }
+        let name = &self.region.pools[p].name;
+        self.note(now, || {
+            format!(
+                "{name} dispatched to another call after {:.1} min in the queue; on scene at {:.1}, done at {:.1}",
+                now - call.time,
+                now + call.travel_min,
+                now + call.travel_min + call.service_min
+            )
+        });
     }
 
     /// Sends free, on-shift responders to the longest-waiting calls (priority first). While
@@ -497,7 +500,7 @@ impl<'a> World<'a> {
                     let index = state.first_waiting;
                     state.first_waiting += 1;
                     state.queued -= 1;
-                    self.start_other_call(p, index, now, true);
+                    self.start_waiting_call(p, index, now);
                     continue;
                 }
                 _ => break,
