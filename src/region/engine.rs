@@ -222,7 +222,9 @@ impl PoolState {
     /// The pool's next other call, `call`, comes at `now`. When nobody waits and a responder is
     /// free (the usual case) it is dispatched at once and this returns true; otherwise it joins
     /// the queue.
-    #[inline]
+    // Always inlined: it is the catch-up loop's body (plain `inline` left it a call, 2% more
+    // instructions per metro period).
+    #[inline(always)]
     fn other_call(
         &mut self,
         pool: &Pool,
