@@ -110,12 +110,15 @@ if [ "$mode" = region ]; then
   [ "$threads_list" = "1 2" ] && [ -z "${threads_set:-}" ] && threads_list=2
   echo "scenario: $scenario, $periods periods"
   printf '\n%8s %10s %14s %12s\n' threads wall_s events/s peak_RSS_MiB
+  # One row per run (--reps K runs each thread count K times), then the median wall time.
   for t in $threads_list; do
-    out="$work/out"; tv="$work/time.txt"; rm -rf "$out"
-    /usr/bin/time -v -o "$tv" "$bin" run "$scenario" --no-plots --out "$out" \
-      --periods "$periods" --threads "$t" >"$work/stdout.txt" 2>"$work/stderr.txt" \
-      || { cat "$work/stderr.txt" >&2; exit 1; }
-    python3 - "$out/run.json" "$tv" "$t" <<'PY'
+    walls=()
+    for _ in $(seq "$reps"); do
+      out="$work/out"; tv="$work/time.txt"; rm -rf "$out"
+      /usr/bin/time -v -o "$tv" "$bin" run "$scenario" --no-plots --out "$out" \
+        --periods "$periods" --threads "$t" >"$work/stdout.txt" 2>"$work/stderr.txt" \
+        || { cat "$work/stderr.txt" >&2; exit 1; }
+      row="$(python3 - "$out/run.json" "$tv" "$t" <<'PY'
 import json, re, sys
 run = json.load(open(sys.argv[1]))
 text = open(sys.argv[2]).read()
@@ -124,6 +127,14 @@ secs = (int(wall.group(1) or 0) * 60 + int(wall.group(2))) * 60 + float(wall.gro
 rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
 print(f"{sys.argv[3]:>8} {secs:10.1f} {run['events_per_second']:14.3e} {rss / 1024:12.1f}")
 PY
+)"
+      echo "$row"
+      walls+=("$(awk '{print $2}' <<<"$row")")
+    done
+    if [ "$reps" -gt 1 ]; then
+      printf '%8s %10s  (median wall time of %s runs with %s threads)\n' "" \
+        "$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$(( (reps + 1) / 2 ))p")" "$reps" "$t"
+    fi
   done
   echo "uptime after: $(uptime)"
   exit 0
