@@ -189,10 +189,8 @@ struct PoolState {
     busy: u32,
     high: VecDeque<u32>,
     normal: VecDeque<u32>,
-    /// Calls waiting (lockout calls not called off, and other calls).
-    queued: u64,
-    /// Lockout calls among `queued`. While there are none, the pool's other calls are
-    /// simulated lazily ([`World::catch_up`]); while there are some, in the main loop.
+    /// Lockout calls waiting (not called off). While there are none, the pool's other calls
+    /// are simulated lazily ([`World::catch_up`]); while there are some, in the main loop.
     lockouts_queued: u32,
     /// Index of the pool's first other call still waiting (`next_call` when none waits).
     first_waiting: usize,
@@ -208,6 +206,12 @@ struct PoolState {
 }
 
 impl PoolState {
+    /// Calls waiting: lockout calls not called off, and other calls.
+    #[inline]
+    fn queued(&self) -> u64 {
+        u64::from(self.lockouts_queued) + (self.next_call - self.first_waiting) as u64
+    }
+
     /// Releases the responders whose other calls have ended by `now`.
     #[inline]
     fn release(&mut self, now: f64) {
@@ -232,17 +236,17 @@ impl PoolState {
         call: &OtherCall,
         now: f64,
     ) -> bool {
-        self.next_call += 1;
+        let nobody_waits = self.queued() == 0;
+        self.next_call += 1; // the call is in the queue now
         self.release(now);
-        if self.queued == 0 && self.busy < pool.count && pool.on_shift(now) {
+        if nobody_waits && self.busy < pool.count && pool.on_shift(now) {
             // It was in the queue for an instant, as every call is.
             tally.longest_queue = tally.longest_queue.max(1);
             self.first_waiting += 1;
             self.start_other_call(tally, call, now);
             return true;
         }
-        self.queued += 1;
-        tally.longest_queue = tally.longest_queue.max(self.queued);
+        tally.longest_queue = tally.longest_queue.max(self.queued());
         false
     }
 
@@ -333,7 +337,6 @@ impl<'a> World<'a> {
                         while state.busy < pool.count && state.first_waiting < state.next_call {
                             let call = &calls[state.first_waiting];
                             state.first_waiting += 1;
-                            state.queued -= 1;
                             state.start_other_call(tally, call, wake_at);
                         }
                     }
@@ -369,7 +372,7 @@ impl<'a> World<'a> {
 
     /// Puts lockout job `id` of pool `p`, called at `now`, at the back of its queue.
     fn enqueue(&mut self, p: usize, id: u32, priority: bool, now: f64) {
-        let queued = self.pools[p].queued;
+        let queued = self.pools[p].queued();
         let (incident, name) = (self.jobs[id as usize].incident, &self.region.pools[p].name);
         self.note(now, || {
             format!(
@@ -383,9 +386,8 @@ impl<'a> World<'a> {
         } else {
             state.normal.push_back(id);
         }
-        state.queued += 1;
         state.lockouts_queued += 1;
-        self.tallies[p].longest_queue = self.tallies[p].longest_queue.max(state.queued);
+        self.tallies[p].longest_queue = self.tallies[p].longest_queue.max(state.queued());
     }
 
     /// Pool `p`'s next other call, at `now`, in the main loop. When nobody waits and a
@@ -395,7 +397,7 @@ impl<'a> World<'a> {
         let pool = &self.region.pools[p];
         let state = &mut self.pools[p];
         let call = &self.other_calls[p][state.next_call];
-        let queued = state.queued;
+        let queued = state.queued();
         let name = &pool.name;
         if state.other_call(pool, &mut self.tallies[p], call, now) {
             self.note(now, || {
@@ -438,7 +440,7 @@ impl<'a> World<'a> {
         let state = &mut self.pools[p];
         state.release(now);
         // Most calls find nobody waiting: decide that without a call.
-        if state.queued == 0 {
+        if state.queued() == 0 {
             return;
         }
         if state.busy < self.region.pools[p].count {
@@ -449,7 +451,7 @@ impl<'a> World<'a> {
             return;
         }
         let state = &mut self.pools[p];
-        if state.queued > 0
+        if state.queued() > 0
             && let Some(&Reverse(t)) = state.other_free_at.peek()
         {
             let t = f64::from_bits(t);
@@ -501,13 +503,11 @@ impl<'a> World<'a> {
                 _ if other_at < f64::INFINITY => {
                     let index = state.first_waiting;
                     state.first_waiting += 1;
-                    state.queued -= 1;
                     self.start_waiting_call(p, index, now);
                     continue;
                 }
                 _ => break,
             };
-            state.queued -= 1;
             state.lockouts_queued -= 1;
             state.busy += 1;
             let job = &mut self.jobs[id as usize];
@@ -630,7 +630,6 @@ impl Scheduler for World<'_> {
         match job.state {
             JobState::Queued => {
                 self.jobs[id as usize].state = JobState::Cancelled;
-                self.pools[p].queued -= 1;
                 self.pools[p].lockouts_queued -= 1;
                 self.tallies[p].abandoned += 1;
             }
@@ -753,7 +752,6 @@ pub fn simulate_period_into(
                     busy: 0,
                     high: VecDeque::new(),
                     normal: VecDeque::new(),
-                    queued: 0,
                     lockouts_queued: 0,
                     first_waiting: 0,
                     next_call: 0,
