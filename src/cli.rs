@@ -4,13 +4,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::engine::{FALLBACK, TraceEvent};
 use crate::model::{Facts, Place, Scenario};
 use crate::report::manifest::{self, Manifest, ScenarioInfo};
-use crate::report::output::StagedDir;
+use crate::report::output::{self, StagedDir};
 use crate::report::shard::{self, RunIdentity, ShardState};
 use crate::report::tables;
 use crate::runner::{self, Amount, CHUNK_INCIDENTS, RunOptions};
@@ -33,13 +33,13 @@ pub enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
         /// Number of incidents (default: the scenario's `incidents`).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
         incidents: Option<u64>,
         /// Seed (default: the scenario's `seed`).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
         seed: Option<u64>,
         /// Worker threads (default: one per core).
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = parse_count_usize)]
         threads: usize,
         /// Results directory (default: `results/<scenario file stem>/`); replaced atomically.
         #[arg(long)]
@@ -59,10 +59,10 @@ pub enum Command {
         #[arg(long, value_name = "R")]
         precision: Option<f64>,
         /// With --precision: stop after this many incidents even if the target is not met.
-        #[arg(long, default_value_t = runner::DEFAULT_MAX_INCIDENTS)]
+        #[arg(long, default_value_t = runner::DEFAULT_MAX_INCIDENTS, allow_negative_numbers = true, value_parser = parse_count)]
         max_incidents: u64,
         /// For a scenario with a [region]: simulated periods (default: the region's `periods`).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
         periods: Option<u64>,
         /// For a region run: also write the Oasis ORD tables (ord/ept.csv, ord/alt.csv,
         /// ord/summary-info.csv).
@@ -81,16 +81,16 @@ pub enum Command {
         #[arg(long = "set", value_name = "PATH=A..B[:STEP]", required = true)]
         set: Vec<String>,
         /// Incidents per run (incident-level scenarios; default: the scenario's).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
         incidents: Option<u64>,
         /// Periods per run (region scenarios; default: the region's).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
         periods: Option<u64>,
         /// Seed (default: the scenario's), the same for every value.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
         seed: Option<u64>,
         /// Worker threads (default: one per core).
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = parse_count_usize)]
         threads: usize,
         /// Output directory (default: results/<scenario file stem>-sweep/).
         #[arg(long)]
@@ -127,13 +127,20 @@ pub enum Command {
         #[arg(long, required_unless_present = "period", conflicts_with = "period")]
         incident: Option<String>,
         /// Period number from 1 (region scenarios): print that period's event log.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
         period: Option<u64>,
+        /// Incidents of the run being explained (default: the scenario's `incidents`): an
+        /// incident beyond it is refused.
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
+        incidents: Option<u64>,
+        /// Periods of the region run being explained (default: the region's `periods`).
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
+        periods: Option<u64>,
         /// Strategy name (default: the baseline).
         #[arg(long)]
         strategy: Option<String>,
         /// Seed (default: the scenario's `seed`).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
         seed: Option<u64>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -158,9 +165,16 @@ pub enum Format {
     Json,
 }
 
-/// Entry point used by `main`: runs the command, prints any error, returns the exit code.
+/// Entry point used by `main`: runs the command, prints any error, returns the exit code
+/// (0 success, 2 bad input or usage, 1 a failure while running or writing, 128 + the signal
+/// number when interrupted: 130 for Ctrl-C).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = crate::report::output::install_interrupt_cleanup() {
+        eprintln!(
+            "warning: cannot handle interrupts ({e}); an interrupted run may leave a hidden staging directory, which the next run removes"
+        );
+    }
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         // Output piped into `head` and closed early: not an error.
@@ -174,9 +188,53 @@ pub fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(2)
+            ExitCode::from(exit_code(&e))
         }
     }
+}
+
+/// A command-line value or combination of options that cannot be used (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Returns early with a [`UsageError`].
+macro_rules! usage {
+    ($($arg:tt)*) => {
+        return Err(UsageError(format!($($arg)*)).into())
+    };
+}
+
+/// The exit code for an error: 1 when the machine failed us (a file could not be written or
+/// read for a reason other than its content), 2 when the input is wrong (the scenario, an
+/// option, an output path lockout must not touch, a damaged or foreign file).
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    use crate::report::output::OutputError;
+    use crate::report::plots::PlotError;
+    for cause in e.chain() {
+        if cause.is::<UsageError>() || cause.is::<scenario::ScenarioError>() {
+            return 2;
+        }
+        if let Some(o) = cause.downcast_ref::<OutputError>() {
+            return if o.is_bad_input() { 2 } else { 1 };
+        }
+        if let Some(p) = cause.downcast_ref::<PlotError>() {
+            return match p {
+                PlotError::Io { .. } | PlotError::Font { .. } | PlotError::Draw { .. } => 1,
+                PlotError::Output(o) if !o.is_bad_input() => 1,
+                _ => 2,
+            };
+        }
+        // csv's errors do not expose the I/O error they wrap as their source.
+        if cause.is::<std::io::Error>()
+            || cause
+                .downcast_ref::<csv::Error>()
+                .is_some_and(csv::Error::is_io_error)
+        {
+            return 1;
+        }
+    }
+    2
 }
 
 /// Runs one command.
@@ -202,16 +260,16 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             let sc = &loaded.scenario;
             if let Some(region) = &sc.region {
                 if incidents.is_some() {
-                    bail!(
+                    usage!(
                         "{} is a region scenario: use --periods; --incidents applies to incident-level runs",
                         loaded.path
                     );
                 }
                 let periods = periods.unwrap_or(region.periods);
                 if let Some(shard) = &shard {
-                    let shard = runner::Shard::parse(shard).map_err(anyhow::Error::msg)?;
+                    let shard = runner::Shard::parse(shard).map_err(UsageError)?;
                     if precision.is_some() {
-                        bail!(
+                        usage!(
                             "--precision cannot be combined with --shard: where a precision run stops depends on all of its results"
                         );
                     }
@@ -249,7 +307,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             if periods.is_some() {
-                bail!(
+                usage!(
                     "--periods applies to scenarios with a [region] section; {} has none",
                     loaded.path
                 );
@@ -258,9 +316,9 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                 .as_deref()
                 .map(runner::Shard::parse)
                 .transpose()
-                .map_err(anyhow::Error::msg)?;
+                .map_err(UsageError)?;
             if precision.is_some() && shard.is_some() {
-                bail!(
+                usage!(
                     "--precision cannot be combined with --shard: where a precision run stops depends on all of its results"
                 );
             }
@@ -323,33 +381,41 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             format,
             set,
             period,
+            incidents,
+            periods,
         } => {
             let loaded = load(&scenario, &set)?;
             let sc = &loaded.scenario;
             let s = strategy_index(sc, strategy.as_deref())?;
             let seed = seed.unwrap_or(sc.seed);
             match (period, incident, &sc.region) {
-                (Some(k), _, Some(region)) => explain_period(sc, region, seed, k, s, format),
+                (Some(k), _, Some(region)) => {
+                    let periods = periods.unwrap_or(region.periods);
+                    if k > periods {
+                        usage!(
+                            "--period {k} is beyond the run's {periods} periods (--periods; default: the region's `periods`)"
+                        );
+                    }
+                    explain_period(sc, region, seed, k, s, format)
+                }
                 (Some(_), _, None) => {
-                    bail!(
+                    usage!(
                         "--period applies to region scenarios; use --incident for {}",
                         loaded.path
                     )
                 }
-                (None, _, Some(_)) => bail!(
+                (None, _, Some(_)) => usage!(
                     "{} is a region scenario: explain one period with --period K (K from 1)",
                     loaded.path
                 ),
-                (None, Some(incident), None) => explain_command(sc, &incident, s, seed, format),
-                (None, None, None) => bail!("give --incident I (or --period K for a region)"),
+                (None, Some(incident), None) => {
+                    let incidents = incidents.unwrap_or(sc.incidents);
+                    explain_command(sc, &incident, incidents, s, seed, format)
+                }
+                (None, None, None) => usage!("give --incident I (or --period K for a region)"),
             }
         }
-        Command::Plot { dir } => {
-            crate::report::page::render_all(&dir)
-                .with_context(|| format!("cannot draw the figures of {}", dir.display()))?;
-            println!("redrew figures and report in {}", dir.display());
-            Ok(())
-        }
+        Command::Plot { dir } => plot_command(&dir),
     }
 }
 
@@ -358,8 +424,27 @@ fn load(path: &Path, set: &[String]) -> anyhow::Result<Loaded> {
         .iter()
         .map(|s| Override::parse(s))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
+        .map_err(UsageError)?;
     Ok(scenario::load(path, &overrides)?)
+}
+
+/// Redraws the figures and the page of a results directory in place, each file atomically,
+/// overwriting only files lockout wrote there (listed in its marker) and adding the new ones to
+/// the marker.
+fn plot_command(dir: &Path) -> anyhow::Result<()> {
+    use crate::report::plots::{FIGURE_NAMES, REGION_FIGURE_NAMES};
+    let mut names: Vec<String> = FIGURE_NAMES
+        .iter()
+        .chain(REGION_FIGURE_NAMES.iter())
+        .flat_map(|n| [format!("{n}.png"), format!("{n}.svg")])
+        .collect();
+    names.push(crate::report::page::REPORT_FILE.to_string());
+    output::check_may_write(dir, &names)?;
+    let written = crate::report::page::render_all(dir)
+        .with_context(|| format!("cannot draw the figures of {}", dir.display()))?;
+    output::record_written(dir, &written)?;
+    println!("redrew figures and report in {}", dir.display());
+    Ok(())
 }
 
 /// `results/<scenario file stem>/`.
@@ -373,6 +458,8 @@ pub fn default_out_dir(scenario: &Path) -> PathBuf {
 
 fn run_command(loaded: &Loaded, opts: &RunOptions, out: &Path, plots: bool) -> anyhow::Result<()> {
     let sc = &loaded.scenario;
+    // Refuse an unusable --out before simulating anything.
+    let staged = StagedDir::create(out)?;
     let result = runner::run(sc, opts)?;
     let secs = result.wall_time.as_secs_f64();
     let simulated = result.simulated.end - result.simulated.start;
@@ -406,7 +493,7 @@ fn run_command(loaded: &Loaded, opts: &RunOptions, out: &Path, plots: bool) -> a
             tally: result.tally,
             region: None,
         };
-        let dir = write_shard(out, &state, &manifest)?;
+        let dir = write_shard(staged, &state, &manifest)?;
         println!(
             "{}: shard {}/{} simulated incidents {}..{} of {} in {:.2} s; merge all {} parts with `lockout merge`; wrote {}",
             sc.name,
@@ -421,7 +508,7 @@ fn run_command(loaded: &Loaded, opts: &RunOptions, out: &Path, plots: bool) -> a
         );
         return Ok(());
     }
-    let dir = write_results(sc, &result.tally, &manifest, out, plots)?;
+    let dir = write_results(staged, sc, &result.tally, &manifest, plots)?;
     print_headline(sc, &result.tally, opts.seed, result.incidents, secs, &dir);
     if let Some((reached, met)) = result.precision {
         println!(
@@ -449,6 +536,7 @@ fn region_shard_command(
 ) -> anyhow::Result<()> {
     let sc = &loaded.scenario;
     let region = sc.region.as_ref().expect("checked by the caller");
+    let staged = StagedDir::create(out)?;
     let share = shard.chunks(periods);
     let started = std::time::Instant::now();
     let (partial, threads) = if share.is_empty() {
@@ -479,7 +567,7 @@ fn region_shard_command(
     let mut manifest = manifest_for(loaded, seed, 0, threads, secs);
     manifest.periods = Some(periods);
     manifest.shard = Some(shard);
-    let dir = write_shard(out, &state, &manifest)?;
+    let dir = write_shard(staged, &state, &manifest)?;
     println!(
         "{}: shard {}/{} simulated periods {}..={} of {periods} in {secs:.2} s; wrote {}",
         sc.name,
@@ -504,13 +592,14 @@ fn region_precision_command(
 ) -> anyhow::Result<()> {
     let sc = &loaded.scenario;
     let region = sc.region.as_ref().expect("checked by the caller");
+    let staged = StagedDir::create(out)?;
     let (run, reached, met) =
         crate::region::run_until_precise(sc, region, seed, relative, max_periods, threads, true)?;
     let mut manifest = region_manifest(loaded, seed, &run);
     manifest.precision_target = Some(relative);
     manifest.precision_reached = Some(reached);
     manifest.precision_met = Some(met);
-    let dir = commit_region_results(StagedDir::create(out)?, sc, &run, &manifest, plots, false)?;
+    let dir = commit_region_results(staged, sc, &run, &manifest, plots, false)?;
     println!(
         "{}: {} periods; largest 95% half-width of the AAL {:.4} of it ({}); wrote {}",
         sc.name,
@@ -552,7 +641,7 @@ fn commit_region_results(
     if plots {
         crate::report::page::render_all(staged.path()).context("cannot draw the figures")?;
     }
-    staged.commit()
+    Ok(staged.commit()?)
 }
 
 /// Writes the core tables and the region tables of a finished region run into `dir`.
@@ -563,36 +652,52 @@ fn write_region_tables(
     run: &crate::region::RegionRun,
     ord: bool,
 ) -> anyhow::Result<()> {
-    let file = |name: &str| -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
-        Ok(std::io::BufWriter::new(std::fs::File::create(
-            dir.join(name),
-        )?))
+    // Each table is written by `write` into its file; an error names the file.
+    let table = |name: &str,
+                 write: &dyn Fn(std::io::BufWriter<std::fs::File>) -> anyhow::Result<()>|
+     -> anyhow::Result<()> {
+        let path = dir.join(name);
+        write(output::create(&path)?).with_context(|| format!("cannot write {}", path.display()))
     };
     tables::write_all(dir, sc, &run.tally)?;
-    crate::region::tables::write_responders(file("responders.csv")?, sc, run)?;
-    crate::region::tables::write_waits(file("waits.csv")?, sc, run)?;
+    table("responders.csv", &|w| {
+        crate::region::tables::write_responders(w, sc, run)?;
+        Ok(())
+    })?;
+    table("waits.csv", &|w| {
+        crate::region::tables::write_waits(w, sc, run)?;
+        Ok(())
+    })?;
     let series = run.loss_series(sc, region);
     let rps = crate::region::losses::STANDARD_RETURN_PERIODS;
     use crate::region::losses as l;
-    l::write_ylt(file("ylt.csv")?, &series, &sc.currency, sc.price_year)?;
-    l::write_ep_curve(
-        file("ep_curve.csv")?,
-        &series,
-        &rps,
-        &sc.currency,
-        sc.price_year,
-    )?;
-    l::write_insurer_cost(
-        file("insurer_cost.csv")?,
-        &series,
-        &sc.currency,
-        sc.price_year,
-    )?;
+    let (currency, price_year) = (&sc.currency, sc.price_year);
+    table("ylt.csv", &|w| {
+        l::write_ylt(w, &series, currency, price_year)?;
+        Ok(())
+    })?;
+    table("ep_curve.csv", &|w| {
+        l::write_ep_curve(w, &series, &rps, currency, price_year)?;
+        Ok(())
+    })?;
+    table("insurer_cost.csv", &|w| {
+        l::write_insurer_cost(w, &series, currency, price_year)?;
+        Ok(())
+    })?;
     if ord {
-        std::fs::create_dir_all(dir.join("ord"))?;
-        l::write_ord_ept(file("ord/ept.csv")?, &series, &rps)?;
-        l::write_ord_alt(file("ord/alt.csv")?, &series)?;
-        l::write_ord_summary_info(file("ord/summary-info.csv")?, &series)?;
+        output::create_dir_all(&dir.join("ord"))?;
+        table("ord/ept.csv", &|w| {
+            l::write_ord_ept(w, &series, &rps)?;
+            Ok(())
+        })?;
+        table("ord/alt.csv", &|w| {
+            l::write_ord_alt(w, &series)?;
+            Ok(())
+        })?;
+        table("ord/summary-info.csv", &|w| {
+            l::write_ord_summary_info(w, &series)?;
+            Ok(())
+        })?;
     }
     Ok(())
 }
@@ -618,19 +723,28 @@ fn region_run_command(
     let sc = &loaded.scenario;
     let region = sc.region.as_ref().expect("checked by the caller");
     let staged = StagedDir::create(out)?;
+    let splt_path = staged.path().join("ord/splt.csv");
     let mut splt = if ord.event_table {
-        std::fs::create_dir_all(staged.path().join("ord"))?;
-        let f = std::fs::File::create(staged.path().join("ord/splt.csv"))?;
-        Some(crate::region::losses::SpltWriter::new(
-            std::io::BufWriter::new(f),
-        )?)
+        output::create_dir_all(&staged.path().join("ord"))?;
+        let f = output::create(&splt_path)?;
+        Some(
+            crate::region::losses::SpltWriter::new(f)
+                .with_context(|| format!("cannot write {}", splt_path.display()))?,
+        )
     } else {
         None
     };
-    let run = crate::region::run(sc, region, seed, periods, threads, true, splt.as_mut())?;
+    let run = crate::region::run(sc, region, seed, periods, threads, true, splt.as_mut());
+    let run = if ord.event_table {
+        run.with_context(|| format!("cannot write {}", splt_path.display()))?
+    } else {
+        run?
+    };
     if let Some(w) = splt {
         use std::io::Write as _;
-        w.finish()?.flush()?;
+        w.finish()
+            .and_then(|mut f| f.flush().map_err(Into::into))
+            .with_context(|| format!("cannot write {}", splt_path.display()))?;
     }
     let secs = run.wall_time.as_secs_f64();
     let manifest = region_manifest(loaded, seed, &run);
@@ -647,21 +761,25 @@ fn region_run_command(
 }
 
 fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyhow::Result<()> {
+    let staged = StagedDir::create(out)?;
+    // A part that cannot be read or does not fit is bad input (exit code 2), whatever the cause.
+    let as_input = |e: anyhow::Error| UsageError(format!("{e:#}"));
     let states = parts
         .iter()
         .map(|dir| Ok((dir.display().to_string(), shard::read_state(dir)?)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let (id, tally) = shard::merge_parts(&states)?;
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map_err(as_input)?;
+    let (id, tally) = shard::merge_parts(&states).map_err(as_input)?;
     // The scenario is needed for names and money settings: it must be the very same file.
     let overrides = id
         .overrides
         .iter()
         .map(|o| Override::parse(o))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
+        .map_err(UsageError)?;
     let loaded = scenario::load(Path::new(&id.scenario_path), &overrides)?;
     if loaded.sha256 != id.scenario_sha256 {
-        bail!(
+        usage!(
             "{} has changed since the shards were run (sha256 {} now, {} then)",
             id.scenario_path,
             loaded.sha256,
@@ -684,8 +802,7 @@ fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyhow::Result<(
         let run = partial.finish(periods, threads, std::time::Duration::from_secs_f64(secs))?;
         let mut manifest = region_manifest(&loaded, id.seed, &run);
         manifest.merged_shards = Some(parts.len() as u64);
-        let dir =
-            commit_region_results(StagedDir::create(out)?, sc, &run, &manifest, plots, false)?;
+        let dir = commit_region_results(staged, sc, &run, &manifest, plots, false)?;
         println!(
             "{}: merged {} parts, {periods} periods; wrote {}",
             sc.name,
@@ -696,7 +813,7 @@ fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyhow::Result<(
     }
     let mut manifest = manifest_for(&loaded, id.seed, id.incidents, threads, secs);
     manifest.merged_shards = Some(states.len() as u64);
-    let dir = write_results(sc, &tally, &manifest, out, plots)?;
+    let dir = write_results(staged, sc, &tally, &manifest, plots)?;
     print_headline(sc, &tally, id.seed, id.incidents, secs, &dir);
     Ok(())
 }
@@ -754,39 +871,42 @@ fn manifest_for(loaded: &Loaded, seed: u64, incidents: u64, threads: usize, secs
     }
 }
 
-/// Writes a shard's partial state and manifest (never tables or figures) into `out`.
-fn write_shard(out: &Path, state: &ShardState, manifest: &Manifest) -> anyhow::Result<PathBuf> {
-    let staged = StagedDir::create(out)?;
-    std::fs::write(
-        staged.path().join(shard::STATE_FILE),
-        serde_json::to_vec(state)?,
+/// Writes a shard's partial state and manifest (never tables or figures) into `staged` and
+/// puts it in place.
+fn write_shard(
+    staged: StagedDir,
+    state: &ShardState,
+    manifest: &Manifest,
+) -> anyhow::Result<PathBuf> {
+    output::write(
+        &staged.path().join(shard::STATE_FILE),
+        &serde_json::to_vec(state)?,
     )?;
     write_manifest(staged.path(), manifest)?;
-    staged.commit()
+    Ok(staged.commit()?)
 }
 
 fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
     let json = serde_json::to_string_pretty(manifest)? + "\n";
-    std::fs::write(dir.join("run.json"), json)?;
+    output::write(&dir.join("run.json"), json.as_bytes())?;
     Ok(())
 }
 
-/// Writes tables, run.json and (unless `plots` is false) figures and the report page into a
-/// staged directory, then replaces `out` with it.
+/// Writes tables, run.json and (unless `plots` is false) figures and the report page into
+/// `staged`, then puts it in place of its target.
 fn write_results(
+    staged: StagedDir,
     sc: &Scenario,
     tally: &crate::tally::RunTally,
     manifest: &Manifest,
-    out: &Path,
     plots: bool,
 ) -> anyhow::Result<PathBuf> {
-    let staged = StagedDir::create(out)?;
     tables::write_all(staged.path(), sc, tally)?;
     write_manifest(staged.path(), manifest)?;
     if plots {
         crate::report::page::render_all(staged.path()).context("cannot draw the figures")?;
     }
-    staged.commit()
+    Ok(staged.commit()?)
 }
 
 fn print_headline(
@@ -958,6 +1078,46 @@ pub fn describe(sc: &Scenario) -> String {
     s
 }
 
+/// Parses a whole number as TOML writes it: digits with optional `_` separators
+/// (`1_000_000`), or an exponent form that is an exact whole number (`1e6`, `2.5e3`).
+/// Negative, fractional and out-of-range values are refused with a message that says so.
+pub fn parse_count(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    if t.starts_with('-') {
+        return Err(format!("{t} is negative: give a whole number of 0 or more"));
+    }
+    let digits = t.strip_prefix('+').unwrap_or(t);
+    let plain = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+        && !digits.starts_with('_')
+        && !digits.ends_with('_')
+        && !digits.contains("__");
+    if plain {
+        return digits
+            .replace('_', "")
+            .parse::<u64>()
+            .map_err(|_| format!("{t} is too large (at most {})", u64::MAX));
+    }
+    if digits.contains(['e', 'E'])
+        && !digits.contains('_')
+        && let Ok(x) = digits.parse::<f64>()
+    {
+        // Exact: up to 2^53 every whole f64 is exactly the integer the text says.
+        if x.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(&x) {
+            return Ok(x as u64);
+        }
+        return Err(format!("{t} is not a whole number"));
+    }
+    Err(format!(
+        "{t} is not a whole number (write it as 1000000, 1_000_000 or 1e6)"
+    ))
+}
+
+fn parse_count_usize(text: &str) -> Result<usize, String> {
+    let n = parse_count(text)?;
+    usize::try_from(n).map_err(|_| format!("{n} is too large"))
+}
+
 /// Parses `I` or an inclusive range `A..B`.
 fn parse_incidents(text: &str) -> anyhow::Result<(u64, u64, bool)> {
     let t = text.trim();
@@ -972,7 +1132,7 @@ fn parse_incidents(text: &str) -> anyhow::Result<(u64, u64, bool)> {
             .parse()
             .with_context(|| format!("--incident {t}: bad end"))?;
         if b < a {
-            bail!("--incident {t}: the range is empty");
+            usage!("--incident {t}: the range is empty");
         }
         Ok((a, b, true))
     } else {
@@ -1008,7 +1168,7 @@ fn explain_period(
     format: Format,
 ) -> anyhow::Result<()> {
     if period == 0 {
-        bail!("--period counts from 1");
+        usage!("--period counts from 1");
     }
     let (_, log) =
         crate::region::engine::simulate_period_logged(sc, region, seed, period, Some(s), false);
@@ -1048,11 +1208,18 @@ fn explain_period(
 fn explain_command(
     sc: &Scenario,
     incident: &str,
+    incidents: u64,
     s: usize,
     seed: u64,
     format: Format,
 ) -> anyhow::Result<()> {
     let (first, last, is_range) = parse_incidents(incident)?;
+    if last >= incidents {
+        usage!(
+            "--incident {incident}: the run has {incidents} incidents, numbered 0 to {} (--incidents; default: the scenario's `incidents`)",
+            incidents.saturating_sub(1)
+        );
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if format == Format::Json && is_range {
         writeln!(out, "[")?;

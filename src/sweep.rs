@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 
-use crate::report::output::StagedDir;
+use crate::report::output::{self, StagedDir};
 use crate::report::tables::{self, num};
 use crate::runner::{self, RunOptions};
 use crate::scenario::{self, Override};
@@ -105,6 +105,8 @@ pub fn run_sweep(
     let Some(sweep) = sweep else {
         bail!("sweep needs one --set PATH=A..B[:STEP]");
     };
+    // Refuse an unusable --out before simulating anything.
+    let staged = StagedDir::create(out)?;
     let mut manifest = None;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
@@ -238,12 +240,11 @@ pub fn run_sweep(
         eprintln!("{} = {value}: done", sweep.path);
     }
     let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let staged = StagedDir::create(out)?;
-    std::fs::write(staged.path().join("sweep.csv"), bytes)?;
+    output::write(&staged.path().join("sweep.csv"), &bytes)?;
     if let Some(m) = manifest {
-        std::fs::write(
-            staged.path().join("run.json"),
-            serde_json::to_string_pretty(&m)? + "\n",
+        output::write(
+            &staged.path().join("run.json"),
+            (serde_json::to_string_pretty(&m)? + "\n").as_bytes(),
         )?;
     }
     if plots {

@@ -34,10 +34,7 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
 pub fn write_report(dir: &Path) -> Result<PathBuf, PlotError> {
     let tables = Tables::load(dir)?;
     let path = dir.join(REPORT_FILE);
-    std::fs::write(&path, report_html(&tables)).map_err(|source| PlotError::Io {
-        path: path.clone(),
-        source,
-    })?;
+    super::output::write_file_atomically(&path, report_html(&tables).as_bytes())?;
     Ok(path)
 }
 

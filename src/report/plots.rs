@@ -102,6 +102,9 @@ pub enum PlotError {
         /// The backend's error.
         message: String,
     },
+    /// A figure or the page could not be put in place.
+    #[error(transparent)]
+    Output(#[from] super::output::OutputError),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -590,14 +593,16 @@ fn write_both<F: Figure>(dir: &Path, figure: &F) -> Result<[PathBuf; 2], PlotErr
         let path = path.to_path_buf();
         move |message| PlotError::Draw { path, message }
     };
-    {
-        let root = BitMapBackend::new(&png, FIGURE_SIZE_PX).into_drawing_area();
-        draw_on(&root, figure).map_err(failed(&png))?;
-    }
-    {
-        let root = SVGBackend::new(&svg, FIGURE_SIZE_PX).into_drawing_area();
-        draw_on(&root, figure).map_err(failed(&svg))?;
-    }
+    // Each file is drawn under a temporary name and renamed: a full disk or a failed drawing
+    // never leaves a truncated figure in place of a good one.
+    super::output::write_atomically(&png, |tmp| {
+        let root = BitMapBackend::new(tmp, FIGURE_SIZE_PX).into_drawing_area();
+        draw_on(&root, figure).map_err(failed(&png))
+    })?;
+    super::output::write_atomically(&svg, |tmp| {
+        let root = SVGBackend::new(tmp, FIGURE_SIZE_PX).into_drawing_area();
+        draw_on(&root, figure).map_err(failed(&svg))
+    })?;
     Ok([png, svg])
 }
 

@@ -471,17 +471,17 @@ pub fn write_distributions<W: Write>(
 /// Writes the four tables into `dir`.
 pub fn write_all(dir: &Path, scenario: &Scenario, tally: &RunTally) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    let file = |name: &str| {
-        let p = dir.join(name);
-        std::fs::File::create(&p)
-            .map(std::io::BufWriter::new)
-            .with_context(|| format!("cannot create {}", p.display()))
-    };
+    let path = |name: &str| dir.join(name);
+    let file = |name: &str| super::output::create(&path(name));
+    let failed = |name: &str| format!("cannot write {}", path(name).display());
     let rows = summarise(scenario, tally);
-    write_summary(file("summary.csv")?, scenario, &rows)?;
-    write_remedies(file("remedies.csv")?, scenario, tally)?;
-    write_segments(file("segments.csv")?, scenario, tally)?;
-    write_distributions(file("distributions.csv")?, scenario, tally)?;
+    write_summary(file("summary.csv")?, scenario, &rows).with_context(|| failed("summary.csv"))?;
+    write_remedies(file("remedies.csv")?, scenario, tally)
+        .with_context(|| failed("remedies.csv"))?;
+    write_segments(file("segments.csv")?, scenario, tally)
+        .with_context(|| failed("segments.csv"))?;
+    write_distributions(file("distributions.csv")?, scenario, tally)
+        .with_context(|| failed("distributions.csv"))?;
     Ok(())
 }
 

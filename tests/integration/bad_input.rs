@@ -240,3 +240,69 @@ fn set_changes_a_numeric_field() {
     let manifest = std::fs::read_to_string(out.join("run.json")).unwrap();
     assert!(manifest.contains("remedy.locksmith.success=0"));
 }
+
+/// Counts on the command line are read as TOML writes them; negative and fractional values get
+/// a message that says what is wrong, and `explain` refuses incidents and periods beyond the run.
+#[test]
+fn command_line_numbers_and_explain_ranges() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("res");
+    for good in ["1_000", "1e3", "1000"] {
+        lockout()
+            .args(["run", "scenarios/mixed-population.toml", "--no-plots"])
+            .args(["--incidents", good, "--out"])
+            .arg(&out)
+            .assert()
+            .success()
+            .stdout(predicates::str::contains("1000 incidents"));
+    }
+    for (bad, why) in [
+        ("2.5", "not a whole number"),
+        ("1e-3", "not a whole number"),
+        ("-5", "negative"),
+        ("1__0", "not a whole number"),
+    ] {
+        let o = lockout()
+            .args(["run", "scenarios/mixed-population.toml", "--incidents", bad])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(
+            stderr.contains("--incidents") && stderr.contains(why),
+            "{bad}: {stderr}"
+        );
+    }
+    let o = lockout()
+        .args(["explain", "scenarios/mixed-population.toml", "--incident"])
+        .arg("999999..1000000")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--incidents") && stderr.contains("0 to 999999"),
+        "{stderr}"
+    );
+    lockout()
+        .args([
+            "explain",
+            "scenarios/mixed-population.toml",
+            "--incident",
+            "1000000",
+        ])
+        .args(["--incidents", "2e6"])
+        .assert()
+        .success();
+    let o = lockout()
+        .args([
+            "explain",
+            "scenarios/delivery-fleet.toml",
+            "--period",
+            "2001",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--periods"));
+}

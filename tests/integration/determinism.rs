@@ -1,8 +1,6 @@
 //! Reproducibility: the same seed gives byte-identical tables whatever the thread count or the
 //! grouping of chunks; `explain` replays exactly what `run` saw; pairing narrows intervals.
 
-use std::path::Path;
-
 use lockout::engine::Outcome;
 use lockout::model::Scenario;
 use lockout::report::tables;
@@ -208,27 +206,29 @@ fn explain_text_names_what_happened() {
     assert!(text.contains("outcome:"), "{text}");
 }
 
+/// A results directory lockout wrote is replaced whole, and nothing is left beside it.
 #[test]
-fn an_existing_results_directory_is_replaced_whole() {
+fn lockouts_own_results_directory_is_replaced_whole() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("res");
-    std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join("stale.csv"), "old").unwrap();
-    lockout()
-        .args([
+    let run = |incidents: &str, plots: bool| {
+        let mut cmd = lockout();
+        cmd.args([
             "run",
             "scenarios/mixed-population.toml",
             "--incidents",
-            "2000",
-            "--no-plots",
-        ])
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
-    assert!(!out.join("stale.csv").exists());
-    assert!(Path::new(&out.join("summary.csv")).exists());
-    // Nothing is left beside it.
+            incidents,
+        ]);
+        if !plots {
+            cmd.arg("--no-plots");
+        }
+        cmd.arg("--out").arg(&out).assert().success();
+    };
+    run("2000", true);
+    assert!(out.join("report.html").exists());
+    run("3000", false);
+    assert!(!out.join("report.html").exists(), "an old figure survived");
+    assert!(out.join("summary.csv").exists());
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1);
 }

@@ -8,6 +8,8 @@ mod bad_input;
 mod determinism;
 /// Region runs: Erlang C queueing, the average annual loss, thread-count independence.
 mod region;
+/// Never lose a user's file: the `--out` rule, interrupted and failing runs, exit codes.
+mod safety;
 /// Every shipped scenario passes `check` and runs.
 mod scenarios;
 /// Shards merged equal a single run; precision runs stop reproducibly; merge refuses mismatches.
