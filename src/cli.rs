@@ -258,6 +258,15 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             let loaded = load(&scenario, &set)?;
             let out = out.unwrap_or_else(|| default_out_dir(&scenario));
             let sc = &loaded.scenario;
+            crate::limits::check_run_options(
+                sc,
+                incidents,
+                periods,
+                threads,
+                shard.as_deref(),
+                max_incidents,
+            )
+            .map_err(anyhow::Error::msg)?;
             if let Some(region) = &sc.region {
                 if incidents.is_some() {
                     usage!(

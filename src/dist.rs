@@ -294,6 +294,43 @@ impl DistSpec {
         })
     }
 
+    /// An upper bound of the distribution's quantile of order `1 − tail` (`0 < tail < 1`), in
+    /// base units: the largest value for bounded families, a conservative bound for the others
+    /// (Chernoff's bound for the gamma). Used to refuse at load time a distribution whose values
+    /// would leave the exact fixed-point range of the statistics ([`crate::limits`]).
+    pub fn upper(&self, tail: f64) -> f64 {
+        // z with P(Z > z) = tail, and -ln(tail), by closed forms good enough for a bound.
+        let log_tail = -tail.ln();
+        let z = crate::stats::z_value(1.0 - 2.0 * tail);
+        match self {
+            DistSpec::Fixed(v) => *v,
+            DistSpec::Uniform { max, .. } | DistSpec::Triangular { max, .. } => *max,
+            DistSpec::Normal { mean, sd, max, .. } => max.min(mean + z * sd),
+            DistSpec::LogNormal { mu, sigma } => (mu + z * sigma).exp(),
+            DistSpec::Exponential { mean } => mean * log_tail,
+            DistSpec::Gamma { shape, scale } => {
+                // P(X > x) <= (x / (kθ))^k e^(k − x/θ) for x > kθ: bisect on the bound.
+                let k = *shape;
+                let log_bound = |x: f64| k * (x / (k * scale)).ln() + k - x / scale;
+                let (mut lo, mut hi) = (k * scale, k * scale + scale * (log_tail + 1.0));
+                while log_bound(hi) > -log_tail && hi.is_finite() {
+                    hi *= 2.0;
+                }
+                for _ in 0..100 {
+                    let mid = 0.5 * (lo + hi);
+                    if log_bound(mid) > -log_tail {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                hi
+            }
+            DistSpec::Weibull { shape, scale } => scale * log_tail.powf(1.0 / shape),
+            DistSpec::Empirical { values, .. } => values.iter().copied().fold(0.0, f64::max),
+        }
+    }
+
     /// The mean in base units, where it has a closed form (all but the truncated normal).
     pub fn mean(&self) -> Option<f64> {
         Some(match self {

@@ -24,6 +24,7 @@
 pub mod cli;
 pub mod dist;
 pub mod engine;
+pub mod limits;
 pub mod model;
 pub mod region;
 pub mod report;

@@ -21,7 +21,7 @@ use crate::tally::RunTally;
 pub const CHUNK_INCIDENTS: u64 = 1 << 14;
 
 /// The most strategies a scenario may compare (outcomes of one incident live on the stack).
-pub const MAX_STRATEGIES: usize = 32;
+pub use crate::limits::MAX_STRATEGIES;
 
 /// Chunks per batch of a precision-driven run: the precision is checked after each batch.
 pub const PRECISION_BATCH_CHUNKS: u64 = 16;
@@ -54,6 +54,12 @@ impl Shard {
             .map_err(|_| format!("--shard {text}: N is not a number"))?;
         if n == 0 || k == 0 || k > n {
             return Err(format!("--shard {text}: need 1 <= K <= N"));
+        }
+        if n > crate::limits::MAX_SHARDS {
+            return Err(format!(
+                "--shard {text}: at most {} parts",
+                crate::limits::MAX_SHARDS
+            ));
         }
         Ok(Shard { index: k, count: n })
     }
@@ -275,6 +281,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> 
         "at most {MAX_STRATEGIES} strategies can be compared in one run (got {})",
         scenario.strategies.len()
     );
+    crate::limits::check_threads(opts.threads).map_err(anyhow::Error::msg)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()?;
@@ -282,7 +289,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> 
     let started = Instant::now();
     match opts.amount {
         Amount::Incidents(incidents) => {
-            anyhow::ensure!(incidents > 0, "the number of incidents must be at least 1");
+            crate::limits::check_incidents("--incidents", incidents).map_err(anyhow::Error::msg)?;
             let n_chunks = incidents.div_ceil(CHUNK_INCIDENTS);
             let chunks = match opts.shard {
                 Some(shard) => shard.chunks(n_chunks),
@@ -297,6 +304,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> 
             );
             let tally = run_chunks(&pool, scenario, opts.seed, chunks, incidents, &progress);
             progress.finish_and_clear();
+            tally.check_exact()?;
             Ok(RunResult {
                 tally,
                 incidents,
@@ -319,6 +327,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> 
                 relative > 0.0 && relative.is_finite(),
                 "--precision must be a positive fraction such as 0.01"
             );
+            crate::limits::check_incidents("--max-incidents", max_incidents)
+                .map_err(anyhow::Error::msg)?;
             let batch = PRECISION_BATCH_CHUNKS * CHUNK_INCIDENTS;
             let progress = progress_bar(max_incidents, opts.progress, "incidents");
             let mut tally = RunTally::new(scenario);
@@ -339,6 +349,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> 
                 }
             };
             progress.finish_and_clear();
+            tally.check_exact()?;
             Ok(RunResult {
                 tally,
                 incidents: done,

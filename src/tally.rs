@@ -319,6 +319,66 @@ impl RunTally {
         }
     }
 
+    /// Whether `other` has this tally's shape (strategies, remedies, cells), so that
+    /// [`merge`](Self::merge) can add them: false for a damaged or foreign state.
+    pub fn same_shape(&self, other: &RunTally) -> bool {
+        self.strategies.len() == other.strategies.len()
+            && self.paired == other.paired
+            && self.shape == other.shape
+            && self.alias == other.alias
+            && self.strategies.iter().zip(&other.strategies).all(|(a, b)| {
+                a.remedies.len() == b.remedies.len() && a.cells.len() == b.cells.len()
+            })
+    }
+
+    /// An error when any statistic left its exact fixed-point range (see
+    /// [`Moments::overflowed`]): a table must never hold a saturated or wrapped number.
+    pub fn check_exact(&self) -> anyhow::Result<()> {
+        for (s, st) in self.strategies.iter().enumerate() {
+            let moments = [
+                ("time to access", &st.time),
+                ("cost", &st.cost),
+                ("total cost", &st.total_cost),
+                ("time difference", &st.time_diff),
+                ("cost difference", &st.cost_diff),
+                ("total cost difference", &st.total_cost_diff),
+            ];
+            let group = st
+                .cells
+                .iter()
+                .flat_map(|c| [("time to access", &c.time), ("cost", &c.cost)]);
+            let sums = [
+                ("direct cost", &st.cost_direct),
+                ("damage cost", &st.cost_damage),
+            ]
+            .into_iter()
+            .chain(st.remedies.iter().chain([&st.fallback]).flat_map(|r| {
+                [
+                    ("time to access", &r.resolved_time),
+                    ("cost", &r.resolved_cost),
+                ]
+            }));
+            let bad = moments
+                .into_iter()
+                .chain(group)
+                .find(|(_, m)| m.overflowed())
+                .map(|(what, _)| what)
+                .or_else(|| {
+                    sums.into_iter()
+                        .find(|(_, f)| f.overflowed())
+                        .map(|(w, _)| w)
+                });
+            if let Some(what) = bad {
+                anyhow::bail!(
+                    "the {what} statistics of strategy {} left the exact fixed-point range                      (a value above {} or a sum beyond 128 bits); no table is written                      (lower the distribution's tail, or run fewer incidents)",
+                    s + 1,
+                    crate::limits::MAX_VALUE
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Adds another tally of the same scenario (exact, associative, commutative).
     pub fn merge(&mut self, other: &RunTally) {
         assert_eq!(self.strategies.len(), other.strategies.len());

@@ -212,6 +212,109 @@ fn clock(text: &str, here: FieldPath) -> Result<f64, Invalid> {
     Ok((h * 60 + m) as f64)
 }
 
+/// Checks the engine's limits ([`crate::limits`]) on the `[region]` of `spec`: the vehicles,
+/// periods and pools it keeps, the events a period implies (arrivals at the highest strategy's
+/// rate plus every pool's other calls), the range of travel and service times, and the worst
+/// period loss (expected arrivals × `worst_cost`, the worst loss of one incident).
+pub fn check_limits(
+    spec: &crate::scenario::spec::ScenarioSpec,
+    region: &RegionSpec,
+    worst_cost: f64,
+) -> Result<(), Invalid> {
+    use crate::limits::{
+        MAX_EVENTS_PER_PERIOD, MAX_PERIOD_LOSS, MAX_POOLS, MAX_VALUE, MAX_VEHICLES,
+        TAIL_PROBABILITY,
+    };
+    let here = FieldPath::root().key("region");
+    let invalid = |path: FieldPath, message: String| Err(Invalid { path, message });
+    if region.vehicles > MAX_VEHICLES {
+        return invalid(
+            here.key("vehicles"),
+            format!(
+                "at most {MAX_VEHICLES} vehicles (a period keeps a call counter per vehicle; got {})",
+                region.vehicles
+            ),
+        );
+    }
+    let insured = region.policy_terms.is_some();
+    if let Err(m) = crate::limits::check_periods(region.periods, spec.strategy.len(), insured) {
+        return invalid(
+            here.key("periods"),
+            m.trim_start_matches("--periods ").to_string(),
+        );
+    }
+    if region.pool.len() > MAX_POOLS {
+        return invalid(
+            here.key("pool").index(MAX_POOLS),
+            format!("at most {MAX_POOLS} pools (got {})", region.pool.len()),
+        );
+    }
+    let max_mult = spec
+        .strategy
+        .iter()
+        .map(|s| s.incident_rate_multiplier)
+        .fold(0.0, f64::max);
+    let arrivals = region.vehicles as f64 * spec.incident_rate_per_vehicle_year * max_mult;
+    let hours = PERIOD_MIN / 60.0;
+    let mut events = arrivals;
+    let mut busiest: Option<(usize, f64)> = None;
+    for (i, p) in region.pool.iter().enumerate() {
+        let at = here.key("pool").index(i);
+        for (field, d) in [
+            ("travel", Some(&p.travel)),
+            ("other_call_service", p.other_call_service.as_ref()),
+        ] {
+            if let Some(d) = d {
+                let upper = d.0.upper(TAIL_PROBABILITY);
+                if !(upper <= MAX_VALUE) {
+                    return invalid(
+                        at.key(field),
+                        format!(
+                            "values up to {upper:.4e} min (its quantile of order 1 − \
+                             {TAIL_PROBABILITY:e}) exceed {MAX_VALUE}, the largest value the \
+                             exact statistics hold"
+                        ),
+                    );
+                }
+            }
+        }
+        let calls = p.other_calls_per_hour * hours;
+        events += calls;
+        if busiest.is_none_or(|(_, c)| calls > c) {
+            busiest = Some((i, calls));
+        }
+    }
+    if !(events <= MAX_EVENTS_PER_PERIOD) {
+        let path = match busiest {
+            Some((i, calls)) if calls >= arrivals => {
+                here.key("pool").index(i).key("other_calls_per_hour")
+            }
+            _ => here.key("vehicles"),
+        };
+        return invalid(
+            path,
+            format!(
+                "a period would have {events:.4e} expected events ({arrivals:.4e} lockout \
+                 arrivals: vehicles × incident rate × the highest strategy multiplier, plus the \
+                 pools' other calls per hour × 8,760); at most {MAX_EVENTS_PER_PERIOD:e} fit one \
+                 period's memory and time"
+            ),
+        );
+    }
+    let period_loss = arrivals * worst_cost;
+    if !(period_loss <= MAX_PERIOD_LOSS) {
+        return invalid(
+            here.key("vehicles"),
+            format!(
+                "a period's loss can reach {period_loss:.4e} ({arrivals:.4e} expected arrivals × \
+                 {worst_cost:.4e}, the worst loss of one incident), more than {MAX_PERIOD_LOSS}, \
+                 the largest period loss the exact statistics hold"
+            ),
+        );
+    }
+    Ok(())
+}
+
 /// Validates and compiles the `[region]` section; `remedies` are the scenario's remedy names.
 pub fn compile(spec: &RegionSpec, remedies: &[String]) -> Result<Region, Invalid> {
     let here = FieldPath::root().key("region");
@@ -283,6 +386,22 @@ pub fn compile(spec: &RegionSpec, remedies: &[String]) -> Result<Region, Invalid
                 clock(&s.end, at.key("shift").key("end"))?,
             )),
         };
+        if let Some((start, end)) = shift {
+            // The same minutes of the day as `Pool::on_shift` and `Pool::capacity_min`.
+            let on_duty = if start <= end {
+                end - start
+            } else {
+                1440.0 - start + end
+            };
+            if !(on_duty > 0.0) {
+                return invalid(
+                    at.key("shift"),
+                    "the pool is never on duty (the shift's start and end are the same time of \
+                     day); its calls would wait forever"
+                        .into(),
+                );
+            }
+        }
         let dist = |d: &crate::dist::DistSpec, path: FieldPath| {
             d.compile().map_err(|message| Invalid { path, message })
         };
@@ -485,6 +604,68 @@ impl Partial {
 }
 
 impl Partial {
+    /// Whether `other` has this partial's shape (strategies, pools, perspectives), so that
+    /// they can be merged: false for a damaged or foreign state.
+    pub fn same_shape(&self, other: &Partial) -> bool {
+        let strategies = self.severity.len();
+        self.tally.same_shape(&other.tally)
+            && other.severity.len() == strategies
+            && self.pools.len() == other.pools.len()
+            && self
+                .pools
+                .iter()
+                .zip(&other.pools)
+                .all(|(a, b)| a.len() == b.len())
+            && self
+                .losses
+                .iter()
+                .chain(&other.losses)
+                .all(|(_, l)| l.len() == strategies)
+    }
+
+    /// An error when any statistic left its exact fixed-point range: the incident statistics,
+    /// claim severities, pool statistics, and the moments of the period losses the tables
+    /// derive (AAL, its sd) over the periods.
+    fn check_exact(&self) -> anyhow::Result<()> {
+        self.tally.check_exact()?;
+        let severity = self
+            .severity
+            .iter()
+            .flatten()
+            .any(|t| t.moments().overflowed());
+        let pools = self
+            .pools
+            .iter()
+            .flatten()
+            .any(|t| t.queue_wait.overflowed() || t.busy_min.overflowed());
+        let mut periods = false;
+        for s in 0..self.severity.len() {
+            for k in 0..2 {
+                let mut loss = crate::stats::Moments::new();
+                let mut downtime = crate::stats::Moments::new();
+                for (_, per) in &self.losses {
+                    loss.push(per[s][k].aggregate_loss());
+                    downtime.push(per[s][k].downtime_h());
+                }
+                periods |= loss.overflowed() || downtime.overflowed();
+            }
+        }
+        anyhow::ensure!(
+            !(severity || pools || periods),
+            "the {} statistics left the exact fixed-point range (a period loss above {} or a sum \
+             beyond 128 bits); no table is written",
+            if severity {
+                "claim severity"
+            } else if pools {
+                "responder"
+            } else {
+                "period loss"
+            },
+            crate::limits::MAX_PERIOD_LOSS
+        );
+        Ok(())
+    }
+
     /// The run of `periods` periods these results make up; every period 1..=periods must be
     /// present exactly once.
     pub fn finish(
@@ -503,13 +684,28 @@ impl Partial {
             numbered && losses.len() as u64 == periods,
             "the periods of the parts do not make up periods 1..={periods}"
         );
-        Ok(RegionRun {
-            periods,
-            losses: losses.into_iter().map(|(_, l)| l).collect(),
+        let checked = Partial {
+            losses,
             tally: self.tally,
             severity: self.severity,
             pools: self.pools,
             events: self.events,
+        };
+        checked.check_exact()?;
+        let Partial {
+            losses,
+            tally,
+            severity,
+            pools,
+            events,
+        } = checked;
+        Ok(RegionRun {
+            periods,
+            losses: losses.into_iter().map(|(_, l)| l).collect(),
+            tally,
+            severity,
+            pools,
+            events,
             threads,
             wall_time,
         })
@@ -526,6 +722,7 @@ pub fn simulate_periods(
     progress: bool,
 ) -> anyhow::Result<(Partial, usize)> {
     use rayon::prelude::*;
+    crate::limits::check_threads(threads).map_err(anyhow::Error::msg)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
@@ -589,7 +786,9 @@ pub fn run(
     event_table: Option<&mut EventTable>,
 ) -> anyhow::Result<RegionRun> {
     use rayon::prelude::*;
-    anyhow::ensure!(periods > 0, "the number of periods must be at least 1");
+    crate::limits::check_threads(threads).map_err(anyhow::Error::msg)?;
+    crate::limits::check_periods(periods, scenario.strategies.len(), region.insured)
+        .map_err(anyhow::Error::msg)?;
     let started = std::time::Instant::now();
     let Some(table) = event_table else {
         let (partial, threads) =
@@ -693,6 +892,8 @@ pub fn run_until_precise(
         relative > 0.0 && relative.is_finite(),
         "--precision must be a positive fraction such as 0.01"
     );
+    crate::limits::check_periods(max_periods, scenario.strategies.len(), region.insured)
+        .map_err(anyhow::Error::msg)?;
     let started = std::time::Instant::now();
     let mut acc = Partial::empty(scenario, region);
     let mut done = 0;

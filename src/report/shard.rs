@@ -132,6 +132,33 @@ pub fn merge_parts(parts: &[(String, ShardState)]) -> anyhow::Result<(RunIdentit
         }
     }
     let n = first.shard.count;
+    if n == 0 || n > crate::limits::MAX_SHARDS || id.incidents > crate::limits::MAX_INCIDENTS {
+        bail!(
+            "{first_dir}: not a valid shard state (shard count {n}, incidents {}; at most {} \
+             parts of at most {} incidents)",
+            id.incidents,
+            crate::limits::MAX_SHARDS,
+            crate::limits::MAX_INCIDENTS
+        );
+    }
+    for (dir, p) in parts {
+        if p.shard.index == 0 || p.shard.index > n {
+            bail!(
+                "{dir}: not a valid shard state (part {}/{n})",
+                p.shard.index
+            );
+        }
+        let region_shape = match (&p.region, &first.region) {
+            (Some(a), Some(b)) => a.same_shape(b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !p.tally.same_shape(&first.tally) || !region_shape {
+            bail!(
+                "{dir} and {first_dir}: their statistics have different shapes (a damaged state?)"
+            );
+        }
+    }
     let mut seen = vec![None::<&str>; n as usize];
     for (dir, p) in parts {
         let slot = &mut seen[(p.shard.index - 1) as usize];
@@ -156,5 +183,8 @@ pub fn merge_parts(parts: &[(String, ShardState)]) -> anyhow::Result<(RunIdentit
     for (_, p) in &parts[1..] {
         tally.merge(&p.tally);
     }
+    tally
+        .check_exact()
+        .context("the merged parts cannot be reported exactly")?;
     Ok((id.clone(), tally))
 }

@@ -142,10 +142,26 @@ pub fn from_toml_str(
         })?
     };
 
+    // An error in a field a `--set` override changed names that override.
+    let set_by: Vec<(FieldPath, String)> = overrides
+        .iter()
+        .map(|o| (best_path(&doc, &o.path), format!("{}={}", o.path, o.value)))
+        .collect();
+    let err_at = |path: &FieldPath, message: String| {
+        let mut e = err_at(path, message);
+        if let Some((_, ov)) = set_by.iter().find(|(p, _)| p == path) {
+            e.message = format!("{} (set by --set {ov})", e.message);
+        } else if !set_by.is_empty() {
+            let all: Vec<&str> = set_by.iter().map(|(_, o)| o.as_str()).collect();
+            e.message = format!("{} (with --set {})", e.message, all.join(", --set "));
+        }
+        e
+    };
     compile::check_settings(&base_spec).map_err(|i| err_at(&i.path, i.message))?;
     compile::check_strategies(&base_spec).map_err(|i| err_at(&i.path, i.message))?;
     let (base_model, names) =
         compile::compile_model(&base_spec).map_err(|i: Invalid| err_at(&i.path, i.message))?;
+    compile::check_limits(&base_spec).map_err(|i| err_at(&i.path, i.message))?;
 
     let mut strategies = Vec::with_capacity(base_spec.strategy.len());
     for (k, st) in base_spec.strategy.iter().enumerate() {
@@ -172,6 +188,8 @@ pub fn from_toml_str(
             let vspec = ScenarioSpec::deserialize(variant)
                 .map_err(|e| spec_err(e.message().to_string()))?;
             let (mut model, vnames) = compile::compile_model(&vspec)
+                .map_err(|i| spec_err(format!("{}: {}", i.path, i.message)))?;
+            compile::check_limits(&vspec)
                 .map_err(|i| spec_err(format!("{}: {}", i.path, i.message)))?;
             compile::check_same_structure(&names, &vnames).map_err(spec_err)?;
             for r in &st.disable {

@@ -43,10 +43,13 @@ pub fn quantise(x: f64) -> i64 {
 ///
 /// # Range
 ///
-/// `q` must fit an `i64`, so `|x| < 2^43` ≈ 8.8e12 (larger values saturate in release builds).
-/// `Σq²` must fit an `i128` (< 2^127): with values `|x| ≤ 2^20` ≈ 1e6 that allows
-/// 2^47 ≈ 1.4e14 samples, with `|x| ≤ 2^30` ≈ 1e9 it allows 2^27 ≈ 1.3e8 samples. Integer
-/// overflow panics in debug builds.
+/// `q` must fit an `i64`, so `|x| < 2^43` ≈ 8.8e12. `Σq²` must fit an `i128` (< 2^127): with
+/// values `|x| ≤ 2^20` ≈ 1e6 that allows 2^47 ≈ 1.4e14 samples, with `|x| ≤ 2^30` ≈ 1e9 it
+/// allows 2^27 ≈ 1.3e8 samples. A value out of the `i64` range (or NaN), or a sum that would
+/// leave the `i128`, never becomes a number: it sets the overflow flag
+/// ([`overflowed`](Self::overflowed)), which stays set through merges, and whoever reports the
+/// statistics must refuse a flagged accumulator. `crate::limits` bounds the inputs so that this
+/// does not happen with more than negligible probability.
 ///
 /// # Serialisation
 ///
@@ -63,7 +66,18 @@ pub struct Moments {
     /// `Σq²`, the sum of the squared quantised values, in units of 2^-40.
     #[serde(with = "i128_string")]
     sum_sq: i128,
+    /// Set when a value or a sum left the exact range: the statistics are then not numbers.
+    /// (Written only when set, so states without an overflow keep their layout.)
+    #[serde(default, skip_serializing_if = "is_false")]
+    overflow: bool,
 }
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// `|x|` below this quantises without saturating: `|x · 2^20| < 2^63`.
+const QUANTISE_LIMIT: f64 = (1u64 << 43) as f64;
 
 impl Moments {
     /// An empty accumulator (same as [`Default`]).
@@ -72,33 +86,52 @@ impl Moments {
             n: 0,
             sum: 0,
             sum_sq: 0,
+            overflow: false,
         }
     }
 
     /// Adds one value: `q = round(x · 2^20)`, `n += 1`, `Σq += q`, `Σq² += q²`.
     ///
-    /// Does not allocate. `x` must be finite with `|x| < 2^43` (checked in debug builds).
+    /// Does not allocate and does not branch. A value that is not finite or has `|x| ≥ 2^43`,
+    /// or a sum leaving the `i128`, sets the overflow flag ([`overflowed`](Self::overflowed)).
     #[inline]
     pub fn push(&mut self, x: f64) {
-        debug_assert!(
-            x.is_finite() && x.abs() < (1u64 << 43) as f64,
-            "Moments::push: value must be finite with |x| < 2^43 (got {x})"
-        );
         let q = i128::from(quantise(x));
-        self.n += 1;
-        self.sum += q;
-        self.sum_sq += q * q;
+        let (sum, o1) = self.sum.overflowing_add(q);
+        // |q| < 2^63, so q² < 2^126 never overflows.
+        let (sum_sq, o2) = self.sum_sq.overflowing_add(q * q);
+        self.n = self.n.wrapping_add(1);
+        self.sum = sum;
+        self.sum_sq = sum_sq;
+        self.overflow |= !(x.abs() < QUANTISE_LIMIT) | o1 | o2 | (self.n == 0);
     }
 
     /// Adds the state of `other` into `self` (integer addition of `n`, `Σq`, `Σq²`).
     ///
     /// Exact, associative and commutative: the result is the state that pushing both
-    /// sequences of values into one accumulator would give.
+    /// sequences of values into one accumulator would give. A sum that would leave its integer
+    /// sets the overflow flag instead of wrapping.
     #[inline]
     pub fn merge(&mut self, other: &Moments) {
-        self.n += other.n;
-        self.sum += other.sum;
-        self.sum_sq += other.sum_sq;
+        let n = self.n.checked_add(other.n);
+        let sum = self.sum.checked_add(other.sum);
+        let sum_sq = self.sum_sq.checked_add(other.sum_sq);
+        match (n, sum, sum_sq) {
+            (Some(n), Some(sum), Some(sum_sq)) => {
+                self.n = n;
+                self.sum = sum;
+                self.sum_sq = sum_sq;
+                self.overflow |= other.overflow;
+            }
+            _ => self.overflow = true,
+        }
+    }
+
+    /// Whether a value or a sum left the exact range: the statistics are then not numbers and
+    /// must not be reported.
+    #[inline]
+    pub fn overflowed(&self) -> bool {
+        self.overflow || self.sum_sq < 0
     }
 
     /// Number of values pushed, `n`.
@@ -315,21 +348,38 @@ pub struct FixedSum {
     /// `Σq`, in units of 2^-20.
     #[serde(with = "i128_string")]
     sum: i128,
+    /// Set when a value or the sum left the exact range (see [`Moments::overflowed`]).
+    #[serde(default, skip_serializing_if = "is_false")]
+    overflow: bool,
 }
 
 impl FixedSum {
-    /// Adds one value.
+    /// Adds one value; one out of the exact range sets the overflow flag.
     #[inline]
     pub fn push(&mut self, x: f64) {
-        self.n += 1;
-        self.sum += i128::from(quantise(x));
+        let (sum, o) = self.sum.overflowing_add(i128::from(quantise(x)));
+        self.n = self.n.wrapping_add(1);
+        self.sum = sum;
+        self.overflow |= !(x.abs() < QUANTISE_LIMIT) | o | (self.n == 0);
     }
 
-    /// Adds another accumulator's state (exact).
+    /// Adds another accumulator's state (exact); a sum leaving its integer sets the flag.
     #[inline]
     pub fn merge(&mut self, other: &FixedSum) {
-        self.n += other.n;
-        self.sum += other.sum;
+        match (self.n.checked_add(other.n), self.sum.checked_add(other.sum)) {
+            (Some(n), Some(sum)) => {
+                self.n = n;
+                self.sum = sum;
+                self.overflow |= other.overflow;
+            }
+            _ => self.overflow = true,
+        }
+    }
+
+    /// Whether a value or the sum left the exact range.
+    #[inline]
+    pub fn overflowed(&self) -> bool {
+        self.overflow
     }
 
     /// Number of values pushed.
@@ -581,6 +631,36 @@ mod tests {
             assert!((erfc(-x) - (2.0 - want)).abs() <= 1e-15, "erfc(-{x})");
         }
         assert_eq!(erfc(30.0), 0.0);
+    }
+
+    #[test]
+    fn values_and_sums_beyond_the_range_are_flagged_not_saturated() {
+        let mut m = moments_of(&[1.0, 2.0]);
+        assert!(!m.overflowed());
+        m.push(2e13); // beyond 2^43: once saturated to a mean of 8.8e12
+        assert!(m.overflowed());
+        let mut n = Moments::new();
+        n.push(f64::NAN);
+        assert!(n.overflowed());
+        // Merging keeps the flag; sums that would wrap set it.
+        let mut a = moments_of(&[1.0]);
+        a.merge(&m);
+        assert!(a.overflowed());
+        let mut big = moments_of(&[1.0]);
+        big.sum_sq = i128::MAX / 3 * 2;
+        let mut sum = big.clone();
+        assert!(!sum.overflowed());
+        sum.merge(&big);
+        assert!(sum.overflowed());
+        let mut f = FixedSum::default();
+        f.push(3.0);
+        let mut g = FixedSum::default();
+        g.push(-1e300);
+        f.merge(&g);
+        assert!(f.overflowed());
+        // An unflagged state serialises as before.
+        let json = serde_json::to_string(&moments_of(&[1.0])).unwrap();
+        assert!(!json.contains("overflow"), "{json}");
     }
 
     #[test]

@@ -6,6 +6,8 @@ mod analytic;
 mod bad_input;
 /// Byte-identical tables for any thread count and chunk grouping; `explain` agrees with `run`.
 mod determinism;
+/// The engine's limits: accepted at the limit, refused just past it; exact statistics or none.
+mod limits;
 /// Region runs: Erlang C queueing, the average annual loss, thread-count independence.
 mod region;
 /// Never lose a user's file: the `--out` rule, interrupted and failing runs, exit codes.

@@ -1,0 +1,330 @@
+//! The engine's limits (`lockout::limits`): each bound accepted at the limit and refused just
+//! past it, by `check` for the scenario file (exit 2, file:line and field) and by `run` for the
+//! options (exit 2, naming the option); values beyond the exact fixed-point range refused by
+//! `check`; an overflow while merging shards an error, never a number.
+
+use std::path::{Path, PathBuf};
+
+use lockout::limits::{MAX_SHARDS, MAX_STRATEGIES, MAX_THREADS};
+
+use crate::testutil::{lockout, minimal};
+
+const REMEDY: &str = r#"
+[remedy.locksmith]
+success = 0.9
+duration = "30 min"
+cost = 100.0
+
+[policy.only]
+steps = ["locksmith"]
+"#;
+
+/// Writes `text` as `s.toml` in `dir`.
+fn write(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("s.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `lockout check` of `text`: Ok(()) or Err(stderr), asserting exit status 2 on failure.
+fn check(text: &str) -> Result<(), String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), text);
+    let out = lockout().arg("check").arg(&path).output().unwrap();
+    if out.status.success() {
+        return Ok(());
+    }
+    assert_eq!(out.status.code(), Some(2));
+    Err(String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Asserts `text` is refused with an error at `file:line` naming `field` and containing `rule`.
+fn refused(text: &str, line: usize, field: &str, rule: &str) {
+    let e = check(text).expect_err("refused");
+    assert!(
+        e.contains(&format!("s.toml:{line}:")),
+        "no line {line}: {e}"
+    );
+    assert!(e.contains(field) && e.contains(rule), "{e}");
+}
+
+/// The line of the first occurrence of `needle` in `text`, from 1.
+fn line_of(text: &str, needle: &str) -> usize {
+    text[..text.find(needle).expect("present")]
+        .matches('\n')
+        .count()
+        + 1
+}
+
+#[test]
+fn strategies_up_to_the_engine_limit() {
+    let with = |n: usize| {
+        let extra: String = (1..n)
+            .map(|i| format!("\n[[strategy]]\nname = \"s{i}\"\nannual_cost = 1.0\n"))
+            .collect();
+        minimal(&format!("{REMEDY}{extra}"))
+    };
+    check(&with(MAX_STRATEGIES)).expect("at the limit");
+    let text = with(MAX_STRATEGIES + 1);
+    let line = line_of(&text, &format!("name = \"s{MAX_STRATEGIES}\"")) - 1;
+    refused(&text, line, "strategy[32]", "at most 32 strategies");
+}
+
+#[test]
+fn incidents_up_to_the_exact_range() {
+    let with = |n: u64| {
+        minimal(REMEDY).replace(
+            "price_year = 2025\n",
+            &format!("price_year = 2025\nincidents = {n}\n"),
+        )
+    };
+    check(&with(1 << 36)).expect("at the limit");
+    refused(&with((1 << 36) + 1), 4, "incidents", "at most 68719476736");
+    // The option too, before anything is simulated.
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), &minimal(REMEDY));
+    let out = lockout()
+        .args([
+            "run",
+            path.to_str().unwrap(),
+            "--incidents",
+            "68719476737",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--incidents 68719476737"));
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn policy_steps_up_to_the_try_counter() {
+    let with = |n: usize| {
+        let steps = vec!["\"locksmith\""; n].join(", ");
+        minimal(&REMEDY.replace("steps = [\"locksmith\"]", &format!("steps = [{steps}]")))
+            .replace("cost = 100.0", "cost = 10.0")
+    };
+    check(&with(255)).expect("at the limit");
+    let text = with(256);
+    refused(
+        &text,
+        line_of(&text, "steps ="),
+        "policy.only.steps",
+        "at most 255 steps",
+    );
+}
+
+#[test]
+fn values_beyond_the_fixed_point_range_are_refused() {
+    // A cost of 2e13 once saturated the i64 quantisation: a mean of 8.8e12 with sd 0.
+    let with = |cost: &str| minimal(&REMEDY.replace("cost = 100.0", &format!("cost = {cost}")));
+    check(&with("3.0e7")).expect("within the range");
+    let text = with("2e13");
+    refused(
+        &text,
+        line_of(&text, "cost = 2e13"),
+        "remedy.locksmith.cost",
+        "exceed 33554432",
+    );
+    // An unbounded distribution is judged by its quantile of order 1 − 1e-12.
+    let text = with("{ lognormal = { median = 1000.0, p90 = 1.0e6 } }");
+    refused(
+        &text,
+        line_of(&text, "lognormal"),
+        "remedy.locksmith.cost",
+        "1e-12",
+    );
+    // Every step charged, then the fallback: the policy's worst incident.
+    let text = minimal(&REMEDY.replace("cost = 100.0", "cost = 2.0e7").replace(
+        "steps = [\"locksmith\"]",
+        "steps = [\"locksmith\", \"locksmith\"]",
+    ));
+    refused(
+        &text,
+        line_of(&text, "steps ="),
+        "policy.only.steps",
+        "can cost up to",
+    );
+    // The value of time turns the time to access into money.
+    let text = minimal(REMEDY).replace(
+        "value_of_time_per_hour = 30.0",
+        "value_of_time_per_hour = 1.0e5",
+    );
+    refused(&text, 5, "value_of_time_per_hour", "total cost");
+}
+
+#[test]
+fn run_options_name_the_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), &minimal(REMEDY));
+    let run = |args: &[&str]| {
+        let out_dir = dir.path().join("out");
+        let out = lockout()
+            .arg("run")
+            .arg(&path)
+            .args(args)
+            .args(["--no-plots", "--out"])
+            .arg(&out_dir)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), stderr)
+    };
+    // Threads: the limit runs, one more is refused (5000 used to hang).
+    let at = MAX_THREADS.to_string();
+    let (code, e) = run(&["--incidents", "100", "--threads", &at]);
+    assert_eq!(code, Some(0), "{e}");
+    let past = (MAX_THREADS + 1).to_string();
+    let (code, e) = run(&["--incidents", "100", "--threads", &past]);
+    assert_eq!(code, Some(2));
+    assert!(e.contains("--threads 1025"), "{e}");
+    // Shards: at most one per chunk of 16,384 incidents, and at most MAX_SHARDS.
+    let (code, e) = run(&["--incidents", "16385", "--shard", "2/2"]);
+    assert_eq!(code, Some(0), "{e}");
+    let (code, e) = run(&["--incidents", "16385", "--shard", "1/3"]);
+    assert_eq!(code, Some(2));
+    assert!(e.contains("--shard 1/3") && e.contains("(2)"), "{e}");
+    for n in [MAX_SHARDS + 1, u64::MAX] {
+        let (code, e) = run(&["--shard", &format!("1/{n}")]);
+        assert_eq!(code, Some(2));
+        assert!(
+            e.contains("--shard") && e.contains("at most 1000000 parts"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn region_work_per_period_is_bounded() {
+    let metro = "scenarios/metro-roadside-club.toml";
+    let check_set = |set: &str| {
+        let out = lockout()
+            .args(["check", metro, "--set", set])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // 6,000 arrivals + 0.5 × 8,760 other calls of the second pool + x × 8,760 <= 1e7.
+    let (code, e) = check_set("region.pool.0.other_calls_per_hour=1140");
+    assert_eq!(code, Some(0), "{e}");
+    let (code, e) = check_set("region.pool.0.other_calls_per_hour=1141");
+    assert_eq!(code, Some(2));
+    assert!(
+        e.contains("metro-roadside-club.toml:86:")
+            && e.contains("region.pool[0].other_calls_per_hour")
+            && e.contains("expected events")
+            && e.contains("--set region.pool.0.other_calls_per_hour=1141"),
+        "{e}"
+    );
+    // An absurd incident rate: too many arrivals.
+    let (code, e) = check_set("incident_rate_per_vehicle_year=1e6");
+    assert_eq!(code, Some(2));
+    assert!(
+        e.contains("region.vehicles") && e.contains("--set incident_rate_per_vehicle_year"),
+        "{e}"
+    );
+    // Periods: the option and the file.
+    let (code, e) = check_set("region.periods=1000001");
+    assert_eq!(code, Some(2));
+    assert!(
+        e.contains("region.periods") && e.contains("from 1 to 1000000"),
+        "{e}"
+    );
+    let out = lockout()
+        .args([
+            "run",
+            metro,
+            "--periods",
+            "1000001",
+            "--out",
+            "/nonexistent/never-written",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--periods 1000001"));
+}
+
+#[test]
+fn a_pool_never_on_duty_is_refused() {
+    let text =
+        std::fs::read_to_string(crate::testutil::root().join("scenarios/delivery-fleet.toml"))
+            .unwrap();
+    // The first pool's shift; the same start and end is never on duty.
+    let with = |end: &str| {
+        text.replace(
+            "shift = { start = \"06:00\", end = \"20:00\" }",
+            &format!("shift = {{ start = \"07:00\", end = \"{end}\" }}"),
+        )
+    };
+    check(&with("07:01")).expect("one minute a day is on duty");
+    let t = with("07:00");
+    refused(
+        &t,
+        line_of(&t, "shift = "),
+        "region.pool[0].shift",
+        "never on duty",
+    );
+}
+
+#[test]
+fn an_overflow_in_merge_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), &minimal(REMEDY));
+    let mut parts = Vec::new();
+    for k in 1..=2 {
+        let part = dir.path().join(format!("part-{k}"));
+        lockout()
+            .arg("run")
+            .arg(&path)
+            .args([
+                "--incidents",
+                "20000",
+                "--shard",
+                &format!("{k}/2"),
+                "--out",
+            ])
+            .arg(&part)
+            .assert()
+            .success();
+        // Each part's sum of squares just below 2^127: valid alone, too large together.
+        let state = part.join("state.json");
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        json["tally"]["strategies"][0]["cost"]["sum_sq"] =
+            serde_json::Value::String((i128::MAX / 3 * 2).to_string());
+        std::fs::write(&state, serde_json::to_string(&json).unwrap()).unwrap();
+        parts.push(part);
+    }
+    let out_dir = dir.path().join("merged");
+    let out = lockout()
+        .arg("merge")
+        .args(&parts)
+        .args(["--no-plots", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("exact fixed-point range"), "{e}");
+    assert!(!out_dir.exists(), "nothing written");
+    // A damaged part number is refused, not a crash.
+    let state = parts[1].join("state.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    json["shard"]["count"] = serde_json::json!(u64::MAX);
+    std::fs::write(&state, serde_json::to_string(&json).unwrap()).unwrap();
+    let out = lockout()
+        .arg("merge")
+        .args(&parts)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
