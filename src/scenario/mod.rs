@@ -72,11 +72,21 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError
         field: None,
         message: format!("cannot read the scenario: {e}"),
     })?;
-    let text = String::from_utf8(bytes.clone()).map_err(|_| ScenarioError {
-        file: file.clone(),
-        at: None,
-        field: None,
-        message: "the file is not UTF-8 text (is it a TOML scenario?)".into(),
+    let text = String::from_utf8(bytes.clone()).map_err(|e| {
+        // Point at the first byte that is not UTF-8.
+        let valid = &bytes[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let col = String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count()
+            + 1;
+        ScenarioError {
+            file: file.clone(),
+            at: Some(LineCol { line, col }),
+            field: None,
+            message: "the file is not UTF-8 text here (is it a TOML scenario?)".into(),
+        }
     })?;
     let scenario = from_toml_str(&text, &file, overrides)?;
     Ok(Loaded {
@@ -98,14 +108,14 @@ pub fn from_toml_str(
 ) -> Result<Scenario, ScenarioError> {
     let err_at = |path: &FieldPath, message: String| ScenarioError {
         file: file.to_string(),
-        at: locate::locate(text, path),
+        at: Some(locate::locate(text, path).unwrap_or(FILE_START)),
         field: (!path.0.is_empty()).then(|| path.to_string()),
         message,
     };
     if text.trim().is_empty() {
         return Err(ScenarioError {
             file: file.to_string(),
-            at: None,
+            at: Some(FILE_START),
             field: None,
             message: "the file is empty; a scenario needs at least name, currency, price_year, \
                       incident_rate_per_vehicle_year, value_of_time_per_hour, horizon, fallback, \
@@ -134,11 +144,14 @@ pub fn from_toml_str(
                 }
             })?;
         }
-        ScenarioSpec::deserialize(doc.clone()).map_err(|e| ScenarioError {
-            file: file.to_string(),
-            at: None,
-            field: None,
-            message: format!("after --set: {}", e.message()),
+        ScenarioSpec::deserialize(doc.clone()).map_err(|e| {
+            let first = &overrides[0];
+            ScenarioError {
+                file: file.to_string(),
+                at: Some(locate::locate(text, &best_path(&doc, &first.path)).unwrap_or(FILE_START)),
+                field: None,
+                message: format!("after --set: {}", e.message()),
+            }
         })?
     };
 
@@ -316,8 +329,14 @@ fn best_path(doc: &toml::Table, dotted: &str) -> FieldPath {
     path
 }
 
+/// Where an error about the file as a whole (a missing section, say) points: its first line.
+const FILE_START: LineCol = LineCol { line: 1, col: 1 };
+
 fn toml_error(text: &str, file: &str, e: &toml::de::Error) -> ScenarioError {
-    let at = e.span().map(|s| locate::line_col(text, s.start));
+    let at = Some(
+        e.span()
+            .map_or(FILE_START, |s| locate::line_col(text, s.start)),
+    );
     let field = e
         .span()
         .and_then(|s| locate::path_at(text, s.start))

@@ -8,6 +8,8 @@ mod bad_input;
 mod determinism;
 /// The engine's limits: accepted at the limit, refused just past it; exact statistics or none.
 mod limits;
+/// Mutated shipped scenarios: refused with a line, or run within bounds; never a panic.
+mod mutants;
 /// Region runs: Erlang C queueing, the average annual loss, thread-count independence.
 mod region;
 /// Never lose a user's file: the `--out` rule, interrupted and failing runs, exit codes.
