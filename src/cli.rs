@@ -651,7 +651,7 @@ fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyhow::Result<(
         .iter()
         .map(|dir| Ok((dir.display().to_string(), shard::read_state(dir)?)))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let (id, tally) = shard::merge_parts(&states)?;
+    let id = shard::check_parts(&states)?;
     // The scenario is needed for names and money settings: it must be the very same file.
     let overrides = id
         .overrides
@@ -669,18 +669,11 @@ fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyhow::Result<(
         );
     }
     let sc = &loaded.scenario;
+    shard::validate_parts(&states, sc)?;
     let threads = states.iter().map(|(_, s)| s.threads).sum();
     let secs: f64 = states.iter().map(|(_, s)| s.wall_time_s).sum();
     if let (Some(region), Some(periods)) = (&sc.region, id.periods) {
-        let partial = states
-            .into_iter()
-            .map(|(dir, s)| {
-                s.region
-                    .with_context(|| format!("{dir} is not a part of a region run"))
-            })
-            .try_fold(crate::region::Partial::empty(sc, region), |acc, p| {
-                anyhow::Ok(acc.merge(p?))
-            })?;
+        let partial = shard::merge_region(states, sc, region)?;
         let run = partial.finish(periods, threads, std::time::Duration::from_secs_f64(secs))?;
         let mut manifest = region_manifest(&loaded, id.seed, &run);
         manifest.merged_shards = Some(parts.len() as u64);
@@ -694,6 +687,7 @@ fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyhow::Result<(
         );
         return Ok(());
     }
+    let tally = shard::merge_tallies(&states)?;
     let mut manifest = manifest_for(&loaded, id.seed, id.incidents, threads, secs);
     manifest.merged_shards = Some(states.len() as u64);
     let dir = write_results(sc, &tally, &manifest, out, plots)?;
@@ -759,7 +753,7 @@ fn write_shard(out: &Path, state: &ShardState, manifest: &Manifest) -> anyhow::R
     let staged = StagedDir::create(out)?;
     std::fs::write(
         staged.path().join(shard::STATE_FILE),
-        serde_json::to_vec(state)?,
+        shard::state_file_bytes(state)?,
     )?;
     write_manifest(staged.path(), manifest)?;
     staged.commit()

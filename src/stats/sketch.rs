@@ -159,6 +159,17 @@ impl QuantileSketch {
         self.max = self.max.max(x);
     }
 
+    /// [`QuantileSketch::merge`] with checked arithmetic, for state read from a file.
+    pub fn checked_merge(&mut self, other: &Self) -> Result<(), String> {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a = super::checked(a.checked_add(*b), "a histogram count")?;
+        }
+        self.total = super::checked(self.total.checked_add(other.total), "count")?;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        Ok(())
+    }
+
     /// Adds the state of `other` into `self`: counts element-wise, min of the minima, max of
     /// the maxima. Exact, associative and commutative.
     pub fn merge(&mut self, other: &Self) {
@@ -320,9 +331,16 @@ impl<'de> Deserialize<'de> for QuantileSketch {
                 repr.count, sketch.total
             )));
         }
+        // The minimum and maximum lie in the first and last non-empty buckets.
+        let ends = repr.buckets.first().zip(repr.buckets.last());
+        let in_ends = |min: f64, max: f64| {
+            ends.is_some_and(|(first, last)| {
+                bucket_index(min) == first.0 as usize && bucket_index(max) == last.0 as usize
+            })
+        };
         match (repr.count, repr.min, repr.max) {
             (0, None, None) => {}
-            (1.., Some(min), Some(max)) if 0.0 <= min && min <= max => {
+            (1.., Some(min), Some(max)) if 0.0 <= min && min <= max && in_ends(min, max) => {
                 sketch.min = min;
                 sketch.max = max;
             }
