@@ -307,6 +307,11 @@ impl StrategyTally {
             ("unresolved", self.unresolved),
             ("fallback.resolved", self.fallback.resolved),
         ])?;
+        // The fallback is never attempted as a remedy: only its ends are counted.
+        let f = &self.fallback;
+        if (f.attempts, f.successes, f.damage_events) != (0, 0, 0) {
+            return Err("fallback: attempts, successes and damage_events must be 0".into());
+        }
         let resolved = checked_sum(
             "resolved",
             self.remedies

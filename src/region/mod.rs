@@ -543,14 +543,39 @@ impl Partial {
                 ));
             }
         }
+        // Per strategy and perspective: the periods' incidents and claims add up (in 64 bits)
+        // to the incidents of the tally and the claims of the severity.
+        let mut incidents = vec![[0u64; 2]; n];
+        let mut claims = vec![[0u64; 2]; n];
         for (p, row) in &self.losses {
             if row.len() != n {
                 return Err(format!("period {p}: {} strategies, not {n}", row.len()));
             }
             for (s, pair) in row.iter().enumerate() {
-                for a in pair {
+                for (k, a) in pair.iter().enumerate() {
                     a.validate()
                         .map_err(|e| format!("period {p}, strategy {s}: {e}"))?;
+                    let add = |sum: &mut u64, x: u64| {
+                        *sum = crate::stats::checked(sum.checked_add(x), "the periods' counts")?;
+                        Ok::<_, String>(())
+                    };
+                    add(&mut incidents[s][k], a.incident_count())?;
+                    add(&mut claims[s][k], a.claim_count())?;
+                }
+            }
+        }
+        for s in 0..n {
+            let recorded = self.tally.strategy(s).time.count();
+            for k in 0..2 {
+                if incidents[s][k] != recorded || claims[s][k] != self.severity[s][k].claim_count()
+                {
+                    return Err(format!(
+                        "strategy {s}: the periods count {} incidents and {} claims, the tally \
+                         {recorded} incidents and the severity {} claims",
+                        incidents[s][k],
+                        claims[s][k],
+                        self.severity[s][k].claim_count()
+                    ));
                 }
             }
         }

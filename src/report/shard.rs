@@ -322,8 +322,13 @@ pub fn check_parts(parts: &[(String, ShardState)]) -> anyhow::Result<RunIdentity
     }
     if given.len() as u64 != n {
         let mut missing = Vec::new();
-        let mut next = 1u64;
-        for k in given.iter().map(|&(k, _)| k).chain([n + 1]) {
+        // (In 128 bits: n may be u64::MAX.)
+        let mut next = 1u128;
+        for k in given
+            .iter()
+            .map(|&(k, _)| u128::from(k))
+            .chain([u128::from(n) + 1])
+        {
             while next < k && missing.len() < 10 {
                 missing.push(format!("{next}/{n}"));
                 next += 1;
