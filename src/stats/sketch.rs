@@ -634,18 +634,20 @@ mod tests {
 
     #[test]
     fn deserialize_rejects_inconsistent_state() {
-        let good = r#"{"sub_bits":7,"min_exp":-10,"max_exp":40,"count":3,"min":0.5,"max":2.0,"buckets":[[1000,1],[1300,2]]}"#;
+        let good = r#"{"sub_bits":7,"min_exp":-10,"max_exp":40,"count":3,"min":0.5,"max":2.0,"buckets":[[1154,1],[1410,2]]}"#;
         let sketch: QuantileSketch = serde_json::from_str(good).unwrap();
         assert_eq!(sketch.count(), 3);
         for (from, to) in [
             ("\"sub_bits\":7", "\"sub_bits\":8"),           // another layout
             ("\"count\":3", "\"count\":4"),                 // count != Σ buckets
-            ("[1300,2]", "[6403,2]"),                       // index out of range
-            ("[[1000,1],[1300,2]]", "[[1300,2],[1000,1]]"), // out of order
-            ("[1300,2]", "[1300,0]"),                       // empty bucket listed
+            ("[1410,2]", "[6403,2]"),                       // index out of range
+            ("[[1154,1],[1410,2]]", "[[1410,2],[1154,1]]"), // out of order
+            ("[1410,2]", "[1410,0]"),                       // empty bucket listed
             ("\"min\":0.5", "\"min\":null"),                // missing min
             ("\"min\":0.5", "\"min\":3.0"),                 // min > max
             ("\"min\":0.5", "\"min\":-1.0"),                // negative min
+            ("\"max\":2.0", "\"max\":3.0"),                 // max not in the last bucket
+            ("\"min\":0.5", "\"min\":0.75"),                // min not in the first bucket
             ("\"buckets\"", "\"extra\":1,\"buckets\""),     // unknown field
         ] {
             let bad = good.replace(from, to);
