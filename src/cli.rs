@@ -778,7 +778,7 @@ fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyhow::Result<(
         .map(|dir| Ok((dir.display().to_string(), shard::read_state(dir)?)))
         .collect::<anyhow::Result<Vec<_>>>()
         .map_err(as_input)?;
-    let (id, tally) = shard::merge_parts(&states).map_err(as_input)?;
+    let id = shard::check_parts(&states).map_err(as_input)?;
     // The scenario is needed for names and money settings: it must be the very same file.
     let overrides = id
         .overrides
@@ -796,19 +796,14 @@ fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyhow::Result<(
         );
     }
     let sc = &loaded.scenario;
+    shard::validate_parts(&states, sc).map_err(as_input)?;
     let threads = states.iter().map(|(_, s)| s.threads).sum();
     let secs: f64 = states.iter().map(|(_, s)| s.wall_time_s).sum();
     if let (Some(region), Some(periods)) = (&sc.region, id.periods) {
-        let partial = states
-            .into_iter()
-            .map(|(dir, s)| {
-                s.region
-                    .with_context(|| format!("{dir} is not a part of a region run"))
-            })
-            .try_fold(crate::region::Partial::empty(sc, region), |acc, p| {
-                anyhow::Ok(acc.merge(p?))
-            })?;
-        let run = partial.finish(periods, threads, std::time::Duration::from_secs_f64(secs))?;
+        let partial = shard::merge_region(states, sc, region).map_err(as_input)?;
+        let run = partial
+            .finish(periods, threads, std::time::Duration::from_secs_f64(secs))
+            .map_err(as_input)?;
         let mut manifest = region_manifest(&loaded, id.seed, &run);
         manifest.merged_shards = Some(parts.len() as u64);
         let dir = commit_region_results(staged, sc, &run, &manifest, plots, false)?;
@@ -820,6 +815,7 @@ fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyhow::Result<(
         );
         return Ok(());
     }
+    let tally = shard::merge_tallies(&states).map_err(as_input)?;
     let mut manifest = manifest_for(&loaded, id.seed, id.incidents, threads, secs);
     manifest.merged_shards = Some(states.len() as u64);
     let dir = write_results(staged, sc, &tally, &manifest, plots)?;
@@ -889,7 +885,7 @@ fn write_shard(
 ) -> anyhow::Result<PathBuf> {
     output::write(
         &staged.path().join(shard::STATE_FILE),
-        &serde_json::to_vec(state)?,
+        &shard::state_file_bytes(state)?,
     )?;
     write_manifest(staged.path(), manifest)?;
     Ok(staged.commit()?)

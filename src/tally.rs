@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Outcome;
 use crate::model::{Place, Scenario};
-use crate::stats::{FixedSum, Moments, QuantileSketch};
+use crate::stats::{FixedSum, Moments, QuantileSketch, checked};
 
 /// Counts and moments of one group of incidents (a segment, driver profile or place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -39,6 +39,23 @@ impl GroupTally {
         self.unresolved += other.unresolved;
         self.damaged += other.damaged;
     }
+
+    fn checked_merge(&mut self, other: &GroupTally) -> Result<(), String> {
+        self.time.checked_merge(&other.time)?;
+        self.cost.checked_merge(&other.cost)?;
+        self.unresolved = checked(self.unresolved.checked_add(other.unresolved), "unresolved")?;
+        self.damaged = checked(self.damaged.checked_add(other.damaged), "damaged")?;
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let n = self.time.count();
+        self.time.validate().map_err(|e| format!("time: {e}"))?;
+        self.cost.validate().map_err(|e| format!("cost: {e}"))?;
+        same_count(&[("time", n), ("cost", self.cost.count())])?;
+        at_most("unresolved", self.unresolved, n)?;
+        at_most("damaged", self.damaged, n)
+    }
 }
 
 /// What one remedy did under one strategy.
@@ -67,6 +84,63 @@ impl RemedyTally {
         self.resolved_time.merge(&other.resolved_time);
         self.resolved_cost.merge(&other.resolved_cost);
     }
+
+    fn checked_merge(&mut self, other: &RemedyTally) -> Result<(), String> {
+        self.attempts = checked(self.attempts.checked_add(other.attempts), "attempts")?;
+        self.successes = checked(self.successes.checked_add(other.successes), "successes")?;
+        self.resolved = checked(self.resolved.checked_add(other.resolved), "resolved")?;
+        self.damage_events = checked(
+            self.damage_events.checked_add(other.damage_events),
+            "damage_events",
+        )?;
+        self.resolved_time.checked_merge(&other.resolved_time)?;
+        self.resolved_cost.checked_merge(&other.resolved_cost)
+    }
+
+    /// Checks the counts of a remedy's row among `n` incidents.
+    fn validate(&self, n: u64) -> Result<(), String> {
+        at_most("attempts", self.attempts, n)?;
+        at_most("successes", self.successes, self.attempts)?;
+        at_most("damage_events", self.damage_events, self.attempts)?;
+        at_most("resolved", self.resolved, n)?;
+        self.resolved_time
+            .validate()
+            .map_err(|e| format!("resolved_time: {e}"))?;
+        self.resolved_cost
+            .validate()
+            .map_err(|e| format!("resolved_cost: {e}"))?;
+        same_count(&[
+            ("resolved", self.resolved),
+            ("resolved_time", self.resolved_time.count()),
+            ("resolved_cost", self.resolved_cost.count()),
+        ])
+    }
+}
+
+/// `Err` unless every named count equals the first.
+fn same_count(counts: &[(&str, u64)]) -> Result<(), String> {
+    let (first, n) = counts[0];
+    match counts.iter().find(|(_, c)| *c != n) {
+        None => Ok(()),
+        Some((what, c)) => Err(format!("{what} counts {c} values but {first} {n}")),
+    }
+}
+
+/// `Err` unless `value <= limit`.
+fn at_most(what: &str, value: u64, limit: u64) -> Result<(), String> {
+    if value <= limit {
+        Ok(())
+    } else {
+        Err(format!("{what} is {value}, more than {limit}"))
+    }
+}
+
+/// Adds up counts, `Err` on overflow.
+fn checked_sum(what: &str, counts: impl IntoIterator<Item = u64>) -> Result<u64, String> {
+    counts.into_iter().try_fold(0u64, |a, c| {
+        a.checked_add(c)
+            .ok_or_else(|| format!("the sum of {what} overflows"))
+    })
 }
 
 /// Everything accumulated for one strategy.
@@ -155,6 +229,117 @@ impl StrategyTally {
         ended_by.resolved_time.push(o.time_to_access_min);
         ended_by.resolved_cost.push(cost);
         self.cells[shape.index(o.segment, o.driver, o.place)].record(o, cost);
+    }
+
+    fn checked_merge(&mut self, b: &StrategyTally) -> Result<(), String> {
+        if (self.remedies.len(), self.cells.len()) != (b.remedies.len(), b.cells.len()) {
+            return Err("the parts have different numbers of remedies or cells".into());
+        }
+        let a = self;
+        a.time.checked_merge(&b.time)?;
+        a.cost.checked_merge(&b.cost)?;
+        a.cost_direct.checked_merge(&b.cost_direct)?;
+        a.cost_damage.checked_merge(&b.cost_damage)?;
+        a.total_cost.checked_merge(&b.total_cost)?;
+        a.time_diff.checked_merge(&b.time_diff)?;
+        a.cost_diff.checked_merge(&b.cost_diff)?;
+        a.total_cost_diff.checked_merge(&b.total_cost_diff)?;
+        a.time_sketch.checked_merge(&b.time_sketch)?;
+        a.cost_sketch.checked_merge(&b.cost_sketch)?;
+        a.unresolved = checked(a.unresolved.checked_add(b.unresolved), "unresolved")?;
+        a.damaged = checked(a.damaged.checked_add(b.damaged), "damaged")?;
+        for (x, y) in a.remedies.iter_mut().zip(&b.remedies) {
+            x.checked_merge(y)?;
+        }
+        a.fallback.checked_merge(&b.fallback)?;
+        for (x, y) in a.cells.iter_mut().zip(&b.cells) {
+            x.checked_merge(y)?;
+        }
+        Ok(())
+    }
+
+    /// Checks that the counts agree with each other for `n` incidents (`paired`: with paired
+    /// differences), as every sequence of records leaves them.
+    fn validate(&self, n: u64, paired: bool) -> Result<(), String> {
+        let moments = [
+            ("time", &self.time),
+            ("cost", &self.cost),
+            ("total_cost", &self.total_cost),
+            ("time_diff", &self.time_diff),
+            ("cost_diff", &self.cost_diff),
+            ("total_cost_diff", &self.total_cost_diff),
+        ];
+        for (what, m) in moments {
+            m.validate().map_err(|e| format!("{what}: {e}"))?;
+        }
+        for (what, f) in [
+            ("cost_direct", &self.cost_direct),
+            ("cost_damage", &self.cost_damage),
+        ] {
+            f.validate().map_err(|e| format!("{what}: {e}"))?;
+        }
+        let diffs = if paired { n } else { 0 };
+        same_count(&[
+            ("the run", n),
+            ("time", self.time.count()),
+            ("cost", self.cost.count()),
+            ("total_cost", self.total_cost.count()),
+            ("cost_direct", self.cost_direct.count()),
+            ("cost_damage", self.cost_damage.count()),
+            ("time_sketch", self.time_sketch.count()),
+            ("cost_sketch", self.cost_sketch.count()),
+        ])?;
+        same_count(&[
+            ("the paired differences", diffs),
+            ("time_diff", self.time_diff.count()),
+            ("cost_diff", self.cost_diff.count()),
+            ("total_cost_diff", self.total_cost_diff.count()),
+        ])?;
+        at_most("unresolved", self.unresolved, n)?;
+        at_most("damaged", self.damaged, n)?;
+        for (r, t) in self.remedies.iter().enumerate() {
+            t.validate(n).map_err(|e| format!("remedies[{r}]: {e}"))?;
+        }
+        self.fallback
+            .validate(n)
+            .map_err(|e| format!("fallback: {e}"))?;
+        same_count(&[
+            ("unresolved", self.unresolved),
+            ("fallback.resolved", self.fallback.resolved),
+        ])?;
+        // The fallback is never attempted as a remedy: only its ends are counted.
+        let f = &self.fallback;
+        if (f.attempts, f.successes, f.damage_events) != (0, 0, 0) {
+            return Err("fallback: attempts, successes and damage_events must be 0".into());
+        }
+        let resolved = checked_sum(
+            "resolved",
+            self.remedies
+                .iter()
+                .chain([&self.fallback])
+                .map(|t| t.resolved),
+        )?;
+        same_count(&[("the run", n), ("the resolved of every row", resolved)])?;
+        for (c, cell) in self.cells.iter().enumerate() {
+            cell.validate().map_err(|e| format!("cells[{c}]: {e}"))?;
+        }
+        let cells =
+            |what: &str, f: fn(&GroupTally) -> u64| checked_sum(what, self.cells.iter().map(f));
+        same_count(&[
+            ("the run", n),
+            ("the cells", cells("the cells' counts", |c| c.time.count())?),
+        ])?;
+        same_count(&[
+            ("unresolved", self.unresolved),
+            (
+                "the cells' unresolved",
+                cells("unresolved", |c| c.unresolved)?,
+            ),
+        ])?;
+        same_count(&[
+            ("damaged", self.damaged),
+            ("the cells' damaged", cells("damaged", |c| c.damaged)?),
+        ])
     }
 
     /// Statistics by segment, by driver profile and by place, summed from the cells.
@@ -319,16 +504,86 @@ impl RunTally {
         }
     }
 
-    /// Whether `other` has this tally's shape (strategies, remedies, cells), so that
-    /// [`merge`](Self::merge) can add them: false for a damaged or foreign state.
-    pub fn same_shape(&self, other: &RunTally) -> bool {
-        self.strategies.len() == other.strategies.len()
-            && self.paired == other.paired
-            && self.shape == other.shape
-            && self.alias == other.alias
-            && self.strategies.iter().zip(&other.strategies).all(|(a, b)| {
-                a.remedies.len() == b.remedies.len() && a.cells.len() == b.cells.len()
-            })
+    /// Checks a tally read from a file against `expected`, an empty tally of the same kind
+    /// for the scenario ([`RunTally::new`] or [`RunTally::new_unpaired`]): the same shape
+    /// (strategies, aliases, remedies, cells, baseline, value of time), and counts that agree
+    /// with each other as every sequence of records leaves them. `Err` says what is wrong.
+    pub fn validate(&self, expected: &RunTally) -> Result<(), String> {
+        let shape = |t: &RunTally| {
+            (
+                t.strategies.len(),
+                t.alias.clone(),
+                t.shape,
+                t.baseline,
+                t.paired,
+            )
+        };
+        // (A float read back from JSON may differ from the one written in the last bit.)
+        let vot = (self.value_of_time_per_min, expected.value_of_time_per_min);
+        if shape(self) != shape(expected) || !((vot.0 - vot.1).abs() <= 1e-12 * vot.1.abs()) {
+            return Err(format!(
+                "its strategies, aliases, cells, baseline or value of time (strategies {}, \
+                 baseline {}, paired {}) do not match the scenario (strategies {}, baseline {}, \
+                 paired {})",
+                self.strategies.len(),
+                self.baseline,
+                self.paired,
+                expected.strategies.len(),
+                expected.baseline,
+                expected.paired
+            ));
+        }
+        if !self.paired && self.incidents != 0 {
+            return Err(format!(
+                "incidents is {}, but a region tally counts per strategy",
+                self.incidents
+            ));
+        }
+        for (s, (t, e)) in self.strategies.iter().zip(&expected.strategies).enumerate() {
+            let in_strategy = |err: String| format!("strategies[{s}]: {err}");
+            if self.alias[s].is_some() {
+                // An alias records nothing: its entry is the empty one.
+                if t != e {
+                    return Err(in_strategy("an alias entry must be empty".into()));
+                }
+                continue;
+            }
+            if (t.remedies.len(), t.cells.len()) != (e.remedies.len(), e.cells.len()) {
+                return Err(in_strategy(format!(
+                    "{} remedies and {} cells, the scenario has {} and {}",
+                    t.remedies.len(),
+                    t.cells.len(),
+                    e.remedies.len(),
+                    e.cells.len()
+                )));
+            }
+            let n = if self.paired {
+                self.incidents
+            } else {
+                t.time.count()
+            };
+            t.validate(n, self.paired).map_err(in_strategy)?;
+        }
+        Ok(())
+    }
+
+    /// [`RunTally::merge`] with checked arithmetic, for tallies read from files (validated
+    /// first): `Err` if the shapes differ or a count or sum would overflow.
+    pub fn checked_merge(&mut self, other: &RunTally) -> Result<(), String> {
+        if self.strategies.len() != other.strategies.len() || self.paired != other.paired {
+            return Err("the parts' tallies have different shapes".into());
+        }
+        self.incidents = checked(self.incidents.checked_add(other.incidents), "incidents")?;
+        for (s, (a, b)) in self
+            .strategies
+            .iter_mut()
+            .zip(&other.strategies)
+            .enumerate()
+        {
+            a.checked_merge(b)
+                .map_err(|e| format!("strategies[{s}]: {e}"))?;
+        }
+        Ok(())
     }
 
     /// An error when any statistic left its exact fixed-point range (see
@@ -370,7 +625,9 @@ impl RunTally {
                 });
             if let Some(what) = bad {
                 anyhow::bail!(
-                    "the {what} statistics of strategy {} left the exact fixed-point range                      (a value above {} or a sum beyond 128 bits); no table is written                      (lower the distribution's tail, or run fewer incidents)",
+                    "the {what} statistics of strategy {} left the exact fixed-point range (a value above \
+                     {} or a sum beyond 128 bits); no table is written (lower the distribution's \
+                     tail, or run fewer incidents)",
                     s + 1,
                     crate::limits::MAX_VALUE
                 );

@@ -647,3 +647,203 @@ fn region_and_sweep_figures_are_byte_identical_when_redrawn() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Damaged tables: `lockout plot` refuses them by file and line, never panics
+// ---------------------------------------------------------------------------------------------
+
+/// Runs `lockout plot DIR` and checks the refusal: a non-zero exit, no panic, stderr containing
+/// every needle.
+fn expect_plot_refused(dir: &Path, needles: &[&str]) {
+    let output = assert_cmd::Command::cargo_bin("lockout")
+        .expect("binary built")
+        .arg("plot")
+        .arg(dir)
+        .env_remove("CI")
+        .output()
+        .expect("run lockout");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "plot accepted it: {needles:?}");
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "expected {needle:?} in: {stderr}");
+    }
+}
+
+/// A copy of the fixture with `file` edited by replacing `from` (which must occur) by `to`.
+fn edited_fixture(file: &str, from: &str, to: &str) -> tempfile::TempDir {
+    let tmp = fixture_copy();
+    let path = tmp.path().join(file);
+    let text = fs::read_to_string(&path).expect("table");
+    assert!(text.contains(from), "{from} not in {file}");
+    fs::write(&path, text.replacen(from, to, 1)).expect("write");
+    tmp
+}
+
+#[test]
+fn impossible_values_are_refused_by_file_and_line() {
+    for (file, from, to, needles) in [
+        // A mean that is not a number (line 3: the second strategy).
+        (
+            "summary.csv",
+            ",65.49005,",
+            ",NaN,",
+            &[
+                "summary.csv",
+                "line 3",
+                "`time_to_access_mean_min`",
+                "not a finite",
+            ][..],
+        ),
+        // A share of 1.5.
+        (
+            "remedies.csv",
+            ",0.93215,",
+            ",1.5,",
+            &[
+                "remedies.csv",
+                "line 2",
+                "`resolved_share`",
+                "not in [0, 1]",
+            ],
+        ),
+        // A damage rate below zero.
+        (
+            "remedies.csv",
+            ",0.05845,",
+            ",-0.05845,",
+            &["remedies.csv", "line 2", "`damage_share`"],
+        ),
+        // Quantiles out of order: the 0.002 quantile above the 0.003 one.
+        (
+            "distributions.csv",
+            "no spare key,0.002,18.220652,",
+            "no spare key,0.002,99.5,",
+            &["distributions.csv", "line 4", "decrease"],
+        ),
+        // A quantile order repeated.
+        (
+            "distributions.csv",
+            "no spare key,0.003,",
+            "no spare key,0.002,",
+            &["distributions.csv", "line 4", "does not follow"],
+        ),
+        // An infinite quantile.
+        (
+            "distributions.csv",
+            "no spare key,0.011,23.820229,",
+            "no spare key,0.011,inf,",
+            &["distributions.csv", "line 12", "not a finite"],
+        ),
+        // A strategy no summary row describes.
+        (
+            "remedies.csv",
+            "no spare key,locksmith,",
+            "no such strategy,locksmith,",
+            &["remedies.csv", "line 2", "not in summary.csv"],
+        ),
+    ] {
+        let tmp = edited_fixture(file, from, to);
+        expect_plot_refused(tmp.path(), needles);
+    }
+    // The summary's quantiles out of order (p90 above p99) and an interval not around its
+    // mean: edit the first data row's columns by name.
+    for (column, value, needle) in [
+        ("time_to_access_p90_min", "1e6", "out of order"),
+        ("cost_ci95_low", "1e9", "out of order"),
+        ("unresolved_rate", "2", "not in [0, 1]"),
+    ] {
+        let tmp = fixture_copy();
+        let path = tmp.path().join("summary.csv");
+        let text = fs::read_to_string(&path).expect("summary");
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        let at = lines[0].split(',').position(|h| h == column).expect(column);
+        let mut cells: Vec<&str> = lines[1].split(',').collect();
+        cells[at] = value;
+        lines[1] = cells.join(",");
+        fs::write(&path, lines.join("\n") + "\n").expect("write");
+        expect_plot_refused(tmp.path(), &["summary.csv", "line 2", column, needle]);
+    }
+}
+
+#[test]
+fn truncated_empty_binary_and_garbage_files_are_refused() {
+    let garbage: [(&str, &[u8]); 5] = [
+        ("empty", b""),
+        (
+            "binary",
+            &[0x00, 0xff, 0xfe, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a],
+        ),
+        ("non-UTF-8 text", b"strategy,quantile\n\xff\xfe,0.5\n"),
+        (
+            "a header only",
+            b"strategy,quantile,time_to_access_min,cost\n",
+        ),
+        ("prose", b"this is not a table\n{\"nor\": \"json\"}\n"),
+    ];
+    for (fixture, files) in [
+        (
+            FIXTURE,
+            &[
+                "run.json",
+                "summary.csv",
+                "remedies.csv",
+                "distributions.csv",
+            ][..],
+        ),
+        (
+            REGION_FIXTURE,
+            &[
+                "ep_curve.csv",
+                "insurer_cost.csv",
+                "responders.csv",
+                "waits.csv",
+            ][..],
+        ),
+    ] {
+        for file in files {
+            for (what, bytes) in garbage {
+                let tmp = copy_of(fixture);
+                fs::write(tmp.path().join(file), bytes).expect("write");
+                let output = assert_cmd::Command::cargo_bin("lockout")
+                    .expect("binary built")
+                    .arg("plot")
+                    .arg(tmp.path())
+                    .output()
+                    .expect("run lockout");
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                assert!(!stderr.contains("panicked"), "{file} {what}: {stderr}");
+                // An empty table of remedies or waits is a table without rows, which may draw.
+                if output.status.success() {
+                    assert!(
+                        what == "a header only" || what == "empty",
+                        "{file} {what}: accepted"
+                    );
+                    assert!(
+                        !["run.json", "summary.csv", "distributions.csv"].contains(file),
+                        "{file} {what}: accepted"
+                    );
+                    continue;
+                }
+                assert_eq!(output.status.code(), Some(2), "{file} {what}: {stderr}");
+                assert!(stderr.contains(file), "{file} {what}: {stderr}");
+            }
+        }
+    }
+    // Truncated in the middle of a row.
+    for file in ["summary.csv", "remedies.csv", "distributions.csv"] {
+        let tmp = fixture_copy();
+        let path = tmp.path().join(file);
+        let text = fs::read(&path).expect("table");
+        let cut = text.len() / 2 + 7;
+        let cut = cut
+            + text[cut..]
+                .iter()
+                .position(|&b| b == b',')
+                .expect("a comma")
+            + 1;
+        fs::write(&path, &text[..cut]).expect("write");
+        expect_plot_refused(tmp.path(), &[file, "line"]);
+    }
+}

@@ -77,6 +77,52 @@ impl PoolTally {
         self.capacity_min += o.capacity_min;
     }
 
+    /// [`PoolTally::merge`] with checked arithmetic, for state read from a file.
+    pub fn checked_merge(&mut self, o: &PoolTally) -> Result<(), String> {
+        use crate::stats::checked;
+        self.dispatched = checked(self.dispatched.checked_add(o.dispatched), "dispatched")?;
+        self.abandoned = checked(self.abandoned.checked_add(o.abandoned), "abandoned")?;
+        self.queue_wait.checked_merge(&o.queue_wait)?;
+        self.queue_wait_sketch.checked_merge(&o.queue_wait_sketch)?;
+        self.response_sketch.checked_merge(&o.response_sketch)?;
+        self.longest_queue = self.longest_queue.max(o.longest_queue);
+        self.busy_min.checked_merge(&o.busy_min)?;
+        self.capacity_min += o.capacity_min;
+        Ok(())
+    }
+
+    /// Checks, for state read from a file: every dispatched call has a wait and a response
+    /// time, sums are consistent, capacity is finite and not negative.
+    pub fn validate(&self) -> Result<(), String> {
+        self.queue_wait
+            .validate()
+            .map_err(|e| format!("queue_wait: {e}"))?;
+        self.busy_min
+            .validate()
+            .map_err(|e| format!("busy_min: {e}"))?;
+        let n = self.dispatched;
+        if [
+            self.queue_wait.count(),
+            self.queue_wait_sketch.count(),
+            self.response_sketch.count(),
+        ] != [n; 3]
+        {
+            return Err(format!(
+                "{n} calls dispatched but {} waits, {} sketched waits and {} response times",
+                self.queue_wait.count(),
+                self.queue_wait_sketch.count(),
+                self.response_sketch.count()
+            ));
+        }
+        if !(self.capacity_min >= 0.0 && self.capacity_min <= 1e15) {
+            return Err(format!(
+                "capacity_min {} is not a plausible capacity",
+                self.capacity_min
+            ));
+        }
+        Ok(())
+    }
+
     /// Busy time over on-shift capacity.
     pub fn utilisation(&self) -> f64 {
         self.busy_min.sum() / self.capacity_min

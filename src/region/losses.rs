@@ -235,6 +235,35 @@ impl PeriodAccumulator {
         self.downtime_q += other.downtime_q;
     }
 
+    /// Checks, for state read from a file, what every sequence of pushes leaves: claims among
+    /// the incidents, non-negative sums, the largest loss no more than the aggregate and the
+    /// aggregate no more than claims × the largest, downtime within incidents × 2^63 steps.
+    pub fn validate(&self) -> Result<(), String> {
+        let (n, claims, loss, max, downtime) = (
+            self.incident_count,
+            self.claim_count,
+            self.loss_q,
+            self.max_loss_q,
+            self.downtime_q,
+        );
+        let fits = claims <= n
+            && (claims == 0) == (loss == 0)
+            && (claims == 0) == (max == 0)
+            && max >= 0
+            && i128::from(max) <= loss
+            && loss.unsigned_abs() <= u128::from(claims) * max.unsigned_abs() as u128
+            && downtime >= 0
+            && downtime.unsigned_abs() <= u128::from(n) << 63;
+        if fits {
+            Ok(())
+        } else {
+            Err(format!(
+                "inconsistent period losses: {n} incidents, {claims} claims, loss {loss}, \
+                 largest {max}, downtime {downtime} (grid steps)"
+            ))
+        }
+    }
+
     /// Number of incidents pushed.
     pub fn incident_count(&self) -> u64 {
         self.incident_count
@@ -324,6 +353,26 @@ impl SeverityTally {
     pub fn merge(&mut self, other: &SeverityTally) {
         self.moments.merge(&other.moments);
         self.sketch.merge(&other.sketch);
+    }
+
+    /// [`SeverityTally::merge`] with checked arithmetic, for state read from a file.
+    pub fn checked_merge(&mut self, other: &SeverityTally) -> Result<(), String> {
+        self.moments.checked_merge(&other.moments)?;
+        self.sketch.checked_merge(&other.sketch)
+    }
+
+    /// Checks, for state read from a file, the moments and that the sketch counts the same
+    /// claims.
+    pub fn validate(&self) -> Result<(), String> {
+        self.moments.validate()?;
+        if self.moments.count() != self.sketch.count() {
+            return Err(format!(
+                "{} claims in the moments but {} in the sketch",
+                self.moments.count(),
+                self.sketch.count()
+            ));
+        }
+        Ok(())
     }
 
     /// Number of claims.

@@ -604,25 +604,6 @@ impl Partial {
 }
 
 impl Partial {
-    /// Whether `other` has this partial's shape (strategies, pools, perspectives), so that
-    /// they can be merged: false for a damaged or foreign state.
-    pub fn same_shape(&self, other: &Partial) -> bool {
-        let strategies = self.severity.len();
-        self.tally.same_shape(&other.tally)
-            && other.severity.len() == strategies
-            && self.pools.len() == other.pools.len()
-            && self
-                .pools
-                .iter()
-                .zip(&other.pools)
-                .all(|(a, b)| a.len() == b.len())
-            && self
-                .losses
-                .iter()
-                .chain(&other.losses)
-                .all(|(_, l)| l.len() == strategies)
-    }
-
     /// An error when any statistic left its exact fixed-point range: the incident statistics,
     /// claim severities, pool statistics, and the moments of the period losses the tables
     /// derive (AAL, its sd) over the periods.
@@ -664,6 +645,127 @@ impl Partial {
             crate::limits::MAX_PERIOD_LOSS
         );
         Ok(())
+    }
+
+    /// Checks a part read from a file against `scenario`: every vector as long as the
+    /// strategies and pools, each period of `periods` exactly once and no other, and every
+    /// accumulator's own invariants. `Err` says what is wrong.
+    pub fn validate(
+        &self,
+        scenario: &crate::model::Scenario,
+        region: &Region,
+        periods: std::ops::Range<u64>,
+    ) -> Result<(), String> {
+        let n = scenario.strategies.len();
+        self.tally
+            .validate(&crate::tally::RunTally::new_unpaired(scenario))
+            .map_err(|e| format!("tally: {e}"))?;
+        if self.severity.len() != n || self.pools.len() != n {
+            return Err(format!(
+                "{} severities and {} pool rows for {n} strategies",
+                self.severity.len(),
+                self.pools.len()
+            ));
+        }
+        for (s, pair) in self.severity.iter().enumerate() {
+            for (k, t) in pair.iter().enumerate() {
+                t.validate()
+                    .map_err(|e| format!("severity[{s}][{k}]: {e}"))?;
+            }
+        }
+        for (s, pools) in self.pools.iter().enumerate() {
+            if pools.len() != region.pools.len() {
+                return Err(format!(
+                    "pools[{s}] has {} pools, the scenario {}",
+                    pools.len(),
+                    region.pools.len()
+                ));
+            }
+            for (p, t) in pools.iter().enumerate() {
+                t.validate().map_err(|e| format!("pools[{s}][{p}]: {e}"))?;
+            }
+        }
+        // Periods: exactly the range, each once (without allocating by a number in the file).
+        let expected = periods.end.saturating_sub(periods.start);
+        if self.losses.len() as u64 != expected {
+            return Err(format!(
+                "{} periods, but the part simulated {expected} ({}..{})",
+                self.losses.len(),
+                periods.start,
+                periods.end
+            ));
+        }
+        let mut numbers: Vec<u64> = self.losses.iter().map(|(p, _)| *p).collect();
+        numbers.sort_unstable();
+        for (i, p) in numbers.iter().enumerate() {
+            if *p != periods.start + i as u64 {
+                return Err(format!(
+                    "period {p} is repeated or outside the part's periods {}..{}",
+                    periods.start, periods.end
+                ));
+            }
+        }
+        // Per strategy and perspective: the periods' incidents and claims add up (in 64 bits)
+        // to the incidents of the tally and the claims of the severity.
+        let mut incidents = vec![[0u64; 2]; n];
+        let mut claims = vec![[0u64; 2]; n];
+        for (p, row) in &self.losses {
+            if row.len() != n {
+                return Err(format!("period {p}: {} strategies, not {n}", row.len()));
+            }
+            for (s, pair) in row.iter().enumerate() {
+                for (k, a) in pair.iter().enumerate() {
+                    a.validate()
+                        .map_err(|e| format!("period {p}, strategy {s}: {e}"))?;
+                    let add = |sum: &mut u64, x: u64| {
+                        *sum = crate::stats::checked(sum.checked_add(x), "the periods' counts")?;
+                        Ok::<_, String>(())
+                    };
+                    add(&mut incidents[s][k], a.incident_count())?;
+                    add(&mut claims[s][k], a.claim_count())?;
+                }
+            }
+        }
+        for s in 0..n {
+            let recorded = self.tally.strategy(s).time.count();
+            for k in 0..2 {
+                if incidents[s][k] != recorded || claims[s][k] != self.severity[s][k].claim_count()
+                {
+                    return Err(format!(
+                        "strategy {s}: the periods count {} incidents and {} claims, the tally \
+                         {recorded} incidents and the severity {} claims",
+                        incidents[s][k],
+                        claims[s][k],
+                        self.severity[s][k].claim_count()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Partial::merge`] with checked arithmetic, for parts read from files and validated.
+    pub fn checked_merge(mut self, other: Partial) -> Result<Partial, String> {
+        self.tally.checked_merge(&other.tally)?;
+        if self.severity.len() != other.severity.len() || self.pools.len() != other.pools.len() {
+            return Err("the parts have different numbers of strategies".into());
+        }
+        for (a, b) in self.severity.iter_mut().zip(&other.severity) {
+            for (x, y) in a.iter_mut().zip(b) {
+                x.checked_merge(y)?;
+            }
+        }
+        for (a, b) in self.pools.iter_mut().zip(&other.pools) {
+            if a.len() != b.len() {
+                return Err("the parts have different numbers of pools".into());
+            }
+            for (x, y) in a.iter_mut().zip(b) {
+                x.checked_merge(y)?;
+            }
+        }
+        self.events = crate::stats::checked(self.events.checked_add(other.events), "events")?;
+        self.losses.extend(other.losses);
+        Ok(self)
     }
 
     /// The run of `periods` periods these results make up; every period 1..=periods must be

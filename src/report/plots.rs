@@ -297,7 +297,16 @@ impl Tables {
             path: run_path.clone(),
             message: e.to_string(),
         })?;
-        let summary: Vec<SummaryRow> = read_csv(&dir.join("summary.csv"))?;
+        let mut seen: Vec<String> = Vec::new();
+        let summary: Vec<SummaryRow> =
+            read_csv_with(&dir.join("summary.csv"), |row: &SummaryRow| {
+                row.check()?;
+                if seen.contains(&row.strategy) {
+                    return Err(format!("strategy `{}` has a second row", row.strategy));
+                }
+                seen.push(row.strategy.clone());
+                Ok(())
+            })?;
         if summary.is_empty() {
             return Err(PlotError::BadTable {
                 path: dir.join("summary.csv"),
@@ -308,8 +317,11 @@ impl Tables {
             dir: dir.to_path_buf(),
             run,
             summary,
-            remedies: read_csv(&dir.join("remedies.csv"))?,
-            distributions: read_csv(&dir.join("distributions.csv"))?,
+            remedies: read_csv_with(&dir.join("remedies.csv"), |row: &RemedyRow| {
+                row.check()?;
+                known_strategy(&seen)(&row.strategy)
+            })?,
+            distributions: read_csv_with(&dir.join("distributions.csv"), quantile_order(&seen))?,
             region: RegionTables::load(dir)?,
         })
     }
@@ -402,6 +414,12 @@ fn io_error(path: &Path, e: std::io::Error) -> PlotError {
         PlotError::MissingTable {
             path: path.to_path_buf(),
         }
+    } else if e.kind() == std::io::ErrorKind::InvalidData {
+        // The file is there but its content is not text: bad input, not a failing disk.
+        PlotError::BadTable {
+            path: path.to_path_buf(),
+            message: format!("not a table lockout wrote: {e}"),
+        }
     } else {
         PlotError::Io {
             path: path.to_path_buf(),
@@ -410,7 +428,17 @@ fn io_error(path: &Path, e: std::io::Error) -> PlotError {
     }
 }
 
-fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, PlotError> {
+/// Reads a table and checks every row ([`CheckRow`]).
+fn read_csv<T: DeserializeOwned + CheckRow>(path: &Path) -> Result<Vec<T>, PlotError> {
+    read_csv_with(path, |row: &T| row.check())
+}
+
+/// Reads a table, checking each row in order with `check` (which may keep state, for checks
+/// across rows): a failure is reported as `PATH: line N: message`, N the CSV line.
+fn read_csv_with<T: DeserializeOwned>(
+    path: &Path,
+    mut check: impl FnMut(&T) -> Result<(), String>,
+) -> Result<Vec<T>, PlotError> {
     let file = File::open(path).map_err(|e| io_error(path, e))?;
     let mut reader = csv::Reader::from_reader(file);
     let bad = |message: String| PlotError::BadColumn {
@@ -422,10 +450,401 @@ fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, PlotError> {
         .map_err(|e| bad(format!("header: {e}")))?
         .clone();
     let mut rows = Vec::new();
-    for record in reader.deserialize() {
-        rows.push(record.map_err(|e| bad(describe_csv_error(&e, &headers)))?);
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(bad(describe_csv_error(&e, &headers))),
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let row: T = record
+            .deserialize(Some(&headers))
+            .map_err(|e| bad(describe_csv_error(&e, &headers)))?;
+        check(&row).map_err(|message| PlotError::BadTable {
+            path: path.to_path_buf(),
+            message: format!("line {line}: {message}"),
+        })?;
+        rows.push(row);
     }
     Ok(rows)
+}
+
+/// What every row of a table must satisfy before it is drawn: finite numbers, probabilities
+/// and shares in [0, 1], quantiles in order, intervals around their estimates.
+trait CheckRow {
+    /// `Err` says which column is wrong and how.
+    fn check(&self) -> Result<(), String>;
+}
+
+/// `Err` unless every value is finite.
+fn finite(values: &[(&str, f64)]) -> Result<(), String> {
+    match values.iter().find(|(_, v)| !v.is_finite()) {
+        None => Ok(()),
+        Some((name, v)) => Err(format!("column `{name}`: {v} is not a finite number")),
+    }
+}
+
+/// `Err` unless every present value is finite.
+fn finite_opt(values: &[(&str, Option<f64>)]) -> Result<(), String> {
+    for (name, v) in values {
+        if let Some(v) = v {
+            finite(&[(name, *v)])?;
+        }
+    }
+    Ok(())
+}
+
+/// `Err` unless every value is a probability or share, in [0, 1].
+fn share(values: &[(&str, f64)]) -> Result<(), String> {
+    match values.iter().find(|(_, v)| !(0.0..=1.0).contains(v)) {
+        None => Ok(()),
+        Some((name, v)) => Err(format!("column `{name}`: {v} is not in [0, 1]")),
+    }
+}
+
+/// `Err` unless the values are in non-decreasing order (each present one).
+fn ordered(values: &[(&str, Option<f64>)]) -> Result<(), String> {
+    let present: Vec<(&str, f64)> = values
+        .iter()
+        .filter_map(|(n, v)| v.map(|v| (*n, v)))
+        .collect();
+    for pair in present.windows(2) {
+        if !(pair[0].1 <= pair[1].1) {
+            return Err(format!(
+                "columns `{}` ({}) and `{}` ({}) are out of order",
+                pair[0].0, pair[0].1, pair[1].0, pair[1].1
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl CheckRow for SummaryRow {
+    fn check(&self) -> Result<(), String> {
+        if self.strategy.is_empty() {
+            return Err("column `strategy` is empty".into());
+        }
+        finite(&[
+            ("time_to_access_mean_min", self.time_to_access_mean_min),
+            (
+                "time_to_access_ci95_low_min",
+                self.time_to_access_ci95_low_min,
+            ),
+            (
+                "time_to_access_ci95_high_min",
+                self.time_to_access_ci95_high_min,
+            ),
+            ("time_to_access_p50_min", self.time_to_access_p50_min),
+            ("time_to_access_p90_min", self.time_to_access_p90_min),
+            ("time_to_access_p99_min", self.time_to_access_p99_min),
+            ("cost_mean", self.cost_mean),
+            ("cost_ci95_low", self.cost_ci95_low),
+            ("cost_ci95_high", self.cost_ci95_high),
+            ("total_cost_mean", self.total_cost_mean),
+            ("total_cost_ci95_low", self.total_cost_ci95_low),
+            ("total_cost_ci95_high", self.total_cost_ci95_high),
+            (
+                "incident_rate_per_vehicle_year",
+                self.incident_rate_per_vehicle_year,
+            ),
+            ("prevention_cost_per_year", self.prevention_cost_per_year),
+            (
+                "incident_cost_per_vehicle_year",
+                self.incident_cost_per_vehicle_year,
+            ),
+            ("annual_cost_per_vehicle", self.annual_cost_per_vehicle),
+            (
+                "annual_cost_per_vehicle_ci95_low",
+                self.annual_cost_per_vehicle_ci95_low,
+            ),
+            (
+                "annual_cost_per_vehicle_ci95_high",
+                self.annual_cost_per_vehicle_ci95_high,
+            ),
+            ("value_of_time_per_hour", self.value_of_time_per_hour),
+        ])?;
+        finite_opt(&[
+            (
+                "time_diff_vs_baseline_mean_min",
+                self.time_diff_vs_baseline_mean_min,
+            ),
+            (
+                "time_diff_vs_baseline_ci95_low_min",
+                self.time_diff_vs_baseline_ci95_low_min,
+            ),
+            (
+                "time_diff_vs_baseline_ci95_high_min",
+                self.time_diff_vs_baseline_ci95_high_min,
+            ),
+            (
+                "cost_diff_vs_baseline_mean",
+                self.cost_diff_vs_baseline_mean,
+            ),
+            (
+                "cost_diff_vs_baseline_ci95_low",
+                self.cost_diff_vs_baseline_ci95_low,
+            ),
+            (
+                "cost_diff_vs_baseline_ci95_high",
+                self.cost_diff_vs_baseline_ci95_high,
+            ),
+            (
+                "total_cost_diff_vs_baseline_mean",
+                self.total_cost_diff_vs_baseline_mean,
+            ),
+            (
+                "total_cost_diff_vs_baseline_ci95_low",
+                self.total_cost_diff_vs_baseline_ci95_low,
+            ),
+            (
+                "total_cost_diff_vs_baseline_ci95_high",
+                self.total_cost_diff_vs_baseline_ci95_high,
+            ),
+            ("break_even_incident_rate", self.break_even_incident_rate),
+        ])?;
+        share(&[
+            ("damage_rate", self.damage_rate),
+            ("unresolved_rate", self.unresolved_rate),
+        ])?;
+        if !(self.time_to_access_p50_min >= 0.0) {
+            return Err(format!(
+                "column `time_to_access_p50_min`: {} is negative",
+                self.time_to_access_p50_min
+            ));
+        }
+        ordered(&[
+            ("time_to_access_p50_min", Some(self.time_to_access_p50_min)),
+            ("time_to_access_p90_min", Some(self.time_to_access_p90_min)),
+            ("time_to_access_p99_min", Some(self.time_to_access_p99_min)),
+        ])?;
+        // Every interval holds its estimate.
+        for (low, mean, high) in [
+            (
+                (
+                    "time_to_access_ci95_low_min",
+                    self.time_to_access_ci95_low_min,
+                ),
+                ("time_to_access_mean_min", self.time_to_access_mean_min),
+                (
+                    "time_to_access_ci95_high_min",
+                    self.time_to_access_ci95_high_min,
+                ),
+            ),
+            (
+                ("cost_ci95_low", self.cost_ci95_low),
+                ("cost_mean", self.cost_mean),
+                ("cost_ci95_high", self.cost_ci95_high),
+            ),
+            (
+                ("total_cost_ci95_low", self.total_cost_ci95_low),
+                ("total_cost_mean", self.total_cost_mean),
+                ("total_cost_ci95_high", self.total_cost_ci95_high),
+            ),
+        ] {
+            ordered(&[
+                (low.0, Some(low.1)),
+                (mean.0, Some(mean.1)),
+                (high.0, Some(high.1)),
+            ])?;
+        }
+        ordered(&[
+            (
+                "annual_cost_per_vehicle_ci95_low",
+                Some(self.annual_cost_per_vehicle_ci95_low),
+            ),
+            (
+                "annual_cost_per_vehicle_ci95_high",
+                Some(self.annual_cost_per_vehicle_ci95_high),
+            ),
+        ])?;
+        for (low, mean, high) in [
+            (
+                (
+                    "time_diff_vs_baseline_ci95_low_min",
+                    self.time_diff_vs_baseline_ci95_low_min,
+                ),
+                (
+                    "time_diff_vs_baseline_mean_min",
+                    self.time_diff_vs_baseline_mean_min,
+                ),
+                (
+                    "time_diff_vs_baseline_ci95_high_min",
+                    self.time_diff_vs_baseline_ci95_high_min,
+                ),
+            ),
+            (
+                (
+                    "cost_diff_vs_baseline_ci95_low",
+                    self.cost_diff_vs_baseline_ci95_low,
+                ),
+                (
+                    "cost_diff_vs_baseline_mean",
+                    self.cost_diff_vs_baseline_mean,
+                ),
+                (
+                    "cost_diff_vs_baseline_ci95_high",
+                    self.cost_diff_vs_baseline_ci95_high,
+                ),
+            ),
+            (
+                (
+                    "total_cost_diff_vs_baseline_ci95_low",
+                    self.total_cost_diff_vs_baseline_ci95_low,
+                ),
+                (
+                    "total_cost_diff_vs_baseline_mean",
+                    self.total_cost_diff_vs_baseline_mean,
+                ),
+                (
+                    "total_cost_diff_vs_baseline_ci95_high",
+                    self.total_cost_diff_vs_baseline_ci95_high,
+                ),
+            ),
+        ] {
+            ordered(&[low, mean, high])?;
+        }
+        Ok(())
+    }
+}
+
+impl CheckRow for RemedyRow {
+    fn check(&self) -> Result<(), String> {
+        share(&[
+            ("resolved_share", self.resolved_share),
+            ("damage_share", self.damage_share),
+        ])
+    }
+}
+
+impl CheckRow for QuantileRow {
+    fn check(&self) -> Result<(), String> {
+        share(&[("quantile", self.quantile)])?;
+        finite(&[
+            ("time_to_access_min", self.time_to_access_min),
+            ("cost", self.cost),
+        ])
+    }
+}
+
+/// A check of the rows of a table against the strategies of `summary.csv`.
+fn known_strategy<'a>(names: &'a [String]) -> impl Fn(&str) -> Result<(), String> + 'a {
+    move |strategy| {
+        if names.iter().any(|n| n == strategy) {
+            Ok(())
+        } else {
+            Err(format!("strategy `{strategy}` is not in summary.csv"))
+        }
+    }
+}
+
+/// Checks of `distributions.csv` across rows: each strategy's quantiles strictly increasing,
+/// its times and costs non-decreasing with them.
+fn quantile_order(names: &[String]) -> impl FnMut(&QuantileRow) -> Result<(), String> + '_ {
+    let known = known_strategy(names);
+    let mut last: HashMap<String, (f64, f64, f64)> = HashMap::new();
+    move |row| {
+        row.check()?;
+        known(&row.strategy)?;
+        if let Some(&(q, t, c)) = last.get(&row.strategy) {
+            if !(row.quantile > q) {
+                return Err(format!(
+                    "quantile {} of `{}` does not follow {q}",
+                    row.quantile, row.strategy
+                ));
+            }
+            if !(row.time_to_access_min >= t && row.cost >= c) {
+                return Err(format!(
+                    "the quantiles of `{}` decrease at quantile {} (time {} after {t}, cost {} \
+                     after {c})",
+                    row.strategy, row.quantile, row.time_to_access_min, row.cost
+                ));
+            }
+        }
+        last.insert(
+            row.strategy.clone(),
+            (row.quantile, row.time_to_access_min, row.cost),
+        );
+        Ok(())
+    }
+}
+
+impl CheckRow for EpRow {
+    fn check(&self) -> Result<(), String> {
+        finite(&[
+            ("return_period_years", self.return_period_years),
+            ("loss", self.loss),
+        ])?;
+        finite_opt(&[("tvar", self.tvar)])?;
+        share(&[("exceedance_probability", self.exceedance_probability)])
+    }
+}
+
+impl CheckRow for InsurerRow {
+    fn check(&self) -> Result<(), String> {
+        finite(&[
+            ("exposure_vehicle_years", self.exposure_vehicle_years),
+            ("aal", self.aal),
+        ])?;
+        finite_opt(&[
+            (
+                "claim_frequency_per_vehicle_year",
+                self.claim_frequency_per_vehicle_year,
+            ),
+            ("severity_mean", self.severity_mean),
+            (
+                "pure_premium_per_vehicle_year",
+                self.pure_premium_per_vehicle_year,
+            ),
+            ("aal_se", self.aal_se),
+            ("aal_ci95_low", self.aal_ci95_low),
+            ("aal_ci95_high", self.aal_ci95_high),
+            ("var_95", self.var_95),
+            ("var_99", self.var_99),
+            ("tvar_95", self.tvar_95),
+            ("tvar_99", self.tvar_99),
+        ])?;
+        ordered(&[("var_95", self.var_95), ("var_99", self.var_99)])
+    }
+}
+
+impl CheckRow for ResponderRow {
+    fn check(&self) -> Result<(), String> {
+        finite_opt(&[
+            ("utilisation", self.utilisation),
+            ("queue_wait_mean_min", self.queue_wait_mean_min),
+            ("response_p90_min", self.response_p90_min),
+        ])?;
+        ordered(&[
+            ("queue_wait_p50_min", self.queue_wait_p50_min),
+            ("queue_wait_p90_min", self.queue_wait_p90_min),
+            ("queue_wait_p99_min", self.queue_wait_p99_min),
+        ])?;
+        finite_opt(&[("queue_wait_p99_min", self.queue_wait_p99_min)])
+    }
+}
+
+impl CheckRow for WaitRow {
+    fn check(&self) -> Result<(), String> {
+        share(&[("quantile", self.quantile)])?;
+        finite_opt(&[
+            ("queue_wait_min", self.queue_wait_min),
+            ("response_min", self.response_min),
+        ])
+    }
+}
+
+impl CheckRow for SweepRow {
+    fn check(&self) -> Result<(), String> {
+        finite(&[("value", self.value)])?;
+        finite_opt(&[("utilisation", self.utilisation)])?;
+        ordered(&[
+            ("queue_wait_p50_min", self.queue_wait_p50_min),
+            ("queue_wait_p90_min", self.queue_wait_p90_min),
+            ("queue_wait_p99_min", self.queue_wait_p99_min),
+        ])?;
+        finite_opt(&[("queue_wait_p99_min", self.queue_wait_p99_min)])
+    }
 }
 
 /// "line 3: column `cost_mean`: invalid float literal" from a csv error.

@@ -29,5 +29,5 @@ pub mod sketch;
 mod testutil;
 
 pub use moments::i128_string;
-pub use moments::{CI_LEVEL, FixedSum, Moments, quantise, z_value};
+pub use moments::{CI_LEVEL, FixedSum, Moments, checked, quantise, z_value};
 pub use sketch::QuantileSketch;

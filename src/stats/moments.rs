@@ -134,6 +134,48 @@ impl Moments {
         self.overflow || self.sum_sq < 0
     }
 
+    /// [`Moments::merge`] with checked arithmetic, for state read from a file: `Err` (and
+    /// `self` unusable) if a count or a sum would overflow.
+    pub fn checked_merge(&mut self, other: &Moments) -> Result<(), String> {
+        self.n = checked(self.n.checked_add(other.n), "count")?;
+        self.sum = checked(self.sum.checked_add(other.sum), "sum")?;
+        self.sum_sq = checked(self.sum_sq.checked_add(other.sum_sq), "sum of squares")?;
+        Ok(())
+    }
+
+    /// Checks what every sequence of pushes satisfies, for state read from a file: no sums
+    /// without values; each value's grid point within ±2^63 (|x| < 2^43, see
+    /// [`Moments::push`]), so |Σq| ≤ n·2^63; Σq² ≥ 0 and (Σq)² ≤ n·Σq² (Cauchy-Schwarz, in
+    /// the form [`Moments::variance`] evaluates, so reading it cannot overflow).
+    pub fn validate(&self) -> Result<(), String> {
+        let (n, sum, sum_sq) = (self.n, self.sum, self.sum_sq);
+        if n == 0 {
+            return if sum == 0 && sum_sq == 0 {
+                Ok(())
+            } else {
+                Err(format!("no values but non-zero sums ({sum}, {sum_sq})"))
+            };
+        }
+        if sum_sq < 0 {
+            return Err(format!("negative sum of squares {sum_sq}"));
+        }
+        if sum.unsigned_abs() > u128::from(n) << 63 {
+            return Err(format!("sum {sum} is beyond what {n} values can add up to"));
+        }
+        let wide = i128::from(n);
+        let (a, r) = (sum.div_euclid(wide), sum.rem_euclid(wide));
+        let centred = sum
+            .checked_add(r)
+            .and_then(|s| a.checked_mul(s))
+            .and_then(|p| sum_sq.checked_sub(p));
+        if centred.is_none_or(|m| m < 0) || (n == 1 && sum.checked_mul(sum) != Some(sum_sq)) {
+            return Err(format!(
+                "sum {sum} and sum of squares {sum_sq} of {n} values are inconsistent"
+            ));
+        }
+        Ok(())
+    }
+
     /// Number of values pushed, `n`.
     #[inline]
     pub fn count(&self) -> u64 {
@@ -321,6 +363,11 @@ fn erfc(x: f64) -> f64 {
     }
 }
 
+/// The value of a checked operation, or an error saying what overflowed.
+pub fn checked<T>(value: Option<T>, what: &str) -> Result<T, String> {
+    value.ok_or_else(|| format!("{what} overflows when the parts are added"))
+}
+
 /// Serde adapter: an `i128` as a decimal string, since JSON numbers cannot portably carry it.
 pub mod i128_string {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
@@ -380,6 +427,25 @@ impl FixedSum {
     #[inline]
     pub fn overflowed(&self) -> bool {
         self.overflow
+    }
+
+    /// [`FixedSum::merge`] with checked arithmetic, for state read from a file.
+    pub fn checked_merge(&mut self, other: &FixedSum) -> Result<(), String> {
+        self.n = checked(self.n.checked_add(other.n), "count")?;
+        self.sum = checked(self.sum.checked_add(other.sum), "sum")?;
+        Ok(())
+    }
+
+    /// Checks, for state read from a file, that the sum is one `n` values can have: 0 without
+    /// values, |Σq| ≤ n·2^63 otherwise.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.sum.unsigned_abs() > u128::from(self.n) << 63 {
+            return Err(format!(
+                "sum {} is beyond what {} values can add up to",
+                self.sum, self.n
+            ));
+        }
+        Ok(())
     }
 
     /// Number of values pushed.

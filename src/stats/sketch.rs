@@ -159,6 +159,17 @@ impl QuantileSketch {
         self.max = self.max.max(x);
     }
 
+    /// [`QuantileSketch::merge`] with checked arithmetic, for state read from a file.
+    pub fn checked_merge(&mut self, other: &Self) -> Result<(), String> {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a = super::checked(a.checked_add(*b), "a histogram count")?;
+        }
+        self.total = super::checked(self.total.checked_add(other.total), "count")?;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        Ok(())
+    }
+
     /// Adds the state of `other` into `self`: counts element-wise, min of the minima, max of
     /// the maxima. Exact, associative and commutative.
     pub fn merge(&mut self, other: &Self) {
@@ -320,9 +331,16 @@ impl<'de> Deserialize<'de> for QuantileSketch {
                 repr.count, sketch.total
             )));
         }
+        // The minimum and maximum lie in the first and last non-empty buckets.
+        let ends = repr.buckets.first().zip(repr.buckets.last());
+        let in_ends = |min: f64, max: f64| {
+            ends.is_some_and(|(first, last)| {
+                bucket_index(min) == first.0 as usize && bucket_index(max) == last.0 as usize
+            })
+        };
         match (repr.count, repr.min, repr.max) {
             (0, None, None) => {}
-            (1.., Some(min), Some(max)) if 0.0 <= min && min <= max => {
+            (1.., Some(min), Some(max)) if 0.0 <= min && min <= max && in_ends(min, max) => {
                 sketch.min = min;
                 sketch.max = max;
             }
@@ -616,18 +634,20 @@ mod tests {
 
     #[test]
     fn deserialize_rejects_inconsistent_state() {
-        let good = r#"{"sub_bits":7,"min_exp":-10,"max_exp":40,"count":3,"min":0.5,"max":2.0,"buckets":[[1000,1],[1300,2]]}"#;
+        let good = r#"{"sub_bits":7,"min_exp":-10,"max_exp":40,"count":3,"min":0.5,"max":2.0,"buckets":[[1154,1],[1410,2]]}"#;
         let sketch: QuantileSketch = serde_json::from_str(good).unwrap();
         assert_eq!(sketch.count(), 3);
         for (from, to) in [
             ("\"sub_bits\":7", "\"sub_bits\":8"),           // another layout
             ("\"count\":3", "\"count\":4"),                 // count != Σ buckets
-            ("[1300,2]", "[6403,2]"),                       // index out of range
-            ("[[1000,1],[1300,2]]", "[[1300,2],[1000,1]]"), // out of order
-            ("[1300,2]", "[1300,0]"),                       // empty bucket listed
+            ("[1410,2]", "[6403,2]"),                       // index out of range
+            ("[[1154,1],[1410,2]]", "[[1410,2],[1154,1]]"), // out of order
+            ("[1410,2]", "[1410,0]"),                       // empty bucket listed
             ("\"min\":0.5", "\"min\":null"),                // missing min
             ("\"min\":0.5", "\"min\":3.0"),                 // min > max
             ("\"min\":0.5", "\"min\":-1.0"),                // negative min
+            ("\"max\":2.0", "\"max\":3.0"),                 // max not in the last bucket
+            ("\"min\":0.5", "\"min\":0.75"),                // min not in the first bucket
             ("\"buckets\"", "\"extra\":1,\"buckets\""),     // unknown field
         ] {
             let bad = good.replace(from, to);

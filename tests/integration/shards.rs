@@ -134,9 +134,12 @@ fn merge_refuses_parts_that_do_not_belong_together() {
         let copy = d.join(format!("edited-{field}"));
         std::fs::create_dir_all(&copy).unwrap();
         let text = read(&a2.join("state.json"));
-        let mut state: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut state = file["state"].clone();
         state["identity"][field] = "something else".into();
-        std::fs::write(copy.join("state.json"), state.to_string()).unwrap();
+        // With its digest recomputed: the identity check, not the digest, must refuse it.
+        let bytes = lockout::report::shard::envelope(state.to_string().as_bytes());
+        std::fs::write(copy.join("state.json"), bytes).unwrap();
         expect_merge_error(&[&a1, &copy], &out, needle);
     }
     // Not a shard at all.
