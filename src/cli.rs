@@ -657,7 +657,7 @@ fn commit_region_results(
 fn write_region_tables(
     dir: &Path,
     sc: &Scenario,
-    region: &crate::region::Region,
+    region: &crate::model::region::Region,
     run: &crate::region::RegionRun,
     ord: bool,
 ) -> anyhow::Result<()> {
@@ -1166,7 +1166,7 @@ fn strategy_index(sc: &Scenario, strategy: Option<&str>) -> anyhow::Result<usize
 
 fn explain_period(
     sc: &Scenario,
-    region: &crate::region::Region,
+    region: &crate::model::region::Region,
     seed: u64,
     period: u64,
     s: usize,

@@ -13,12 +13,13 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use super::Partial;
 use super::losses::{PeriodAccumulator, SeverityTally, insured_loss, is_claim};
-use super::{Calendar, PERIOD_MIN, Partial, Pool, Region};
 use crate::dist::unit_uniform;
 use crate::engine::queue::{EventQueue, SimTime};
 use crate::engine::streams::{self, StreamRng};
 use crate::engine::{Outcome, Process, Scheduler, Situation, SituationDraws};
+use crate::model::region::{Calendar, PERIOD_MIN, Pool, Region};
 use crate::model::{Fact, Facts, MAX_RACE, Scenario};
 use crate::stats::{FixedSum, Moments, QuantileSketch};
 use crate::tally::RunTally;

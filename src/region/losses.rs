@@ -41,6 +41,7 @@
 
 use std::io::Write;
 
+use crate::model::region::PolicyTerms;
 use crate::report::tables::num;
 use crate::stats::{CI_LEVEL, Moments, QuantileSketch, quantise};
 
@@ -105,19 +106,6 @@ impl Perspective {
             Perspective::Insured => 1,
         }
     }
-}
-
-/// Policy terms of the insurer's (or roadside club's) view. [`Default`] is no terms at all:
-/// zero deductible, no limits, so the insured loss equals the ground-up loss.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct PolicyTerms {
-    /// Deductible per incident, in currency units (≥ 0): the member pays the first part.
-    pub deductible: f64,
-    /// Largest insured loss of one incident, after the deductible (`None`: unlimited).
-    pub limit_per_incident: Option<f64>,
-    /// Number of paid calls per vehicle and period; later calls are not covered
-    /// (`None`: unlimited).
-    pub annual_call_limit: Option<u32>,
 }
 
 /// The insurer's loss for one incident with ground-up loss `ground_up`:

@@ -428,7 +428,7 @@ pub fn merge_tallies(parts: &[(String, ShardState)]) -> anyhow::Result<RunTally>
 pub fn merge_region(
     parts: Vec<(String, ShardState)>,
     scenario: &Scenario,
-    region: &crate::region::Region,
+    region: &crate::model::region::Region,
 ) -> anyhow::Result<crate::region::Partial> {
     let mut acc = crate::region::Partial::empty(scenario, region);
     for (dir, p) in parts {

@@ -856,7 +856,7 @@ pub fn check_limits(spec: &ScenarioSpec) -> Result<()> {
         );
     }
     if let Some(region) = &spec.region {
-        crate::region::check_limits(spec, region, worst_cost)?;
+        super::region::check_limits(spec, region, worst_cost)?;
     }
     Ok(())
 }

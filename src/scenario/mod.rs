@@ -8,6 +8,8 @@
 pub mod compile;
 pub mod locate;
 pub mod overrides;
+pub mod region;
+pub mod region_spec;
 pub mod spec;
 
 use std::fmt;
@@ -275,7 +277,7 @@ pub fn from_toml_str(
     let region = base_spec
         .region
         .as_ref()
-        .map(|r| crate::region::compile(r, &names.remedies))
+        .map(|r| region::compile(r, &names.remedies))
         .transpose()
         .map_err(|i| err_at(&i.path, i.message))?;
 

@@ -57,7 +57,7 @@ pub struct ScenarioSpec {
     pub strategy: Vec<StrategySpec>,
     /// A region or fleet to simulate period by period against shared responders.
     #[serde(default)]
-    pub region: Option<crate::region::spec::RegionSpec>,
+    pub region: Option<super::region_spec::RegionSpec>,
 }
 
 fn default_incidents() -> u64 {

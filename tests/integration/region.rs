@@ -73,7 +73,11 @@ fn erlang_c_wait(lambda: f64, service: f64, c: u32) -> f64 {
 
 /// The mean queue wait of the first pool's lockout calls over 24 periods, and its standard
 /// error from the spread of the per-period means (periods are independent).
-fn mean_queue_wait(sc: &lockout::model::Scenario, reg: &region::Region, seed: u64) -> (f64, f64) {
+fn mean_queue_wait(
+    sc: &lockout::model::Scenario,
+    reg: &lockout::model::region::Region,
+    seed: u64,
+) -> (f64, f64) {
     let periods = 24;
     let means: Vec<f64> = (1..=periods)
         .map(|p| {
@@ -92,8 +96,8 @@ fn queue_waits_agree_with_erlang_c() {
     for c in [1u32, 3, 8] {
         for rho in [0.5, 0.9] {
             let lambda = rho * c as f64 / service; // arrivals per minute
-            let vehicles = (lambda * region::PERIOD_MIN).round() as u64;
-            let lambda = vehicles as f64 / region::PERIOD_MIN;
+            let vehicles = (lambda * lockout::model::region::PERIOD_MIN).round() as u64;
+            let lambda = vehicles as f64 / lockout::model::region::PERIOD_MIN;
             let sc = compile(&region_scenario(vehicles, c, 1));
             let reg = sc.region.as_ref().unwrap();
             let (mean, se) = mean_queue_wait(&sc, reg, 7);
@@ -544,7 +548,7 @@ fn other_calls_load_the_queue_as_erlang_c_predicts() {
     let c = 3u32;
     for (rho, lockout_share) in [(0.8, 0.5), (0.7, 0.25)] {
         let lambda = rho * c as f64 / service; // all calls per minute
-        let vehicles = (lambda * lockout_share * region::PERIOD_MIN).round() as u64;
+        let vehicles = (lambda * lockout_share * lockout::model::region::PERIOD_MIN).round() as u64;
         let other_per_hour = lambda * (1.0 - lockout_share) * 60.0;
         let text = region_scenario(vehicles, c, 1).replace(
             "travel = \"0 min\"",
@@ -555,7 +559,7 @@ fn other_calls_load_the_queue_as_erlang_c_predicts() {
         );
         let sc = compile(&text);
         let reg = sc.region.as_ref().unwrap();
-        let lambda = vehicles as f64 / region::PERIOD_MIN + other_per_hour / 60.0;
+        let lambda = vehicles as f64 / lockout::model::region::PERIOD_MIN + other_per_hour / 60.0;
         let (mean, se) = mean_queue_wait(&sc, reg, 11);
         let expected = erlang_c_wait(lambda, service, c);
         assert!(

@@ -5,6 +5,8 @@
 //! Remedy preconditions and adjustments are masks over it, so testing "may this remedy be tried
 //! now?" is two AND operations.
 
+pub mod region;
+
 use crate::dist::{Dist, Minutes};
 
 /// One yes/no fact about an incident. The `name` of each is the word used in scenario files.
@@ -562,7 +564,7 @@ pub struct Scenario {
     /// Index of the baseline strategy.
     pub baseline: usize,
     /// The region to simulate period by period, if the file has a `[region]` section.
-    pub region: Option<crate::region::Region>,
+    pub region: Option<region::Region>,
 }
 
 impl Scenario {

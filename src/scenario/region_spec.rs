@@ -1,4 +1,4 @@
-//! The `[region]` section of a scenario file: a population over simulated years, incident
+//! The `[region]` section of a scenario file (serde types): a population over simulated years, incident
 //! arrivals with daily, weekly and seasonal profiles, and pools of responders.
 
 use serde::Deserialize;
