@@ -97,13 +97,14 @@ impl Moments {
     #[inline]
     pub fn push(&mut self, x: f64) {
         let q = i128::from(quantise(x));
-        let (sum, o1) = self.sum.overflowing_add(q);
-        // |q| < 2^63, so q² < 2^126 never overflows.
-        let (sum_sq, o2) = self.sum_sq.overflowing_add(q * q);
-        self.n = self.n.wrapping_add(1);
-        self.sum = sum;
+        // |q| < 2^63, so q² < 2^126 never overflows, and neither can `n` (a run has at most
+        // 2^36 values, `crate::limits`) nor `Σq` (at most 2^36 · 2^63 = 2^99 in magnitude):
+        // only `Σq²` and the quantisation itself need the flag on this hot path.
+        let (sum_sq, overflowed) = self.sum_sq.overflowing_add(q * q);
+        self.n += 1;
+        self.sum += q;
         self.sum_sq = sum_sq;
-        self.overflow |= !(x.abs() < QUANTISE_LIMIT) | o1 | o2 | (self.n == 0);
+        self.overflow |= !(x.abs() < QUANTISE_LIMIT) | overflowed;
     }
 
     /// Adds the state of `other` into `self` (integer addition of `n`, `Σq`, `Σq²`).
@@ -404,10 +405,10 @@ impl FixedSum {
     /// Adds one value; one out of the exact range sets the overflow flag.
     #[inline]
     pub fn push(&mut self, x: f64) {
-        let (sum, o) = self.sum.overflowing_add(i128::from(quantise(x)));
-        self.n = self.n.wrapping_add(1);
-        self.sum = sum;
-        self.overflow |= !(x.abs() < QUANTISE_LIMIT) | o | (self.n == 0);
+        // As in `Moments::push`: neither `n` nor the sum can overflow within the run limits.
+        self.n += 1;
+        self.sum += i128::from(quantise(x));
+        self.overflow |= !(x.abs() < QUANTISE_LIMIT);
     }
 
     /// Adds another accumulator's state (exact); a sum leaving its integer sets the flag.
