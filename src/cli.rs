@@ -258,7 +258,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             let loaded = load(&scenario, &set)?;
             let out = out.unwrap_or_else(|| default_out_dir(&scenario));
             let sc = &loaded.scenario;
-            crate::limits::check_run_options(
+            runner::check_run_options(
                 sc,
                 incidents,
                 periods,
@@ -670,16 +670,16 @@ fn write_region_tables(
     };
     tables::write_all(dir, sc, &run.tally)?;
     table("responders.csv", &|w| {
-        crate::region::tables::write_responders(w, sc, run)?;
+        crate::report::region_tables::write_responders(w, sc, run)?;
         Ok(())
     })?;
     table("waits.csv", &|w| {
-        crate::region::tables::write_waits(w, sc, run)?;
+        crate::report::region_tables::write_waits(w, sc, run)?;
         Ok(())
     })?;
     let series = run.loss_series(sc, region);
     let rps = crate::region::losses::STANDARD_RETURN_PERIODS;
-    use crate::region::losses as l;
+    use crate::report::loss_tables as l;
     let (currency, price_year) = (&sc.currency, sc.price_year);
     table("ylt.csv", &|w| {
         l::write_ylt(w, &series, currency, price_year)?;
@@ -737,13 +737,16 @@ fn region_run_command(
         output::create_dir_all(&staged.path().join("ord"))?;
         let f = output::create(&splt_path)?;
         Some(
-            crate::region::losses::SpltWriter::new(f)
+            crate::report::loss_tables::SpltWriter::new(f)
                 .with_context(|| format!("cannot write {}", splt_path.display()))?,
         )
     } else {
         None
     };
-    let run = crate::region::run(sc, region, seed, periods, threads, true, splt.as_mut());
+    let sink = splt
+        .as_mut()
+        .map(|w| w as &mut dyn crate::region::EventSink);
+    let run = crate::region::run(sc, region, seed, periods, threads, true, sink);
     let run = if ord.event_table {
         run.with_context(|| format!("cannot write {}", splt_path.display()))?
     } else {

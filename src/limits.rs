@@ -4,14 +4,12 @@
 //! Each bound is derived from the work or the state it implies. The scenario-file limits are
 //! checked when a scenario is loaded (so `check` refuses them with the file, line, field and
 //! rule; see [`crate::scenario::compile::check_limits`] and the region's compile step); the
-//! command-line limits are checked before anything is simulated ([`check_run_options`]), with
+//! command-line limits are checked before anything is simulated
+//! ([`crate::runner::check_run_options`]), with
 //! an error that names the option. Results that would still leave the exact range at run time
 //! (a tail draw beyond the checked quantile, a damaged shard state) are errors, never numbers:
 //! the accumulators flag an overflow ([`crate::stats::Moments::overflowed`]) and the runner,
 //! the region run and `merge` refuse to report a flagged statistic.
-
-use crate::model::Scenario;
-use crate::runner::{CHUNK_INCIDENTS, Shard};
 
 /// Most incidents in one run (`incidents`, `--incidents`, `--max-incidents`): 2^36 ≈ 6.9e10,
 /// so that the sums of squares of per-incident values of at most [`MAX_VALUE`] fit the
@@ -74,45 +72,6 @@ pub const MAX_VEHICLES: u64 = 100_000_000;
 /// Most responder pools in a region (pool indices are 16-bit; every strategy keeps a tally per
 /// pool).
 pub const MAX_POOLS: usize = 1000;
-
-/// Checks the options of `lockout run` against the scenario they run, before anything is
-/// simulated. Every error names the option.
-pub fn check_run_options(
-    scenario: &Scenario,
-    incidents: Option<u64>,
-    periods: Option<u64>,
-    threads: usize,
-    shard: Option<&str>,
-    max_incidents: u64,
-) -> Result<(), String> {
-    check_threads(threads)?;
-    if let Some(n) = incidents {
-        check_incidents("--incidents", n)?;
-    }
-    check_incidents("--max-incidents", max_incidents)?;
-    let (units, what) = match &scenario.region {
-        Some(region) => {
-            let p = periods.unwrap_or(region.periods);
-            check_periods(p, scenario.strategies.len(), region.insured)?;
-            (p, "periods")
-        }
-        None => (
-            incidents
-                .unwrap_or(scenario.incidents)
-                .div_ceil(CHUNK_INCIDENTS),
-            "chunks of 16,384 incidents",
-        ),
-    };
-    if let Some(text) = shard {
-        let shard = Shard::parse(text)?;
-        if shard.count > units {
-            return Err(format!(
-                "--shard {text}: more parts than the run has {what} ({units}); use N <= {units}"
-            ));
-        }
-    }
-    Ok(())
-}
 
 /// `--threads`: at most [`MAX_THREADS`] (0 means one per core).
 pub fn check_threads(threads: usize) -> Result<(), String> {

@@ -71,6 +71,45 @@ impl Shard {
     }
 }
 
+/// Checks the options of `lockout run` against the scenario they run, before anything is
+/// simulated ([`crate::limits`] has the bounds). Every error names the option.
+pub fn check_run_options(
+    scenario: &Scenario,
+    incidents: Option<u64>,
+    periods: Option<u64>,
+    threads: usize,
+    shard: Option<&str>,
+    max_incidents: u64,
+) -> Result<(), String> {
+    crate::limits::check_threads(threads)?;
+    if let Some(n) = incidents {
+        crate::limits::check_incidents("--incidents", n)?;
+    }
+    crate::limits::check_incidents("--max-incidents", max_incidents)?;
+    let (units, what) = match &scenario.region {
+        Some(region) => {
+            let p = periods.unwrap_or(region.periods);
+            crate::limits::check_periods(p, scenario.strategies.len(), region.insured)?;
+            (p, "periods")
+        }
+        None => (
+            incidents
+                .unwrap_or(scenario.incidents)
+                .div_ceil(CHUNK_INCIDENTS),
+            "chunks of 16,384 incidents",
+        ),
+    };
+    if let Some(text) = shard {
+        let shard = Shard::parse(text)?;
+        if shard.count > units {
+            return Err(format!(
+                "--shard {text}: more parts than the run has {what} ({units}); use N <= {units}"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// How many incidents to simulate.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Amount {

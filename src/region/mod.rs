@@ -10,7 +10,6 @@
 
 pub mod engine;
 pub mod losses;
-pub mod tables;
 
 use crate::model::region::{MONTH_DAYS, Region};
 
@@ -371,8 +370,39 @@ pub fn calendar_date(t: f64) -> (u8, u8, u8, u8) {
     )
 }
 
-/// Where the event table (ORD SPLT) goes, streamed in period order.
-pub type EventTable = losses::SpltWriter<std::io::BufWriter<std::fs::File>>;
+/// One claim of a region run as the event table (ORD SPLT) lists it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EventLoss {
+    /// Period, from 1.
+    pub period: u64,
+    /// The period's weight: 1/P for P equally likely periods.
+    pub weight: f64,
+    /// The incident's id within its period (the SPLT's EventId).
+    pub event_id: u64,
+    /// Year within the simulation (from 1), and the local month (1-12), day (1-31), hour
+    /// (0-23) and minute (0-59) of the arrival.
+    pub year: u32,
+    /// Month, 1-12.
+    pub month: u8,
+    /// Day of the month, 1-31.
+    pub day: u8,
+    /// Hour, 0-23.
+    pub hour: u8,
+    /// Minute, 0-59.
+    pub minute: u8,
+    /// The strategy and perspective ([`losses::summary_id`]).
+    pub summary_id: u32,
+    /// The loss, in the scenario's currency.
+    pub loss: f64,
+}
+
+/// Receives every claim of a region run in period order while the run proceeds, so that the
+/// event table stays bounded in memory without the engine writing files (the report layer
+/// writes it as `ord/splt.csv`).
+pub trait EventSink {
+    /// One claim.
+    fn claim(&mut self, event: &EventLoss) -> anyhow::Result<()>;
+}
 
 /// Periods simulated together between two writes of the event table.
 const EVENT_TABLE_BATCH: u64 = 64;
@@ -388,7 +418,7 @@ pub fn run(
     periods: u64,
     threads: usize,
     progress: bool,
-    event_table: Option<&mut EventTable>,
+    event_table: Option<&mut dyn EventSink>,
 ) -> anyhow::Result<RegionRun> {
     use rayon::prelude::*;
     crate::limits::check_threads(threads).map_err(anyhow::Error::msg)?;
@@ -435,18 +465,22 @@ pub fn run(
                             continue;
                         }
                         let perspective = losses::Perspective::ALL[k];
-                        table.write_event(
-                            r.period_no,
+                        table.claim(&EventLoss {
+                            period: r.period_no,
                             weight,
-                            e.event_id,
-                            r.period_no as u32,
+                            event_id: e.event_id,
+                            year: r.period_no as u32,
                             month,
                             day,
                             hour,
                             minute,
-                            losses::summary_id(e.strategy as usize, perspective, perspectives),
+                            summary_id: losses::summary_id(
+                                e.strategy as usize,
+                                perspective,
+                                perspectives,
+                            ),
                             loss,
-                        )?;
+                        })?;
                     }
                 }
                 acc.add(r);

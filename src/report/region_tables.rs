@@ -1,11 +1,11 @@
-//! Region tables written by lockout itself: `responders.csv` and `waits.csv`. (The loss tables — YLT, EP
-//! curves, insurer costs, ORD — are in [`super::losses`].)
+//! Region tables written by lockout itself: `responders.csv` and `waits.csv`. (The loss tables —
+//! YLT, EP curves, insurer costs, ORD — are in [`super::loss_tables`].)
 
 use std::io::Write;
 
-use super::RegionRun;
+use super::tables::num;
 use crate::model::Scenario;
-use crate::report::tables::num;
+use crate::region::RegionRun;
 
 /// Writes `responders.csv`: one row per (strategy, pool).
 pub fn write_responders<W: Write>(out: W, sc: &Scenario, run: &RegionRun) -> csv::Result<()> {
