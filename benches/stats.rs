@@ -18,8 +18,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lockout::engine::{Outcome, Scratch, Situation, SituationDraws, simulate};
+use lockout::engine::{Scratch, Situation, SituationDraws, simulate};
 use lockout::model::Scenario;
+use lockout::model::outcome::Outcome;
 use lockout::runner::simulate_range;
 use lockout::stats::{Moments, QuantileSketch};
 use lockout::tally::RunTally;

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::engine::{FALLBACK, TraceEvent};
+use crate::engine::TraceEvent;
+use crate::model::outcome::FALLBACK;
 use crate::model::{Facts, Place, Scenario};
 use crate::report::manifest::{self, Manifest, ScenarioInfo};
 use crate::report::output::{self, StagedDir};

@@ -13,15 +13,18 @@
 //! accumulators --report--> CSV tables, run.json, figures, report page
 //! ```
 //!
-//! Modules, from the bottom up: [`dist`] (distributions with units), [`stats`] (mergeable
-//! accumulators), [`model`] (the compiled scenario), [`scenario`] (file format, loading,
-//! validation), [`engine`] (one incident as a discrete-event simulation), [`tally`]
+//! Modules, from the bottom up (each uses only those before it; `tests/integration/layering.rs`
+//! checks it): [`stats`] (mergeable accumulators), [`limits`] (every bound of the engine),
+//! [`digest`] (SHA-256), [`dist`] (distributions with units), [`model`] (the compiled scenario,
+//! the region's data, the outcome record), [`scenario`] (file format, loading, validation,
+//! compiling), [`engine`] (one incident as a discrete-event simulation), [`tally`]
 //! (per-strategy accumulators over outcomes), [`runner`] (chunks, rayon, precision, shards,
-//! progress), [`region`] (periods of incidents against shared responder pools, loss tables),
-//! [`sweep`] (one run per value of a field), [`report`] (tables, manifest, figures, report
-//! page, shard state), [`cli`].
+//! progress), [`region`] (periods of incidents against shared responder pools, the loss
+//! figures), [`report`] (every file written: tables, loss tables, manifest, figures, page,
+//! shard state, the output directory), [`sweep`] (one run per value of a field), [`cli`].
 
 pub mod cli;
+pub mod digest;
 pub mod dist;
 pub mod engine;
 pub mod limits;

@@ -13,8 +13,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::engine::incident::{ContextPart, DriverPart, VehiclePart};
-use crate::engine::{Outcome, Scratch, Situation, SituationDraws, TraceEvent, simulate};
+use crate::engine::{Scratch, Situation, SituationDraws, TraceEvent, simulate};
 use crate::model::Scenario;
+use crate::model::outcome::Outcome;
 use crate::tally::RunTally;
 
 /// Incidents per chunk: the unit of parallel work and of progress.

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Outcome;
+use crate::model::outcome::Outcome;
 use crate::model::{Place, Scenario};
 use crate::stats::{FixedSum, Moments, QuantileSketch, checked};
 

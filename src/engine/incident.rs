@@ -6,15 +6,13 @@
 //! cancellation fees). When every remedy of a step has failed, the next step starts. When the
 //! steps run out, or the give-up horizon comes first, the fallback ends the incident.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::queue::{EventQueue, SimTime};
 use super::streams::{self, StreamRng, TAG_FALLBACK, TAG_REMEDY_BASE, TAG_SITUATION};
 use crate::dist::unit_uniform;
+use crate::model::outcome::{FALLBACK, Outcome};
 use crate::model::{Fact, Facts, MAX_RACE, MAX_REMEDIES, Model, SpareKeyLocation, VEHICLE_FACTS};
-
-/// `resolved_by` of an incident the fallback ended.
-pub const FALLBACK: u16 = u16::MAX;
 
 /// Number of uniform draws that decide an incident's situation: the vehicle's segment and
 /// facts, 5 for the driver, 7 for the context.
@@ -205,58 +203,6 @@ impl ContextPart {
             place: c.place as u8,
             facts,
         }
-    }
-}
-
-/// How one incident ended under one strategy: everything the statistics need.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Outcome {
-    /// Minutes from the lockout to access (including the fallback when it ended the incident).
-    pub time_to_access_min: f64,
-    /// Fees, cancellation fees and the fallback's cost.
-    pub cost_direct: f64,
-    /// Repair of damage done by the remedies.
-    pub cost_damage: f64,
-    /// Index of the remedy that gave access, or [`FALLBACK`].
-    pub resolved_by: u16,
-    /// Remedies started (bit per remedy index).
-    pub attempted: u64,
-    /// Remedies that succeeded.
-    pub succeeded: u64,
-    /// Remedies that did damage.
-    pub damaged: u64,
-    /// Vehicle segment index.
-    pub segment: u16,
-    /// Driver profile index.
-    pub driver: u16,
-    /// Place index.
-    pub place: u8,
-}
-
-impl Outcome {
-    /// A placeholder outcome, for preallocated arrays.
-    pub const EMPTY: Outcome = Outcome {
-        time_to_access_min: 0.0,
-        cost_direct: 0.0,
-        cost_damage: 0.0,
-        resolved_by: 0,
-        attempted: 0,
-        succeeded: 0,
-        damaged: 0,
-        segment: 0,
-        driver: 0,
-        place: 0,
-    };
-
-    /// Money paid because of the incident: `cost_direct + cost_damage`.
-    #[inline]
-    pub fn cost(&self) -> f64 {
-        self.cost_direct + self.cost_damage
-    }
-    /// Whether the fallback ended it.
-    #[inline]
-    pub fn unresolved(&self) -> bool {
-        self.resolved_by == FALLBACK
     }
 }
 

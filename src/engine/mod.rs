@@ -6,6 +6,6 @@ pub mod queue;
 pub mod streams;
 
 pub use incident::{
-    AttemptDraws, FALLBACK, Outcome, Process, Scheduler, Scratch, Situation, SituationDraws, Trace,
-    TraceEvent, simulate,
+    AttemptDraws, Process, Scheduler, Scratch, Situation, SituationDraws, Trace, TraceEvent,
+    simulate,
 };

@@ -83,7 +83,7 @@ pub fn state_file_bytes(state: &ShardState) -> anyhow::Result<Vec<u8>> {
 
 /// The bytes of `state.json` around the state's JSON `body`, with its SHA-256.
 pub fn envelope(body: &[u8]) -> Vec<u8> {
-    let digest = crate::scenario::sha256_hex(body);
+    let digest = crate::digest::sha256_hex(body);
     let mut out =
         format!(r#"{{"format":"{STATE_FORMAT}","sha256":"{digest}","state":"#).into_bytes();
     out.extend_from_slice(body);
@@ -152,7 +152,7 @@ pub fn read_state(dir: &Path) -> anyhow::Result<ShardState> {
     })?;
     let (digest, body) =
         open_envelope(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let actual = crate::scenario::sha256_hex(body);
+    let actual = crate::digest::sha256_hex(body);
     if actual != digest {
         bail!(
             "{}: damaged or edited: the state's SHA-256 is {actual}, not the {digest} recorded when \

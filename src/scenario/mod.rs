@@ -94,7 +94,7 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError
     Ok(Loaded {
         scenario,
         path: file,
-        sha256: sha256_hex(&bytes),
+        sha256: crate::digest::sha256_hex(&bytes),
         overrides: overrides
             .iter()
             .map(|o| format!("{}={}", o.path, o.value))
@@ -349,10 +349,4 @@ fn toml_error(text: &str, file: &str, e: &toml::de::Error) -> ScenarioError {
         field,
         message: e.message().trim().to_string(),
     }
-}
-
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,8 +1,8 @@
 //! Reproducibility: the same seed gives byte-identical tables whatever the thread count or the
 //! grouping of chunks; `explain` replays exactly what `run` saw; pairing narrows intervals.
 
-use lockout::engine::Outcome;
 use lockout::model::Scenario;
+use lockout::model::outcome::Outcome;
 use lockout::report::tables;
 use lockout::runner;
 use lockout::tally::RunTally;
