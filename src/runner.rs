@@ -1,9 +1,13 @@
-//! Running many incidents: fixed chunks, rayon, progress, and single-incident replay.
+//! The one runner: units of work (incident chunks, region periods) folded on a rayon pool into
+//! mergeable accumulators, with progress, precision batches and shard ranges written once for
+//! every kind of run ([`Work`]); and the incident level's own work: fixed chunks, the hot loop,
+//! and single-incident replay.
 //!
 //! Incidents are split into chunks of [`CHUNK_INCIDENTS`] (a constant, independent of the thread
 //! count). Rayon folds chunks into per-worker [`RunTally`]s and merges them; since every random
 //! draw is keyed by (seed, incident, tag) and every merge is exact, the result is the same to the
-//! bit whatever the number of threads or the grouping of chunks.
+//! bit whatever the number of threads or the grouping of chunks. Region periods go the same
+//! way ([`crate::region::PeriodWork`]).
 
 use std::io::IsTerminal;
 use std::ops::Range;
@@ -271,37 +275,164 @@ impl<'a> Evaluator<'a> {
     }
 }
 
-/// Simulates chunks `chunks` of a run of `incidents` incidents on `pool`.
-fn run_chunks(
+/// A kind of run the runner drives: numbered units of work (incident chunks, region periods)
+/// folded into a mergeable accumulator. Implementations must make the merged accumulator
+/// independent of how units are grouped (exact merges), so that any thread count and any
+/// sharding give the same bits.
+pub trait Work: Sync {
+    /// What units are folded into: one per worker, merged in unit order.
+    type Acc: Send;
+    /// Per-worker working memory kept between units (scratch buffers).
+    type Worker: Send;
+    /// An empty accumulator.
+    fn empty(&self) -> Self::Acc;
+    /// Fresh working memory for one worker.
+    fn worker(&self) -> Self::Worker;
+    /// Simulates unit `unit` into `acc`; returns how far it moves the progress bar (incidents,
+    /// periods).
+    fn simulate(&self, worker: &mut Self::Worker, unit: u64, acc: &mut Self::Acc) -> u64;
+    /// Adds `other` (units after those of `acc`) into `acc`.
+    fn merge(&self, acc: Self::Acc, other: Self::Acc) -> Self::Acc;
+    /// The largest relative 95% half-width of the estimates a precision run targets.
+    fn relative_precision(&self, acc: &Self::Acc) -> f64;
+}
+
+/// A rayon pool of `threads` workers (0: one per core), within [`crate::limits::MAX_THREADS`].
+pub fn thread_pool(threads: usize) -> anyhow::Result<rayon::ThreadPool> {
+    crate::limits::check_threads(threads).map_err(anyhow::Error::msg)?;
+    Ok(rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?)
+}
+
+/// Simulates `units` of `work` on `pool` and merges them in unit order.
+pub fn fold_units<W: Work>(
     pool: &rayon::ThreadPool,
-    scenario: &Scenario,
-    seed: u64,
-    chunks: Range<u64>,
-    incidents: u64,
+    work: &W,
+    units: Range<u64>,
     progress: &ProgressBar,
-) -> RunTally {
+) -> W::Acc {
     pool.install(|| {
-        chunks
+        units
             .into_par_iter()
             .fold(
-                || (RunTally::new(scenario), Evaluator::new(scenario, seed)),
-                |(mut tally, mut evaluator), chunk| {
-                    let start = chunk * CHUNK_INCIDENTS;
-                    let end = (start + CHUNK_INCIDENTS).min(incidents);
-                    evaluator.simulate_into(start..end, &mut tally);
-                    progress.inc(end - start);
-                    (tally, evaluator)
+                || (work.empty(), work.worker()),
+                |(mut acc, mut worker), unit| {
+                    progress.inc(work.simulate(&mut worker, unit, &mut acc));
+                    (acc, worker)
                 },
             )
-            .map(|(tally, _)| tally)
-            .reduce(
-                || RunTally::new(scenario),
-                |mut a, b| {
-                    a.merge(&b);
-                    a
-                },
-            )
+            .map(|(acc, _)| acc)
+            .reduce(|| work.empty(), |a, b| work.merge(a, b))
     })
+}
+
+/// Simulates `units` of `work` on `pool` in batches of `batch` units, each batch in parallel,
+/// and hands every unit's result to `sink` in unit order: for outputs streamed while a run
+/// proceeds (the region's event table), with memory bounded by one batch.
+pub fn map_units_in_order<T: Send>(
+    pool: &rayon::ThreadPool,
+    units: Range<u64>,
+    batch: u64,
+    map: impl Fn(u64) -> T + Sync,
+    mut sink: impl FnMut(T) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut first = units.start;
+    while first < units.end {
+        let last = (first + batch).min(units.end);
+        let results: Vec<T> = pool.install(|| (first..last).into_par_iter().map(&map).collect());
+        for r in results {
+            sink(r)?;
+        }
+        first = last;
+    }
+    Ok(())
+}
+
+/// How a precision run went: the accumulator, the units simulated (`0..units`), the largest
+/// relative half-width reached and whether it met the target.
+pub struct Precise<A> {
+    /// The merged accumulator of every unit simulated.
+    pub acc: A,
+    /// Units simulated, from 0.
+    pub units: u64,
+    /// The largest relative 95% half-width reached.
+    pub reached: f64,
+    /// Whether it is within the target.
+    pub met: bool,
+}
+
+/// Simulates batches of `batch` units of `work` until its relative precision is within
+/// `target` (and at least `min_units` are done), or `max_units` are done. Batches end at the
+/// same units whatever the thread count, so where the run stops depends only on its results.
+pub fn run_until_precise<W: Work>(
+    pool: &rayon::ThreadPool,
+    work: &W,
+    target: f64,
+    batch: u64,
+    min_units: u64,
+    max_units: u64,
+    progress: &ProgressBar,
+) -> anyhow::Result<Precise<W::Acc>> {
+    anyhow::ensure!(
+        target > 0.0 && target.is_finite(),
+        "--precision must be a positive fraction such as 0.01"
+    );
+    let mut acc = work.empty();
+    let mut done = 0;
+    loop {
+        let end = (done + batch).min(max_units);
+        acc = work.merge(acc, fold_units(pool, work, done..end, progress));
+        done = end;
+        let reached = work.relative_precision(&acc);
+        let met = reached <= target;
+        if (met && done >= min_units) || done >= max_units {
+            return Ok(Precise {
+                acc,
+                units: done,
+                reached,
+                met,
+            });
+        }
+    }
+}
+
+/// The incident level as [`Work`]: units are chunks of [`CHUNK_INCIDENTS`] incidents of a run
+/// of `incidents`, each worker an [`Evaluator`].
+struct IncidentChunks<'a> {
+    scenario: &'a Scenario,
+    seed: u64,
+    /// The run's incident count: the last chunk ends here.
+    incidents: u64,
+}
+
+impl<'a> Work for IncidentChunks<'a> {
+    type Acc = RunTally;
+    type Worker = Evaluator<'a>;
+
+    fn empty(&self) -> RunTally {
+        RunTally::new(self.scenario)
+    }
+
+    fn worker(&self) -> Evaluator<'a> {
+        Evaluator::new(self.scenario, self.seed)
+    }
+
+    fn simulate(&self, evaluator: &mut Evaluator<'a>, chunk: u64, tally: &mut RunTally) -> u64 {
+        let start = chunk * CHUNK_INCIDENTS;
+        let end = (start + CHUNK_INCIDENTS).min(self.incidents);
+        evaluator.simulate_into(start..end, tally);
+        end - start
+    }
+
+    fn merge(&self, mut a: RunTally, b: RunTally) -> RunTally {
+        a.merge(&b);
+        a
+    }
+
+    fn relative_precision(&self, tally: &RunTally) -> f64 {
+        relative_precision(tally)
+    }
 }
 
 /// The largest relative 95% half-width, over strategies, of mean time and mean total cost.
@@ -321,10 +452,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> 
         "at most {MAX_STRATEGIES} strategies can be compared in one run (got {})",
         scenario.strategies.len()
     );
-    crate::limits::check_threads(opts.threads).map_err(anyhow::Error::msg)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()?;
+    let pool = thread_pool(opts.threads)?;
     let threads = pool.current_num_threads();
     let started = Instant::now();
     match opts.amount {
@@ -342,7 +470,12 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> 
                 opts.progress,
                 "incidents",
             );
-            let tally = run_chunks(&pool, scenario, opts.seed, chunks, incidents, &progress);
+            let work = IncidentChunks {
+                scenario,
+                seed: opts.seed,
+                incidents,
+            };
+            let tally = fold_units(&pool, &work, chunks, &progress);
             progress.finish_and_clear();
             tally.check_exact()?;
             Ok(RunResult {
@@ -363,32 +496,28 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> 
                 opts.shard.is_none(),
                 "--precision cannot be combined with --shard: where a precision run stops depends on all of its results"
             );
-            anyhow::ensure!(
-                relative > 0.0 && relative.is_finite(),
-                "--precision must be a positive fraction such as 0.01"
-            );
             crate::limits::check_incidents("--max-incidents", max_incidents)
                 .map_err(anyhow::Error::msg)?;
-            let batch = PRECISION_BATCH_CHUNKS * CHUNK_INCIDENTS;
             let progress = progress_bar(max_incidents, opts.progress, "incidents");
-            let mut tally = RunTally::new(scenario);
-            let mut done = 0u64;
-            let (reached, met) = loop {
-                // Batches end on chunk boundaries of the eventual run, so the stopping point
-                // and the tally depend only on results, never on timing.
-                let end = (done + batch).min(max_incidents);
-                let chunks = done / CHUNK_INCIDENTS..end.div_ceil(CHUNK_INCIDENTS);
-                tally.merge(&run_chunks(
-                    &pool, scenario, opts.seed, chunks, end, &progress,
-                ));
-                done = end;
-                let reached = relative_precision(&tally);
-                let met = reached <= relative;
-                if (met && done >= min_incidents) || done >= max_incidents {
-                    break (reached, met);
-                }
+            // Chunks of a run of `max_incidents`: only the last one can be short, so batches
+            // end where a run of that many incidents would, whatever the thread count.
+            let work = IncidentChunks {
+                scenario,
+                seed: opts.seed,
+                incidents: max_incidents,
             };
+            let precise = run_until_precise(
+                &pool,
+                &work,
+                relative,
+                PRECISION_BATCH_CHUNKS,
+                min_incidents.div_ceil(CHUNK_INCIDENTS),
+                max_incidents.div_ceil(CHUNK_INCIDENTS),
+                &progress,
+            )?;
             progress.finish_and_clear();
+            let (tally, reached, met) = (precise.acc, precise.reached, precise.met);
+            let done = (precise.units * CHUNK_INCIDENTS).min(max_incidents);
             tally.check_exact()?;
             Ok(RunResult {
                 tally,

@@ -316,6 +316,50 @@ impl Partial {
     }
 }
 
+/// A region run as the runner's [`Work`](crate::runner::Work): unit `u` is period `u + 1`,
+/// simulated whole on one worker and folded into a [`Partial`].
+pub struct PeriodWork<'a> {
+    /// The scenario.
+    pub scenario: &'a crate::model::Scenario,
+    /// Its region.
+    pub region: &'a Region,
+    /// The run's seed.
+    pub seed: u64,
+}
+
+impl crate::runner::Work for PeriodWork<'_> {
+    type Acc = Partial;
+    type Worker = ();
+
+    fn empty(&self) -> Partial {
+        Partial::empty(self.scenario, self.region)
+    }
+
+    fn worker(&self) {}
+
+    fn simulate(&self, _: &mut (), unit: u64, acc: &mut Partial) -> u64 {
+        let period = unit + 1;
+        engine::simulate_period_into(
+            self.scenario,
+            self.region,
+            self.seed,
+            period,
+            None,
+            false,
+            acc,
+        );
+        1
+    }
+
+    fn merge(&self, acc: Partial, other: Partial) -> Partial {
+        acc.merge(other)
+    }
+
+    fn relative_precision(&self, acc: &Partial) -> f64 {
+        aal_relative_precision(&acc.losses, self.scenario.strategies.len())
+    }
+}
+
 /// Simulates periods `first..=last` on `threads` threads and returns their merged results.
 pub fn simulate_periods(
     scenario: &crate::model::Scenario,
@@ -325,29 +369,16 @@ pub fn simulate_periods(
     threads: usize,
     progress: bool,
 ) -> anyhow::Result<(Partial, usize)> {
-    use rayon::prelude::*;
-    crate::limits::check_threads(threads).map_err(anyhow::Error::msg)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
-    let bar = crate::runner::progress_bar(
-        periods.end().saturating_sub(*periods.start()) + 1,
-        progress,
-        "periods",
-    );
-    let partial = pool.install(|| {
-        periods
-            .into_par_iter()
-            .fold(
-                || Partial::empty(scenario, region),
-                |mut acc, p| {
-                    engine::simulate_period_into(scenario, region, seed, p, None, false, &mut acc);
-                    bar.inc(1);
-                    acc
-                },
-            )
-            .reduce(|| Partial::empty(scenario, region), Partial::merge)
-    });
+    let pool = crate::runner::thread_pool(threads)?;
+    let units = periods.start() - 1..*periods.end();
+    let bar =
+        crate::runner::progress_bar(units.end.saturating_sub(units.start), progress, "periods");
+    let work = PeriodWork {
+        scenario,
+        region,
+        seed,
+    };
+    let partial = crate::runner::fold_units(&pool, &work, units, &bar);
     bar.finish_and_clear();
     Ok((partial, pool.current_num_threads()))
 }
@@ -420,8 +451,6 @@ pub fn run(
     progress: bool,
     event_table: Option<&mut dyn EventSink>,
 ) -> anyhow::Result<RegionRun> {
-    use rayon::prelude::*;
-    crate::limits::check_threads(threads).map_err(anyhow::Error::msg)?;
     crate::limits::check_periods(periods, scenario.strategies.len(), region.insured)
         .map_err(anyhow::Error::msg)?;
     let started = std::time::Instant::now();
@@ -430,65 +459,55 @@ pub fn run(
             simulate_periods(scenario, region, seed, 1..=periods, threads, progress)?;
         return partial.finish(periods, threads, started.elapsed());
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
+    let pool = crate::runner::thread_pool(threads)?;
     let threads = pool.current_num_threads();
     let bar = crate::runner::progress_bar(periods, progress, "periods");
-    let partial = {
-        let perspectives = if region.insured { 2 } else { 1 };
-        let weight = 1.0 / periods as f64;
-        let mut acc = Partial::empty(scenario, region);
-        let mut first = 1;
-        while first <= periods {
-            let last = (first + EVENT_TABLE_BATCH - 1).min(periods);
-            let batch: Vec<engine::PeriodResult> = pool.install(|| {
-                (first..=last)
-                    .into_par_iter()
-                    .map(|p| {
-                        let r =
-                            engine::simulate_period_logged(scenario, region, seed, p, None, true).0;
-                        bar.inc(1);
-                        r
-                    })
-                    .collect()
-            });
-            for r in batch {
-                for e in &r.event_losses {
-                    let (month, day, hour, minute) = calendar_date(e.time_min);
-                    for (k, loss) in [e.ground_up, e.insured]
-                        .into_iter()
-                        .enumerate()
-                        .take(perspectives)
-                    {
-                        if !losses::is_claim(loss) {
-                            continue;
-                        }
-                        let perspective = losses::Perspective::ALL[k];
-                        table.claim(&EventLoss {
-                            period: r.period_no,
-                            weight,
-                            event_id: e.event_id,
-                            year: r.period_no as u32,
-                            month,
-                            day,
-                            hour,
-                            minute,
-                            summary_id: losses::summary_id(
-                                e.strategy as usize,
-                                perspective,
-                                perspectives,
-                            ),
-                            loss,
-                        })?;
+    let perspectives = if region.insured { 2 } else { 1 };
+    let weight = 1.0 / periods as f64;
+    let mut partial = Partial::empty(scenario, region);
+    crate::runner::map_units_in_order(
+        &pool,
+        0..periods,
+        EVENT_TABLE_BATCH,
+        |unit| {
+            let r = engine::simulate_period_logged(scenario, region, seed, unit + 1, None, true).0;
+            bar.inc(1);
+            r
+        },
+        |r| {
+            for e in &r.event_losses {
+                let (month, day, hour, minute) = calendar_date(e.time_min);
+                for (k, loss) in [e.ground_up, e.insured]
+                    .into_iter()
+                    .enumerate()
+                    .take(perspectives)
+                {
+                    if !losses::is_claim(loss) {
+                        continue;
                     }
+                    let perspective = losses::Perspective::ALL[k];
+                    table.claim(&EventLoss {
+                        period: r.period_no,
+                        weight,
+                        event_id: e.event_id,
+                        year: r.period_no as u32,
+                        month,
+                        day,
+                        hour,
+                        minute,
+                        summary_id: losses::summary_id(
+                            e.strategy as usize,
+                            perspective,
+                            perspectives,
+                        ),
+                        loss,
+                    })?;
                 }
-                acc.add(r);
             }
-            first = last + 1;
-        }
-        acc
-    };
+            partial.add(r);
+            Ok(())
+        },
+    )?;
     bar.finish_and_clear();
     partial.finish(periods, threads, started.elapsed())
 }
@@ -527,32 +546,32 @@ pub fn run_until_precise(
     threads: usize,
     progress: bool,
 ) -> anyhow::Result<(RegionRun, f64, bool)> {
-    anyhow::ensure!(
-        relative > 0.0 && relative.is_finite(),
-        "--precision must be a positive fraction such as 0.01"
-    );
     crate::limits::check_periods(max_periods, scenario.strategies.len(), region.insured)
         .map_err(anyhow::Error::msg)?;
     let started = std::time::Instant::now();
-    let mut acc = Partial::empty(scenario, region);
-    let mut done = 0;
-    let mut used_threads;
-    let (reached, met) = loop {
-        let last = (done + PRECISION_BATCH_PERIODS).min(max_periods);
-        let (batch, t) =
-            simulate_periods(scenario, region, seed, done + 1..=last, threads, progress)?;
-        used_threads = t;
-        acc = acc.merge(batch);
-        done = last;
-        let reached = aal_relative_precision(&acc.losses, scenario.strategies.len());
-        if reached <= relative || done >= max_periods {
-            break (reached, reached <= relative);
-        }
+    let pool = crate::runner::thread_pool(threads)?;
+    let bar = crate::runner::progress_bar(max_periods, progress, "periods");
+    let work = PeriodWork {
+        scenario,
+        region,
+        seed,
     };
+    let precise = crate::runner::run_until_precise(
+        &pool,
+        &work,
+        relative,
+        PRECISION_BATCH_PERIODS,
+        0,
+        max_periods,
+        &bar,
+    )?;
+    bar.finish_and_clear();
     Ok((
-        acc.finish(done, used_threads, started.elapsed())?,
-        reached,
-        met,
+        precise
+            .acc
+            .finish(precise.units, pool.current_num_threads(), started.elapsed())?,
+        precise.reached,
+        precise.met,
     ))
 }
 
