@@ -18,11 +18,34 @@ use crate::scenario::{self, Loaded, Override};
 
 /// Discrete-event Monte Carlo simulator of car lockouts.
 #[derive(Debug, Parser)]
-#[command(name = "lockout", version, about, long_about = None)]
+#[command(name = "lockout", version = version_text(), about, long_about = None)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `lockout --version`: the package version, the git commit it was built from and that commit's
+/// date (see build.rs; "unknown" outside a git checkout). run.json records only the package
+/// version, so results do not change with every commit.
+fn version_text() -> &'static str {
+    if env!("LOCKOUT_GIT_DATE").is_empty() {
+        concat!(
+            env!("CARGO_PKG_VERSION"),
+            " (commit ",
+            env!("LOCKOUT_GIT_COMMIT"),
+            ")"
+        )
+    } else {
+        concat!(
+            env!("CARGO_PKG_VERSION"),
+            " (commit ",
+            env!("LOCKOUT_GIT_COMMIT"),
+            ", ",
+            env!("LOCKOUT_GIT_DATE"),
+            ")"
+        )
+    }
 }
 
 /// The subcommands.

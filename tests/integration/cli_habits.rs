@@ -1,0 +1,27 @@
+//! The habits users know from other command-line tools: `--version` with the commit, `--quiet`,
+//! shell completions and a man page, "did you mean" for misspelt names, readable headlines.
+
+use crate::testutil::lockout;
+
+/// `--version` names the package version and the git commit the binary was built from.
+#[test]
+fn version_names_the_commit() {
+    let out = lockout().arg("--version").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let expected = format!("lockout {} (commit ", env!("CARGO_PKG_VERSION"));
+    assert!(text.starts_with(&expected), "{text}");
+    // A checkout has a commit: 7 or more hex digits (or "unknown" outside git).
+    let commit = text[expected.len()..]
+        .split([',', ')'])
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        commit == "unknown" || (commit.len() >= 7 && commit.chars().all(|c| c.is_ascii_hexdigit())),
+        "{text}"
+    );
+    if std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.git")).exists() {
+        assert_ne!(commit, "unknown", "built in a git checkout: {text}");
+    }
+}
