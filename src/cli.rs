@@ -20,6 +20,9 @@ use crate::scenario::{self, Loaded, Override};
 #[derive(Debug, Parser)]
 #[command(name = "lockout", version = version_text(), about, long_about = None)]
 pub struct Cli {
+    /// Print no progress bars, headline tables or summaries (errors still go to stderr).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -221,6 +224,25 @@ pub fn main() -> ExitCode {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// Set from `--quiet` by [`execute`]: progress bars, headline tables and summaries are not
+/// printed. The output a command exists for (`check`, `explain`, `completions`, `man`) and
+/// errors are.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `--quiet` was given.
+pub fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `println!` unless `--quiet`: for progress reports, headlines and summaries.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        if !quiet() {
+            println!($($arg)*);
+        }
+    };
+}
+
 /// Returns early with a [`UsageError`].
 macro_rules! usage {
     ($($arg:tt)*) => {
@@ -262,6 +284,7 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
 
 /// Runs one command.
 pub fn execute(cli: Cli) -> anyhow::Result<()> {
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Run {
             scenario,
@@ -367,7 +390,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                 amount,
                 shard,
                 threads,
-                progress: true,
+                progress: !quiet(),
             };
             run_command(&loaded, &opts, &out, !no_plots)
         }
@@ -475,7 +498,7 @@ fn plot_command(dir: &Path) -> anyhow::Result<()> {
     let written = crate::report::page::render_all(dir)
         .with_context(|| format!("cannot draw the figures of {}", dir.display()))?;
     output::record_written(dir, &written)?;
-    println!("redrew figures and report in {}", dir.display());
+    say!("redrew figures and report in {}", dir.display());
     Ok(())
 }
 
@@ -526,7 +549,7 @@ fn run_command(loaded: &Loaded, opts: &RunOptions, out: &Path, plots: bool) -> a
             region: None,
         };
         let dir = write_shard(staged, &state, &manifest)?;
-        println!(
+        say!(
             "{}: shard {}/{} simulated incidents {}..{} of {} in {:.2} s; merge all {} parts with `lockout merge`; wrote {}",
             sc.name,
             shard.index,
@@ -543,7 +566,7 @@ fn run_command(loaded: &Loaded, opts: &RunOptions, out: &Path, plots: bool) -> a
     let dir = write_results(staged, sc, &result.tally, &manifest, plots)?;
     print_headline(sc, &result.tally, opts.seed, result.incidents, secs, &dir);
     if let Some((reached, met)) = result.precision {
-        println!(
+        say!(
             "precision: largest 95% half-width {:.4} of the mean after {} incidents ({})",
             reached,
             result.incidents,
@@ -580,7 +603,7 @@ fn region_shard_command(
             seed,
             share.start + 1..=share.end,
             threads,
-            true,
+            !quiet(),
         )?
     };
     let secs = started.elapsed().as_secs_f64();
@@ -600,7 +623,7 @@ fn region_shard_command(
     manifest.periods = Some(periods);
     manifest.shard = Some(shard);
     let dir = write_shard(staged, &state, &manifest)?;
-    println!(
+    say!(
         "{}: shard {}/{} simulated periods {}..={} of {periods} in {secs:.2} s; wrote {}",
         sc.name,
         shard.index,
@@ -625,14 +648,21 @@ fn region_precision_command(
     let sc = &loaded.scenario;
     let region = sc.region.as_ref().expect("checked by the caller");
     let staged = StagedDir::create(out)?;
-    let (run, reached, met) =
-        crate::region::run_until_precise(sc, region, seed, relative, max_periods, threads, true)?;
+    let (run, reached, met) = crate::region::run_until_precise(
+        sc,
+        region,
+        seed,
+        relative,
+        max_periods,
+        threads,
+        !quiet(),
+    )?;
     let mut manifest = region_manifest(loaded, seed, &run);
     manifest.precision_target = Some(relative);
     manifest.precision_reached = Some(reached);
     manifest.precision_met = Some(met);
     let dir = commit_region_results(staged, sc, &run, &manifest, plots, false)?;
-    println!(
+    say!(
         "{}: {} periods; largest 95% half-width of the AAL {:.4} of it ({}); wrote {}",
         sc.name,
         run.periods,
@@ -766,7 +796,7 @@ fn region_run_command(
     } else {
         None
     };
-    let run = crate::region::run(sc, region, seed, periods, threads, true, splt.as_mut());
+    let run = crate::region::run(sc, region, seed, periods, threads, !quiet(), splt.as_mut());
     let run = if ord.event_table {
         run.with_context(|| format!("cannot write {}", splt_path.display()))?
     } else {
@@ -781,7 +811,7 @@ fn region_run_command(
     let secs = run.wall_time.as_secs_f64();
     let manifest = region_manifest(loaded, seed, &run);
     let dir = commit_region_results(staged, sc, &run, &manifest, plots, ord.tables)?;
-    println!(
+    say!(
         "{}: {periods} periods x {} strategies, seed {seed}, {:.2} s ({:.3e} events/s); wrote {}",
         sc.name,
         sc.strategies.len(),
@@ -830,7 +860,7 @@ fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyhow::Result<(
         let mut manifest = region_manifest(&loaded, id.seed, &run);
         manifest.merged_shards = Some(parts.len() as u64);
         let dir = commit_region_results(staged, sc, &run, &manifest, plots, false)?;
-        println!(
+        say!(
             "{}: merged {} parts, {periods} periods; wrote {}",
             sc.name,
             parts.len(),
@@ -945,6 +975,9 @@ fn print_headline(
     secs: f64,
     dir: &Path,
 ) {
+    if quiet() {
+        return;
+    }
     let rows = tables::summarise(sc, tally);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(

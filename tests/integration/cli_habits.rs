@@ -25,3 +25,40 @@ fn version_names_the_commit() {
         assert_ne!(commit, "unknown", "built in a git checkout: {text}");
     }
 }
+
+/// `--quiet` (`-q`, before or after the subcommand) prints nothing on stdout for a run, and the
+/// run still writes its results.
+#[test]
+fn quiet_run_prints_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, args) in [
+        vec!["--quiet", "run"],
+        vec!["run", "-q"],
+        vec!["-q", "run", "--set", "remedy.locksmith.success=0.9"],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = dir.path().join(format!("res{i}"));
+        let output = lockout()
+            .args(&args)
+            .args(["scenarios/mixed-population.toml", "--no-plots"])
+            .args(["--incidents", "2000", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        assert!(output.stdout.is_empty(), "{args:?}: {output:?}");
+        assert!(output.stderr.is_empty(), "{args:?}: {output:?}");
+        assert!(out.join("summary.csv").is_file());
+    }
+    // Without it, the same run prints its headline.
+    let out = dir.path().join("loud");
+    let output = lockout()
+        .args(["run", "scenarios/mixed-population.toml", "--no-plots"])
+        .args(["--incidents", "2000", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!output.stdout.is_empty());
+}
