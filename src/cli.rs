@@ -180,6 +180,15 @@ pub enum Command {
         /// A results directory written by `lockout run`.
         dir: PathBuf,
     },
+    /// Print a shell completion script to stdout, e.g. `lockout completions bash >
+    /// ~/.local/share/bash-completion/completions/lockout`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout, e.g. `lockout man > ~/.local/share/man/man1/lockout.1`.
+    Man,
 }
 
 /// Output format of `explain`.
@@ -471,6 +480,21 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Plot { dir } => plot_command(&dir),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            // Generated into memory: clap_complete panics on a failed write (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "lockout", &mut script);
+            let mut out = std::io::stdout().lock();
+            out.write_all(&script)?;
+            Ok(out.flush()?)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            Ok(out.flush()?)
+        }
     }
 }
 

@@ -62,3 +62,39 @@ fn quiet_run_prints_nothing() {
         .unwrap();
     assert!(!output.stdout.is_empty());
 }
+
+/// `completions SHELL` prints a script derived from the parser: it knows the subcommands.
+#[test]
+fn completions_for_bash_and_zsh() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = lockout().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}: {out:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!text.trim().is_empty(), "{shell}");
+        assert!(text.contains("run"), "{shell}: {text}");
+        assert!(text.contains("incidents"), "{shell}");
+    }
+    lockout()
+        .args(["completions", "tcsh"])
+        .assert()
+        .failure()
+        .code(2);
+}
+
+/// `man` prints a roff man page that documents the subcommands and the global flags.
+#[test]
+fn man_page_is_roff() {
+    let out = lockout().arg("man").output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with('.'), "{text}");
+    let title = text
+        .lines()
+        .take(5)
+        .find(|l| l.starts_with(".TH "))
+        .unwrap_or_else(|| panic!("no .TH title line: {text}"));
+    assert!(title.contains("lockout"), "{title}");
+    assert!(text.contains(".SH SYNOPSIS"), "{text}");
+    assert!(text.contains("\\-\\-quiet"), "{text}");
+    assert!(text.contains("completions"), "{text}");
+}
