@@ -1232,13 +1232,11 @@ fn strategy_index(sc: &Scenario, strategy: Option<&str>) -> anyhow::Result<usize
     Ok(match strategy {
         None => sc.baseline,
         Some(name) => sc.strategy_index(name).with_context(|| {
+            let names = || sc.strategies.iter().map(|s| s.name.as_str());
             format!(
-                "unknown strategy \"{name}\" (strategies: {})",
-                sc.strategies
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "unknown strategy \"{name}\" (strategies: {}){}",
+                names().collect::<Vec<_>>().join(", "),
+                crate::suggest::hint(name, names(), '"')
             )
         })?,
     })

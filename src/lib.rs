@@ -31,5 +31,6 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod stats;
+pub mod suggest;
 pub mod sweep;
 pub mod tally;

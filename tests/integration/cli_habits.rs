@@ -1,7 +1,7 @@
 //! The habits users know from other command-line tools: `--version` with the commit, `--quiet`,
 //! shell completions and a man page, "did you mean" for misspelt names, readable headlines.
 
-use crate::testutil::lockout;
+use crate::testutil::{lockout, minimal};
 
 /// `--version` names the package version and the git commit the binary was built from.
 #[test]
@@ -97,4 +97,111 @@ fn man_page_is_roff() {
     assert!(text.contains(".SH SYNOPSIS"), "{text}");
     assert!(text.contains("\\-\\-quiet"), "{text}");
     assert!(text.contains("completions"), "{text}");
+}
+
+/// Runs `lockout ARGS...` and returns stderr, checking the exit status is 2 (bad input).
+fn refused(args: &[&str], scenario: Option<&std::path::Path>) -> String {
+    let mut cmd = lockout();
+    cmd.args(args);
+    if let Some(path) = scenario {
+        cmd.arg(path);
+    }
+    let output = cmd.output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    stderr
+}
+
+/// A misspelt strategy on the command line gets the closest name; a far-off one gets none.
+#[test]
+fn misspelt_strategy_gets_did_you_mean() {
+    let stderr = refused(
+        &[
+            "explain",
+            "scenarios/mixed-population.toml",
+            "--incident",
+            "0",
+            "--strategy",
+            "spare key in walet",
+        ],
+        None,
+    );
+    assert!(
+        stderr.contains(r#"unknown strategy "spare key in walet""#),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(r#"did you mean "spare key in wallet"?"#),
+        "{stderr}"
+    );
+    let stderr = refused(
+        &[
+            "explain",
+            "scenarios/mixed-population.toml",
+            "--incident",
+            "0",
+            "--strategy",
+            "teleport",
+        ],
+        None,
+    );
+    assert!(!stderr.contains("did you mean"), "{stderr}");
+}
+
+/// Names in a scenario that refer to other entries: a policy step naming a misspelt remedy, a
+/// driver naming a misspelt policy, a strategy disabling a misspelt remedy.
+#[test]
+fn misspelt_names_in_a_scenario_get_did_you_mean() {
+    let remedies = r#"
+[remedy.locksmith]
+duration = "5 min"
+cost = 100.0
+
+[remedy.spare_key]
+duration = "40 min"
+cost = 0.0
+
+[policy.only]
+steps = ["locksmith", "spare_key"]
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    for (from, to, expected) in [
+        (
+            r#"steps = ["locksmith", "spare_key"]"#,
+            r#"steps = ["locksmth", "spare_key"]"#,
+            "unknown remedy `locksmth` (remedies: locksmith, spare_key); did you mean `locksmith`?",
+        ),
+        (
+            r#"steps = ["locksmith", "spare_key"]"#,
+            r#"steps = ["locksmith", { race = ["spare_kye"] }]"#,
+            "did you mean `spare_key`?",
+        ),
+        (
+            r#"policy = "only""#,
+            r#"policy = "onyl""#,
+            "unknown policy `onyl` (policies: only); did you mean `only`?",
+        ),
+        (
+            "baseline = true",
+            "baseline = true\ndisable = [\"lockmsith\"]",
+            "did you mean `locksmith`?",
+        ),
+    ] {
+        let text = minimal(remedies);
+        assert!(text.contains(from), "{from}");
+        std::fs::write(&file, text.replace(from, to)).unwrap();
+        let stderr = refused(&["check"], Some(&file));
+        assert!(stderr.contains(expected), "{to}: {stderr}");
+    }
+    // --set paths: a misspelt remedy, segment and field.
+    std::fs::write(&file, minimal(remedies)).unwrap();
+    for (set, expected) in [
+        ("remedy.locksmth.cost=90", "did you mean `locksmith`?"),
+        ("vehicle.cra.share=1", "did you mean `car`?"),
+        ("remedy.locksmith.cots=90", "did you mean `cost`?"),
+    ] {
+        let stderr = refused(&["check", "--set", set], Some(&file));
+        assert!(stderr.contains(expected), "{set}: {stderr}");
+    }
 }
