@@ -205,3 +205,147 @@ steps = ["locksmith", "spare_key"]
         assert!(stderr.contains(expected), "{set}: {stderr}");
     }
 }
+
+/// The lines of `stdout` from the one starting with `strategy` (the header) up to the footer
+/// (starting with `n = `).
+fn table_lines(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("strategy"))
+        .take_while(|l| !l.starts_with("n = "))
+        .collect()
+}
+
+/// Display width of a line (a CJK character is two columns, a combining accent none).
+fn width(line: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(line)
+}
+
+/// The headline of an incident run has interval columns and a difference column, aligned by
+/// display width even for strategy names with non-ASCII characters; the footer gives the
+/// sample size and the confidence level.
+#[test]
+fn headline_table_has_intervals_and_aligns_non_ascii_names() {
+    let text = minimal(
+        r#"
+[remedy.locksmith]
+duration = { triangular = { min = "5 min", mode = "20 min", max = "60 min" } }
+cost = { triangular = { min = 60.0, mode = 95.0, max = 180.0 } }
+
+[policy.only]
+steps = ["locksmith"]
+
+[[strategy]]
+name = "Schlüssel · 予備キー"
+annual_cost = 5.0
+set = { "remedy.locksmith.cost" = 80.0 }
+
+[[strategy]]
+name = "cafe\u0301 key"
+annual_cost = 1.0
+"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("names.toml");
+    std::fs::write(&file, text).unwrap();
+    let output = lockout()
+        .arg("run")
+        .arg(&file)
+        .args(["--incidents", "3000", "--no-plots", "--out"])
+        .arg(dir.path().join("res"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines = table_lines(&stdout);
+    assert_eq!(lines.len(), 4, "header and three strategies: {stdout}");
+    let header = lines[0];
+    assert!(header.contains("95% CI"), "{header}");
+    assert!(header.contains("vs baseline"), "{header}");
+    assert!(lines[2].starts_with("Schlüssel · 予備キー "), "{stdout}");
+    // Every line ends in the right-aligned last column: the same display width.
+    let widths: Vec<usize> = lines.iter().map(|l| width(l)).collect();
+    assert!(
+        widths.iter().all(|w| *w == widths[0]),
+        "{widths:?}\n{stdout}"
+    );
+    // Each column starts at the same display column in every row: the second column's cells
+    // (time) end where the header's "time (min)" ends.
+    let end_of =
+        |line: &str, needle: &str| width(&line[..line.find(needle).unwrap() + needle.len()]);
+    let time_end = end_of(header, "time (min)");
+    for line in &lines[1..] {
+        let name_end = line
+            .char_indices()
+            .find(|&(i, _)| {
+                line[i..].starts_with("  ")
+                    && line[i..]
+                        .trim_start()
+                        .starts_with(|c: char| c.is_ascii_digit())
+            })
+            .map(|(i, _)| i)
+            .unwrap();
+        let rest = line[name_end..].trim_start();
+        let time = rest.split_whitespace().next().unwrap();
+        assert_eq!(end_of(line, time), time_end, "{line}\n{stdout}");
+        // An interval per mean: "[low, high]".
+        assert!(line.contains('[') && line.contains(", "), "{line}");
+    }
+    let footer = stdout.lines().find(|l| l.starts_with("n = ")).unwrap();
+    assert!(footer.contains("n = 3,000 incidents"), "{footer}");
+    assert!(footer.contains("95% confidence"), "{footer}");
+}
+
+/// A region run prints a headline table too: per strategy the average annual loss per
+/// vehicle-year with its interval (the very numbers of insurer_cost.csv) and the mean time.
+#[test]
+fn region_run_prints_a_headline() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("res");
+    let output = lockout()
+        .args(["run", "scenarios/metro-roadside-club.toml", "--no-plots"])
+        .args(["--periods", "3", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines = table_lines(&stdout);
+    let header = lines
+        .first()
+        .unwrap_or_else(|| panic!("no table: {stdout}"));
+    assert!(header.contains("AAL/vehicle-year"), "{header}");
+    assert!(header.contains("95% CI"), "{header}");
+    assert!(header.contains("time (min)"), "{header}");
+    let widths: Vec<usize> = lines.iter().map(|l| width(l)).collect();
+    assert!(widths.iter().all(|w| *w == widths[0]), "{stdout}");
+    // The ground-up pure premium of each strategy, as insurer_cost.csv writes it.
+    let mut csv = csv::Reader::from_path(out.join("insurer_cost.csv")).unwrap();
+    let head = csv.headers().unwrap().clone();
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let mut strategies = 0;
+    for rec in csv.records() {
+        let rec = rec.unwrap();
+        if &rec[col("perspective")] != "ground_up" {
+            continue;
+        }
+        strategies += 1;
+        let aal: f64 = rec[col("pure_premium_per_vehicle_year")].parse().unwrap();
+        let row = lines
+            .iter()
+            .find(|l| l.starts_with(&rec[col("strategy")]))
+            .unwrap_or_else(|| panic!("no row for {}: {stdout}", &rec[col("strategy")]));
+        let after_name = row[rec[col("strategy")].len()..]
+            .split_whitespace()
+            .next()
+            .unwrap();
+        assert_eq!(after_name, format!("{aal:.2}"), "{row}");
+    }
+    assert_eq!(lines.len(), strategies + 1, "{stdout}");
+    let footer = stdout.lines().find(|l| l.starts_with("n = ")).unwrap();
+    assert!(
+        footer.contains("n = 3 periods of 50,000 vehicles"),
+        "{footer}"
+    );
+    assert!(footer.contains("95% confidence"), "{footer}");
+}
