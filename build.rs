@@ -37,12 +37,19 @@ fn main() {
         watch.push(git_dir.join("HEAD"));
         let common = dir("--git-common-dir").unwrap_or(git_dir.clone());
         if let Some(head_ref) = git(&["symbolic-ref", "-q", "HEAD"]) {
+            let loose = common.join(&head_ref);
+            // A packed ref gets a loose file at the next commit: watch the folder it appears in.
+            if !loose.is_file()
+                && let Some(parent) = loose.parent().filter(|p| p.is_dir())
+            {
+                watch.push(parent.to_path_buf());
+            }
             watch.push(git_dir.join(&head_ref));
-            watch.push(common.join(&head_ref));
+            watch.push(loose);
         }
         watch.push(common.join("packed-refs"));
     }
-    for path in watch.iter().filter(|p| p.is_file()) {
+    for path in watch.iter().filter(|p| p.exists()) {
         println!("cargo:rerun-if-changed={}", path.display());
     }
 }
