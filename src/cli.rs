@@ -19,11 +19,37 @@ use crate::scenario::{self, Loaded, Override};
 
 /// Discrete-event Monte Carlo simulator of car lockouts.
 #[derive(Debug, Parser)]
-#[command(name = "lockout", version, about, long_about = None)]
+#[command(name = "lockout", version = version_text(), about, long_about = None)]
 pub struct Cli {
+    /// Print no progress bars, headline tables or summaries (errors still go to stderr).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `lockout --version`: the package version, the git commit it was built from and that commit's
+/// date (see build.rs; "unknown" outside a git checkout). run.json records only the package
+/// version, so results do not change with every commit.
+fn version_text() -> &'static str {
+    if env!("LOCKOUT_GIT_DATE").is_empty() {
+        concat!(
+            env!("CARGO_PKG_VERSION"),
+            " (commit ",
+            env!("LOCKOUT_GIT_COMMIT"),
+            ")"
+        )
+    } else {
+        concat!(
+            env!("CARGO_PKG_VERSION"),
+            " (commit ",
+            env!("LOCKOUT_GIT_COMMIT"),
+            ", ",
+            env!("LOCKOUT_GIT_DATE"),
+            ")"
+        )
+    }
 }
 
 /// The subcommands.
@@ -155,6 +181,15 @@ pub enum Command {
         /// A results directory written by `lockout run`.
         dir: PathBuf,
     },
+    /// Print a shell completion script to stdout, e.g. `lockout completions bash >
+    /// ~/.local/share/bash-completion/completions/lockout`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout, e.g. `lockout man > ~/.local/share/man/man1/lockout.1`.
+    Man,
 }
 
 /// Output format of `explain`.
@@ -199,6 +234,25 @@ pub fn main() -> ExitCode {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// Set from `--quiet` by [`execute`]: progress bars, headline tables and summaries are not
+/// printed. The output a command exists for (`check`, `explain`, `completions`, `man`) and
+/// errors are.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `--quiet` was given.
+pub fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `println!` unless `--quiet`: for progress reports, headlines and summaries.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        if !quiet() {
+            println!($($arg)*);
+        }
+    };
+}
+
 /// Returns early with a [`UsageError`].
 macro_rules! usage {
     ($($arg:tt)*) => {
@@ -240,6 +294,7 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
 
 /// Runs one command.
 pub fn execute(cli: Cli) -> anyhow::Result<()> {
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Run {
             scenario,
@@ -345,7 +400,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                 amount,
                 shard,
                 threads,
-                progress: true,
+                progress: !quiet(),
             };
             run_command(&loaded, &opts, &out, !no_plots)
         }
@@ -426,6 +481,21 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Plot { dir } => plot_command(&dir),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            // Generated into memory: clap_complete panics on a failed write (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "lockout", &mut script);
+            let mut out = std::io::stdout().lock();
+            out.write_all(&script)?;
+            Ok(out.flush()?)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            Ok(out.flush()?)
+        }
     }
 }
 
@@ -453,7 +523,7 @@ fn plot_command(dir: &Path) -> anyhow::Result<()> {
     let written = crate::report::page::render_all(dir)
         .with_context(|| format!("cannot draw the figures of {}", dir.display()))?;
     output::record_written(dir, &written)?;
-    println!("redrew figures and report in {}", dir.display());
+    say!("redrew figures and report in {}", dir.display());
     Ok(())
 }
 
@@ -504,7 +574,7 @@ fn run_command(loaded: &Loaded, opts: &RunOptions, out: &Path, plots: bool) -> a
             region: None,
         };
         let dir = write_shard(staged, &state, &manifest)?;
-        println!(
+        say!(
             "{}: shard {}/{} simulated incidents {}..{} of {} in {:.2} s; merge all {} parts with `lockout merge`; wrote {}",
             sc.name,
             shard.index,
@@ -521,7 +591,7 @@ fn run_command(loaded: &Loaded, opts: &RunOptions, out: &Path, plots: bool) -> a
     let dir = write_results(staged, sc, &result.tally, &manifest, plots)?;
     print_headline(sc, &result.tally, opts.seed, result.incidents, secs, &dir);
     if let Some((reached, met)) = result.precision {
-        println!(
+        say!(
             "precision: largest 95% half-width {:.4} of the mean after {} incidents ({})",
             reached,
             result.incidents,
@@ -558,7 +628,7 @@ fn region_shard_command(
             seed,
             share.start + 1..=share.end,
             threads,
-            true,
+            !quiet(),
         )?
     };
     let secs = started.elapsed().as_secs_f64();
@@ -578,7 +648,7 @@ fn region_shard_command(
     manifest.periods = Some(periods);
     manifest.shard = Some(shard);
     let dir = write_shard(staged, &state, &manifest)?;
-    println!(
+    say!(
         "{}: shard {}/{} simulated periods {}..={} of {periods} in {secs:.2} s; wrote {}",
         sc.name,
         shard.index,
@@ -603,14 +673,21 @@ fn region_precision_command(
     let sc = &loaded.scenario;
     let region = sc.region.as_ref().expect("checked by the caller");
     let staged = StagedDir::create(out)?;
-    let (run, reached, met) =
-        crate::region::run_until_precise(sc, region, seed, relative, max_periods, threads, true)?;
+    let (run, reached, met) = crate::region::run_until_precise(
+        sc,
+        region,
+        seed,
+        relative,
+        max_periods,
+        threads,
+        !quiet(),
+    )?;
     let mut manifest = region_manifest(loaded, seed, &run);
     manifest.precision_target = Some(relative);
     manifest.precision_reached = Some(reached);
     manifest.precision_met = Some(met);
     let dir = commit_region_results(staged, sc, &run, &manifest, plots, false)?;
-    println!(
+    say!(
         "{}: {} periods; largest 95% half-width of the AAL {:.4} of it ({}); wrote {}",
         sc.name,
         run.periods,
@@ -622,6 +699,7 @@ fn region_precision_command(
         },
         dir.display()
     );
+    print_region_headline(sc, region, &run, &dir);
     Ok(())
 }
 
@@ -747,7 +825,7 @@ fn region_run_command(
     let sink = splt
         .as_mut()
         .map(|w| w as &mut dyn crate::region::EventSink);
-    let run = crate::region::run(sc, region, seed, periods, threads, true, sink);
+    let run = crate::region::run(sc, region, seed, periods, threads, !quiet(), sink);
     let run = if ord.event_table {
         run.with_context(|| format!("cannot write {}", splt_path.display()))?
     } else {
@@ -762,7 +840,7 @@ fn region_run_command(
     let secs = run.wall_time.as_secs_f64();
     let manifest = region_manifest(loaded, seed, &run);
     let dir = commit_region_results(staged, sc, &run, &manifest, plots, ord.tables)?;
-    println!(
+    say!(
         "{}: {periods} periods x {} strategies, seed {seed}, {:.2} s ({:.3e} events/s); wrote {}",
         sc.name,
         sc.strategies.len(),
@@ -770,6 +848,7 @@ fn region_run_command(
         run.events as f64 / secs,
         dir.display()
     );
+    print_region_headline(sc, region, &run, &dir);
     Ok(())
 }
 
@@ -811,12 +890,13 @@ fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyhow::Result<(
         let mut manifest = region_manifest(&loaded, id.seed, &run);
         manifest.merged_shards = Some(parts.len() as u64);
         let dir = commit_region_results(staged, sc, &run, &manifest, plots, false)?;
-        println!(
+        say!(
             "{}: merged {} parts, {periods} periods; wrote {}",
             sc.name,
             parts.len(),
             dir.display()
         );
+        print_region_headline(sc, region, &run, &dir);
         return Ok(());
     }
     let tally = shard::merge_tallies(&states).map_err(as_input)?;
@@ -926,6 +1006,9 @@ fn print_headline(
     secs: f64,
     dir: &Path,
 ) {
+    if quiet() {
+        return;
+    }
     let rows = tables::summarise(sc, tally);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
@@ -938,33 +1021,203 @@ fn print_headline(
         secs,
         (incidents * sc.strategies.len() as u64) as f64 / secs
     );
-    let width = rows
+    let _ = write!(out, "{}", headline_table(&rows));
+    let _ = writeln!(
+        out,
+        "n = {} incidents per strategy; {} confidence intervals{}; money in {} at {} prices; all columns in {}",
+        runner::thousands(incidents),
+        ci_label(),
+        if tally.paired {
+            ", differences paired incident by incident"
+        } else {
+            ""
+        },
+        sc.currency,
+        sc.price_year,
+        dir.join("summary.csv").display()
+    );
+}
+
+/// "95%": the confidence level of every interval lockout reports.
+fn ci_label() -> String {
+    format!("{}%", crate::stats::CI_LEVEL * 100.0)
+}
+
+/// The headline table of an incident-level run, from the `summary.csv` rows: mean time to
+/// access, mean total cost and its difference from the baseline, each with its interval, and
+/// the expected annual cost per vehicle (money in the scenario's currency).
+pub fn headline_table(rows: &[tables::StrategySummary]) -> String {
+    let ci = format!("{} CI", ci_label());
+    let header = [
+        "strategy".to_string(),
+        "time (min)".into(),
+        ci.clone(),
+        "total cost".into(),
+        ci.clone(),
+        "vs baseline".into(),
+        ci,
+        "annual/vehicle".into(),
+    ];
+    let body: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| r.strategy.len())
-        .max()
-        .unwrap_or(8)
-        .max(8);
-    let _ = writeln!(
-        out,
-        "{:width$}  {:>16}  {:>22}  {:>22}",
-        "strategy",
-        "time mean (min)",
-        format!("total cost mean ({})", sc.currency),
-        format!("annual cost/vehicle ({})", sc.currency),
-    );
-    for r in &rows {
-        let _ = writeln!(
-            out,
-            "{:width$}  {:>16.1}  {:>22.2}  {:>22.2}",
-            r.strategy, r.time[0], r.total_cost[0], r.annual_cost_per_vehicle[0]
-        );
+        .map(|r| {
+            let (diff, diff_ci) = if r.baseline {
+                ("baseline".to_string(), String::new())
+            } else {
+                (
+                    number(r.total_cost_diff[0], 2),
+                    interval(r.total_cost_diff[1], r.total_cost_diff[2], 2),
+                )
+            };
+            vec![
+                r.strategy.clone(),
+                number(r.time[0], 1),
+                interval(r.time[2], r.time[3], 1),
+                number(r.total_cost[0], 2),
+                interval(r.total_cost[1], r.total_cost[2], 2),
+                diff,
+                diff_ci,
+                number(r.annual_cost_per_vehicle[0], 2),
+            ]
+        })
+        .collect();
+    text_table(&header, &body)
+}
+
+/// Prints the headline table of a region run (unless `--quiet`): per strategy the average
+/// annual loss per vehicle-year (ground-up, and insured when the region has policy terms) and
+/// for the whole region, each with its interval, and the mean time to access. The numbers are
+/// those of `insurer_cost.csv` and `summary.csv`.
+fn print_region_headline(
+    sc: &Scenario,
+    region: &crate::model::region::Region,
+    run: &crate::region::RegionRun,
+    dir: &Path,
+) {
+    if quiet() {
+        return;
     }
-    let _ = writeln!(
-        out,
-        "means over {} incidents; 95% confidence intervals in {}/summary.csv",
-        incidents,
-        dir.display()
+    let rows = tables::summarise(sc, &run.tally);
+    let series = run.loss_series(sc, region);
+    let _ = write!(
+        std::io::stdout().lock(),
+        "{}",
+        region_headline_table(region, &series, &rows)
     );
+    say!(
+        "n = {} periods of {} vehicles; {} confidence intervals; AAL: average annual loss; money in {} at {} prices; all columns in {} and summary.csv",
+        runner::thousands(run.periods),
+        runner::thousands(region.vehicles),
+        ci_label(),
+        sc.currency,
+        sc.price_year,
+        dir.join("insurer_cost.csv").display()
+    );
+}
+
+/// The headline table of a region run from its loss series and `summary.csv` rows (money in
+/// the scenario's currency).
+pub fn region_headline_table(
+    region: &crate::model::region::Region,
+    series: &[crate::region::losses::LossSeries],
+    rows: &[tables::StrategySummary],
+) -> String {
+    use crate::region::losses::{Perspective, insurer_cost};
+    let ci = format!("{} CI", ci_label());
+    let mut header = vec![
+        "strategy".to_string(),
+        "AAL/vehicle-year".into(),
+        ci.clone(),
+    ];
+    if region.insured {
+        header.extend(["insured AAL/vehicle-year".into(), ci.clone()]);
+    }
+    header.extend(["region AAL".into(), "time (min)".into(), ci.clone()]);
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let cost = |p: Perspective| {
+                series
+                    .iter()
+                    .find(|s| s.strategy == r.strategy && s.perspective == p)
+                    .map(insurer_cost)
+            };
+            let mut line = vec![r.strategy.clone()];
+            let mut perspectives = vec![Perspective::GroundUp];
+            if region.insured {
+                perspectives.push(Perspective::Insured);
+            }
+            for p in perspectives {
+                match cost(p) {
+                    Some(ic) => {
+                        // The pure premium is total loss / exposure = AAL / (exposure per
+                        // period); its interval is the AAL's, scaled the same way.
+                        let per_vehicle_year = ic.n_periods as f64 / ic.exposure_vehicle_years;
+                        line.extend([
+                            number(ic.pure_premium_per_vehicle_year, 2),
+                            interval(
+                                ic.aal_ci95_low * per_vehicle_year,
+                                ic.aal_ci95_high * per_vehicle_year,
+                                2,
+                            ),
+                        ]);
+                    }
+                    None => line.extend([String::new(), String::new()]),
+                }
+            }
+            line.push(cost(Perspective::GroundUp).map_or(String::new(), |ic| number(ic.aal, 0)));
+            line.extend([number(r.time[0], 1), interval(r.time[2], r.time[3], 1)]);
+            line
+        })
+        .collect();
+    text_table(&header, &body)
+}
+
+/// `x` with `decimals` decimals and thousands separators (`-1,234.50`); `n/a` when not finite.
+fn number(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    let text = format!("{:.*}", decimals, x.abs());
+    let (whole, fraction) = text.split_at(text.find('.').unwrap_or(text.len()));
+    let whole = whole
+        .parse::<u64>()
+        .map_or_else(|_| whole.to_string(), runner::thousands);
+    // No "-0.00": a value that rounds to zero has no sign.
+    let negative = x < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b));
+    format!("{}{whole}{fraction}", if negative { "-" } else { "" })
+}
+
+/// `[low, high]`.
+fn interval(low: f64, high: f64, decimals: usize) -> String {
+    format!("[{}, {}]", number(low, decimals), number(high, decimals))
+}
+
+/// Rows of cells as a text table: the first column left-aligned, the others right-aligned,
+/// padded by display width (so names with accents, CJK or emoji keep the columns straight).
+pub fn text_table(header: &[String], body: &[Vec<String>]) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
+    for row in body {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.width());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(header).chain(body.iter().map(Vec::as_slice)) {
+        let mut line = String::new();
+        for (i, (cell, w)) in row.iter().zip(&widths).enumerate() {
+            let pad = " ".repeat(w - cell.width());
+            if i == 0 {
+                line += &format!("{cell}{pad}");
+            } else {
+                line += &format!("  {pad}{cell}");
+            }
+        }
+        out += line.trim_end();
+        out.push('\n');
+    }
+    out
 }
 
 /// A short description of the compiled model, for `lockout check`.
@@ -1156,13 +1409,11 @@ fn strategy_index(sc: &Scenario, strategy: Option<&str>) -> anyhow::Result<usize
     Ok(match strategy {
         None => sc.baseline,
         Some(name) => sc.strategy_index(name).with_context(|| {
+            let names = || sc.strategies.iter().map(|s| s.name.as_str());
             format!(
-                "unknown strategy \"{name}\" (strategies: {})",
-                sc.strategies
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "unknown strategy \"{name}\" (strategies: {}){}",
+                names().collect::<Vec<_>>().join(", "),
+                crate::suggest::hint(name, names(), '"')
             )
         })?,
     })

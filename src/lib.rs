@@ -15,7 +15,7 @@
 //!
 //! Modules, from the bottom up (each uses only those before it; `tests/integration/layering.rs`
 //! checks it): [`stats`] (mergeable accumulators), [`limits`] (every bound of the engine),
-//! [`digest`] (SHA-256), [`dist`] (distributions with units), [`model`] (the compiled scenario,
+//! [`digest`] (SHA-256), [`suggest`] (did-you-mean), [`dist`] (distributions with units), [`model`] (the compiled scenario,
 //! the region's data, the outcome record), [`scenario`] (file format, loading, validation,
 //! compiling), [`engine`] (one incident as a discrete-event simulation), [`tally`]
 //! (per-strategy accumulators over outcomes), [`runner`] (chunks, rayon, precision, shards,
@@ -34,5 +34,6 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod stats;
+pub mod suggest;
 pub mod sweep;
 pub mod tally;

@@ -12,6 +12,7 @@ use crate::model::{
     Adjustment, Condition, Context, DamageRisk, Driver, Fact, Fallback, MAX_RACE, MAX_REMEDIES,
     Model, Names, Place, Policy, Remedy, Segment, SpareKeyLocation, Step, VEHICLE_FACTS,
 };
+use crate::suggest::hint;
 
 /// A broken rule: which field, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq)]
@@ -144,8 +145,9 @@ pub fn compile_model(spec: &ScenarioSpec) -> Result<(Model, Names)> {
                     return invalid(
                         here.index(i),
                         format!(
-                            "unknown remedy `{n}` (remedies: {})",
-                            names.remedies.join(", ")
+                            "unknown remedy `{n}` (remedies: {}){}",
+                            names.remedies.join(", "),
+                            hint(n, names.remedies.iter().map(String::as_str), '`')
                         ),
                     );
                 };
@@ -281,9 +283,10 @@ fn compile_drivers(
             return invalid(
                 at.key("policy"),
                 format!(
-                    "unknown policy `{}` (policies: {})",
+                    "unknown policy `{}` (policies: {}){}",
                     d.policy,
-                    policies.join(", ")
+                    policies.join(", "),
+                    hint(&d.policy, policies.iter().map(String::as_str), '`')
                 ),
             );
         };
@@ -310,8 +313,9 @@ fn spare_key_table(d: &DriverSpec, here: &FieldPath) -> Result<[f64; 6]> {
             return invalid(
                 here.key(loc),
                 format!(
-                    "unknown spare key location `{loc}` (locations: {})",
-                    SpareKeyLocation::ALL.map(|l| l.name()).join(", ")
+                    "unknown spare key location `{loc}` (locations: {}){}",
+                    SpareKeyLocation::ALL.map(|l| l.name()).join(", "),
+                    hint(loc, SpareKeyLocation::ALL.map(|l| l.name()), '`')
                 ),
             );
         };
@@ -347,9 +351,10 @@ fn compile_contexts(
             return invalid(
                 at.key("place"),
                 format!(
-                    "unknown place `{}` (places: {})",
+                    "unknown place `{}` (places: {}){}",
                     c.place,
-                    Place::ALL.map(|p| p.name()).join(", ")
+                    Place::ALL.map(|p| p.name()).join(", "),
+                    hint(&c.place, Place::ALL.map(|p| p.name()), '`')
                 ),
             );
         };
@@ -408,7 +413,14 @@ fn compile_remedy(
     for (loc, d) in &r.duration_by_spare_key {
         let at = here.key("duration_by_spare_key").key(loc);
         let Some(l) = SpareKeyLocation::from_name(loc) else {
-            return invalid(at, format!("unknown spare key location `{loc}`"));
+            return invalid(
+                at,
+                format!(
+                    "unknown spare key location `{loc}` (locations: {}){}",
+                    SpareKeyLocation::ALL.map(|l| l.name()).join(", "),
+                    hint(loc, SpareKeyLocation::ALL.map(|l| l.name()), '`')
+                ),
+            );
         };
         duration[l as usize] = Some(dist(&d.0, &at)?);
     }
@@ -537,8 +549,9 @@ fn lookup_fact(name: &str, here: &FieldPath) -> Result<Fact> {
     Fact::from_name(name).ok_or_else(|| Invalid {
         path: here.clone(),
         message: format!(
-            "unknown fact `{name}` (facts: {})",
-            Fact::ALL.map(|f| f.name()).join(", ")
+            "unknown fact `{name}` (facts: {}){}",
+            Fact::ALL.map(|f| f.name()).join(", "),
+            hint(name, Fact::ALL.map(|f| f.name()), '`')
         ),
     })
 }
@@ -674,7 +687,18 @@ pub fn check_strategies(spec: &ScenarioSpec) -> Result<()> {
         )?;
         for (j, r) in s.disable.iter().enumerate() {
             if !spec.remedy.contains_key(r) {
-                return invalid(at.key("disable").index(j), format!("unknown remedy `{r}`"));
+                return invalid(
+                    at.key("disable").index(j),
+                    format!(
+                        "unknown remedy `{r}` (remedies: {}){}",
+                        spec.remedy
+                            .keys()
+                            .map(String::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        hint(r, spec.remedy.keys().map(String::as_str), '`')
+                    ),
+                );
             }
         }
     }

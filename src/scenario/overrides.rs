@@ -6,6 +6,7 @@
 //! `remedy.locksmith.success`, `context.remote.night`.
 
 use super::locate::{FieldPath, Seg};
+use crate::suggest::hint;
 
 /// A `path=value` override.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,7 +87,8 @@ fn apply_in_table(
             }
             None => {
                 return Err(format!(
-                    "`{path}` is not written in the scenario; --set only changes numeric fields the file sets"
+                    "`{path}` is not written in the scenario; --set only changes numeric fields the file sets{}",
+                    hint(key, table.keys().map(String::as_str), '`')
                 ));
             }
         }
@@ -94,7 +96,10 @@ fn apply_in_table(
         return Ok(());
     }
     let Some(next) = table.get_mut(key) else {
-        return Err(format!("`{path}` does not exist in the scenario"));
+        return Err(format!(
+            "`{path}` does not exist in the scenario{}",
+            hint(key, table.keys().map(String::as_str), '`')
+        ));
     };
     apply_in_value(next, &segs[1..], path, ov, mode, changed)
 }
@@ -131,8 +136,9 @@ fn apply_in_value(
                 if found.is_empty() {
                     let names: Vec<&str> = items.iter().filter_map(element_label).collect();
                     return Err(format!(
-                        "`{here}` has no element named `{selector}` (names: {}; or use an index or *)",
-                        names.join(", ")
+                        "`{here}` has no element named `{selector}` (names: {}; or use an index or *){}",
+                        names.join(", "),
+                        hint(selector, names.iter().copied(), '`')
                     ));
                 }
                 found

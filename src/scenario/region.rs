@@ -181,7 +181,11 @@ pub fn compile(spec: &RegionSpec, remedies: &[String]) -> Result<Region, Invalid
             let Some(idx) = remedies.iter().position(|n| n == r) else {
                 return invalid(
                     at.key("serves").index(j),
-                    format!("unknown remedy `{r}` (remedies: {})", remedies.join(", ")),
+                    format!(
+                        "unknown remedy `{r}` (remedies: {}){}",
+                        remedies.join(", "),
+                        crate::suggest::hint(r, remedies.iter().map(String::as_str), '`')
+                    ),
                 );
             };
             if let Some(other) = remedy_pool[idx] {

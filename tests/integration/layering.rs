@@ -19,9 +19,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("stats", &[]),
     ("limits", &[]),
     ("digest", &[]),
+    ("suggest", &[]),
     ("dist", &["stats", "limits"]),
     ("model", &["dist", "stats", "limits"]),
-    ("scenario", &["model", "dist", "stats", "limits", "digest"]),
+    (
+        "scenario",
+        &["model", "dist", "stats", "limits", "digest", "suggest"],
+    ),
     ("engine", &["model", "dist", "limits"]),
     ("tally", &["model", "dist", "stats", "limits"]),
     (

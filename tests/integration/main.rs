@@ -4,6 +4,8 @@
 mod analytic;
 /// Bad input: each class of mistake gives a located error, a non-zero exit and no output.
 mod bad_input;
+/// `--version`, `--quiet`, completions, man page, "did you mean", headline tables.
+mod cli_habits;
 /// Damaged, edited, crafted or foreign shard parts: refused by the file, never a panic.
 mod damaged;
 /// Byte-identical tables for any thread count and chunk grouping; `explain` agrees with `run`.
