@@ -21,6 +21,9 @@
 //! [`sweep`] (one run per value of a field), [`report`] (tables, manifest, figures, report
 //! page, shard state), [`cli`].
 
+// The scenario schema is one `serde_json::json!` literal, deeper than the default limit.
+#![recursion_limit = "256"]
+
 pub mod cli;
 pub mod dist;
 pub mod engine;
