@@ -151,9 +151,16 @@ pub enum Command {
     },
     /// Redraw the figures and the report page of an existing results directory.
     Plot {
-        /// A results directory written by `lockout run`.
+        /// A results directory written by `lockout run` (or a sweep directory).
         dir: PathBuf,
     },
+    /// Write a commented starter scenario to PATH (never over an existing file).
+    New {
+        /// Where to write it, e.g. scenarios/my-fleet.toml.
+        path: PathBuf,
+    },
+    /// Print a JSON Schema of the scenario format, for editors that complete and check TOML.
+    Schema,
 }
 
 /// Output format of `explain`.
@@ -425,7 +432,31 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Plot { dir } => plot_command(&dir),
+        Command::New { path } => new_command(&path),
+        Command::Schema => {
+            let text = serde_json::to_string_pretty(&scenario::schema::json_schema())?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{text}")?;
+            out.flush()?;
+            Ok(())
+        }
     }
+}
+
+/// `lockout new PATH`: the starter scenario, written atomically, never over an existing file.
+fn new_command(path: &Path) -> anyhow::Result<()> {
+    if path.extension().is_none_or(|e| e != "toml") {
+        usage!(
+            "{}: a scenario file ends in .toml (e.g. scenarios/my-fleet.toml)",
+            path.display()
+        );
+    }
+    output::write_new_file(path, scenario::STARTER.as_bytes())?;
+    println!(
+        "wrote {0}; edit it, then `lockout check {0}` and `lockout run {0}`",
+        path.display()
+    );
+    Ok(())
 }
 
 fn load(path: &Path, set: &[String]) -> anyhow::Result<Loaded> {
@@ -441,7 +472,20 @@ fn load(path: &Path, set: &[String]) -> anyhow::Result<Loaded> {
 /// overwriting only files lockout wrote there (listed in its marker) and adding the new ones to
 /// the marker.
 fn plot_command(dir: &Path) -> anyhow::Result<()> {
-    use crate::report::plots::{FIGURE_NAMES, REGION_FIGURE_NAMES};
+    use crate::report::plots::{FIGURE_NAMES, REGION_FIGURE_NAMES, SWEEP_FIGURE_NAMES};
+    // A sweep directory (from `lockout sweep`) has sweep.csv and no summary.csv.
+    if dir.join("sweep.csv").is_file() && !dir.join("summary.csv").exists() {
+        let names: Vec<String> = SWEEP_FIGURE_NAMES
+            .iter()
+            .flat_map(|n| [format!("{n}.png"), format!("{n}.svg")])
+            .collect();
+        output::check_may_write(dir, &names)?;
+        let written = crate::report::plots::draw_sweep_figures(dir)
+            .with_context(|| format!("cannot draw the figures of {}", dir.display()))?;
+        output::record_written(dir, &written)?;
+        println!("redrew the sweep figures in {}", dir.display());
+        return Ok(());
+    }
     let mut names: Vec<String> = FIGURE_NAMES
         .iter()
         .chain(REGION_FIGURE_NAMES.iter())

@@ -20,5 +20,7 @@ mod safety;
 mod scenarios;
 /// Shards merged equal a single run; precision runs stop reproducibly; merge refuses mismatches.
 mod shards;
+/// Sweeps: decimal values, durations, the sweep figure, `--set` on defaulted fields.
+mod sweeps;
 /// Shared helpers.
 mod testutil;
