@@ -50,11 +50,11 @@ pub fn json_schema() -> Value {
         "additionalProperties": false,
         "required": ["name", "currency", "price_year", "incident_rate_per_vehicle_year", "value_of_time_per_hour", "horizon", "fallback"],
         "properties": {
-            "name": { "type": "string", "description": "Human name, used in titles." },
+            "name": { "type": "string", "minLength": 1, "description": "Human name, used in titles." },
             "description": { "type": "string", "description": "What the scenario represents.", "default": "" },
             "currency": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code of every money figure, e.g. USD." },
-            "price_year": { "type": "integer", "description": "The year whose prices the money figures are in." },
-            "incidents": { "type": "integer", "minimum": 0, "default": 1_000_000, "description": "Default number of incidents for `lockout run`." },
+            "price_year": { "type": "integer", "minimum": 1900, "maximum": 2200, "description": "The year whose prices the money figures are in." },
+            "incidents": { "type": "integer", "minimum": 1, "default": 1_000_000, "description": "Default number of incidents for `lockout run`." },
             "seed": { "type": "integer", "minimum": 0, "default": 42, "description": "Default seed." },
             "incident_rate_per_vehicle_year": { "type": "number", "minimum": 0, "description": "Lockouts per vehicle-year under the baseline strategy." },
             "value_of_time_per_hour": { "type": "number", "minimum": 0, "description": "Money per hour of waiting." },
@@ -172,7 +172,7 @@ pub fn json_schema() -> Value {
                         "name": { "type": "string" },
                         "description": { "type": "string", "default": "" },
                         "baseline": { "type": "boolean", "default": false },
-                        "annual_cost": { "type": "number", "minimum": 0, "default": 0.0, "description": "Per vehicle and year." },
+                        "annual_cost": { "type": "number", "default": 0.0, "description": "Per vehicle and year; negative for a saving (dropping a membership)." },
                         "incident_rate_multiplier": { "type": "number", "minimum": 0, "default": 1.0 },
                         "disable": { "type": "array", "items": { "type": "string" }, "description": "Remedy names made unavailable." },
                         "set": { "type": "object", "description": "Path (as for --set) to new value." }
@@ -263,7 +263,7 @@ fn remedy_schema(prob: &dyn Fn(&str, f64) -> Value) -> Value {
                         "wait_factor": { "type": "number", "minimum": 0, "default": 1.0 },
                         "duration_factor": { "type": "number", "minimum": 0, "default": 1.0 },
                         "cost_factor": { "type": "number", "minimum": 0, "default": 1.0 },
-                        "add_cost": { "type": "number", "default": 0.0 },
+                        "add_cost": { "type": "number", "minimum": 0, "default": 0.0 },
                         "success": { "$ref": "#/definitions/probability", "description": "Replaces the success probability." }
                     }
                 }
@@ -279,8 +279,8 @@ fn region_schema(prob: &dyn Fn(&str, f64) -> Value) -> Value {
         "additionalProperties": false,
         "required": ["vehicles"],
         "properties": {
-            "vehicles": { "type": "integer", "minimum": 0 },
-            "periods": { "type": "integer", "minimum": 0, "default": 1000 },
+            "vehicles": { "type": "integer", "minimum": 1 },
+            "periods": { "type": "integer", "minimum": 1, "default": 1000 },
             "hour_profile": { "type": "array", "items": { "type": "number", "minimum": 0 }, "minItems": 24, "maxItems": 24 },
             "weekday_profile": { "type": "array", "items": { "type": "number", "minimum": 0 }, "minItems": 7, "maxItems": 7 },
             "month_profile": { "type": "array", "items": { "type": "number", "minimum": 0 }, "minItems": 12, "maxItems": 12 },

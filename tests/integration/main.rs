@@ -2,6 +2,8 @@
 
 /// Analytic cases with closed-form answers, checked within their 99% confidence intervals.
 mod analytic;
+/// Help for scenario authors: `lockout new` and `lockout schema`.
+mod authoring;
 /// Bad input: each class of mistake gives a located error, a non-zero exit and no output.
 mod bad_input;
 /// Damaged, edited, crafted or foreign shard parts: refused by the file, never a panic.
