@@ -10,6 +10,8 @@ mod bad_input;
 mod damaged;
 /// Byte-identical tables for any thread count and chunk grouping; `explain` agrees with `run`.
 mod determinism;
+/// `explain`: SPLT event ids for region incidents, filters, summaries, skip reasons.
+mod explain;
 /// The engine's limits: accepted at the limit, refused just past it; exact statistics or none.
 mod limits;
 /// Mutated shipped scenarios: refused with a line, or run within bounds; never a panic.
