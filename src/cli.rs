@@ -175,10 +175,26 @@ pub enum Command {
         /// Override a numeric field: path=value (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
+        /// Only incidents whose keys this remedy got back (or the fallback's name).
+        #[arg(long, value_name = "NAME")]
+        remedy: Option<String>,
+        /// Only incidents with this outcome.
+        #[arg(long, value_enum)]
+        outcome: Option<OutcomeFilter>,
+        /// With --period: only incidents arriving at or after this time of the period (minutes,
+        /// or a duration such as "3 d" or "36 h").
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+        /// With --period: only incidents arriving at or before this time of the period.
+        #[arg(long, value_name = "TIME")]
+        to: Option<String>,
+        /// One line per incident instead of the event trace.
+        #[arg(long)]
+        summary: bool,
     },
     /// Redraw the figures and the report page of an existing results directory.
     Plot {
-        /// A results directory written by `lockout run`.
+        /// A results directory written by `lockout run` (or a sweep directory).
         dir: PathBuf,
     },
     /// Print a shell completion script to stdout, e.g. `lockout completions bash >
@@ -190,6 +206,45 @@ pub enum Command {
     },
     /// Print the man page (roff) to stdout, e.g. `lockout man > ~/.local/share/man/man1/lockout.1`.
     Man,
+    /// Write a commented starter scenario to PATH (never over an existing file).
+    New {
+        /// Where to write it, e.g. scenarios/my-fleet.toml.
+        path: PathBuf,
+    },
+    /// Print a JSON Schema of the scenario format, for editors that complete and check TOML.
+    Schema,
+}
+
+/// Which incidents `explain` shows, by how they ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutcomeFilter {
+    /// The keys came back by a remedy.
+    Resolved,
+    /// The fallback ended it (horizon reached or every step tried).
+    Unresolved,
+    /// Region: a call waited in a responder queue.
+    Queued,
+    /// Region: a call was called off (another route won).
+    Abandoned,
+}
+
+/// `explain`'s filters and layout.
+#[derive(Debug, Clone, Default)]
+struct ExplainFilter {
+    remedy: Option<String>,
+    outcome: Option<OutcomeFilter>,
+    from_min: Option<f64>,
+    to_min: Option<f64>,
+    summary: bool,
+}
+
+impl ExplainFilter {
+    fn any(&self) -> bool {
+        self.remedy.is_some()
+            || self.outcome.is_some()
+            || self.from_min.is_some()
+            || self.to_min.is_some()
+    }
 }
 
 /// Output format of `explain`.
@@ -448,11 +503,52 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             period,
             incidents,
             periods,
+            remedy,
+            outcome,
+            from,
+            to,
+            summary,
         } => {
             let loaded = load(&scenario, &set)?;
             let sc = &loaded.scenario;
             let s = strategy_index(sc, strategy.as_deref())?;
             let seed = seed.unwrap_or(sc.seed);
+            if let Some(r) = &remedy
+                && !sc.names.remedies.contains(r)
+                && *r != sc.names.fallback
+            {
+                usage!(
+                    "--remedy {r}: no such remedy (remedies: {}; or the fallback, \"{}\")",
+                    sc.names.remedies.join(", "),
+                    sc.names.fallback
+                );
+            }
+            if period.is_none() && (from.is_some() || to.is_some()) {
+                usage!("--from and --to choose a time window of a period: use them with --period");
+            }
+            if sc.region.is_none()
+                && matches!(
+                    outcome,
+                    Some(OutcomeFilter::Queued | OutcomeFilter::Abandoned)
+                )
+            {
+                usage!(
+                    "--outcome queued and abandoned concern responder queues: region scenarios only"
+                );
+            }
+            let filter = ExplainFilter {
+                remedy,
+                outcome,
+                from_min: from
+                    .as_deref()
+                    .map(|t| parse_time_of_period("--from", t))
+                    .transpose()?,
+                to_min: to
+                    .as_deref()
+                    .map(|t| parse_time_of_period("--to", t))
+                    .transpose()?,
+                summary,
+            };
             match (period, incident, &sc.region) {
                 (Some(k), _, Some(region)) => {
                     let periods = periods.unwrap_or(region.periods);
@@ -461,7 +557,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                             "--period {k} is beyond the run's {periods} periods (--periods; default: the region's `periods`)"
                         );
                     }
-                    explain_period(sc, region, seed, k, s, format)
+                    explain_period(sc, region, seed, k, s, format, &filter)
                 }
                 (Some(_), _, None) => {
                     usage!(
@@ -475,7 +571,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                 ),
                 (None, Some(incident), None) => {
                     let incidents = incidents.unwrap_or(sc.incidents);
-                    explain_command(sc, &incident, incidents, s, seed, format)
+                    explain_command(sc, &incident, incidents, s, seed, format, &filter)
                 }
                 (None, None, None) => usage!("give --incident I (or --period K for a region)"),
             }
@@ -496,7 +592,48 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             clap_mangen::Man::new(Cli::command()).render(&mut out)?;
             Ok(out.flush()?)
         }
+        Command::New { path } => new_command(&path),
+        Command::Schema => {
+            let text = serde_json::to_string_pretty(&scenario::schema::json_schema())?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{text}")?;
+            out.flush()?;
+            Ok(())
+        }
     }
+}
+
+/// `lockout new PATH`: the starter scenario, written atomically, never over an existing file.
+fn new_command(path: &Path) -> anyhow::Result<()> {
+    if path.extension().is_none_or(|e| e != "toml") {
+        usage!(
+            "{}: a scenario file ends in .toml (e.g. scenarios/my-fleet.toml)",
+            path.display()
+        );
+    }
+    output::write_new_file(path, scenario::STARTER.as_bytes())?;
+    println!(
+        "wrote {0}; edit it, then `lockout check {0}` and `lockout run {0}`",
+        path.display()
+    );
+    Ok(())
+}
+
+/// A time of the period for `--from`/`--to`: minutes, or a duration with its unit.
+fn parse_time_of_period(option: &str, text: &str) -> anyhow::Result<f64> {
+    let t = text.trim();
+    let minutes = match t.parse::<f64>() {
+        Ok(m) => m,
+        Err(_) => {
+            crate::dist::parse_duration(t).map_err(|e| UsageError(format!("{option} {t}: {e}")))?
+        }
+    };
+    if !(minutes.is_finite() && minutes >= 0.0) {
+        usage!(
+            "{option} {t}: give minutes from the period's start (>= 0), or a duration such as \"3 d\""
+        );
+    }
+    Ok(minutes)
 }
 
 fn load(path: &Path, set: &[String]) -> anyhow::Result<Loaded> {
@@ -512,7 +649,20 @@ fn load(path: &Path, set: &[String]) -> anyhow::Result<Loaded> {
 /// overwriting only files lockout wrote there (listed in its marker) and adding the new ones to
 /// the marker.
 fn plot_command(dir: &Path) -> anyhow::Result<()> {
-    use crate::report::plots::{FIGURE_NAMES, REGION_FIGURE_NAMES};
+    use crate::report::plots::{FIGURE_NAMES, REGION_FIGURE_NAMES, SWEEP_FIGURE_NAMES};
+    // A sweep directory (from `lockout sweep`) has sweep.csv and no summary.csv.
+    if dir.join("sweep.csv").is_file() && !dir.join("summary.csv").exists() {
+        let names: Vec<String> = SWEEP_FIGURE_NAMES
+            .iter()
+            .flat_map(|n| [format!("{n}.png"), format!("{n}.svg")])
+            .collect();
+        output::check_may_write(dir, &names)?;
+        let written = crate::report::plots::draw_sweep_figures(dir)
+            .with_context(|| format!("cannot draw the figures of {}", dir.display()))?;
+        output::record_written(dir, &written)?;
+        println!("redrew the sweep figures in {}", dir.display());
+        return Ok(());
+    }
     let mut names: Vec<String> = FIGURE_NAMES
         .iter()
         .chain(REGION_FIGURE_NAMES.iter())
@@ -1419,6 +1569,87 @@ fn strategy_index(sc: &Scenario, strategy: Option<&str>) -> anyhow::Result<usize
     })
 }
 
+/// One incident of a period, gathered from the event log.
+struct PeriodIncident {
+    id: u64,
+    arrival_min: f64,
+    calls: u32,
+    queue_wait_min: f64,
+    abandoned: u32,
+    end: Option<crate::region::engine::LogKind>,
+}
+
+impl PeriodIncident {
+    fn resolved_by(&self) -> Option<(&str, bool)> {
+        match &self.end {
+            Some(crate::region::engine::LogKind::End {
+                resolved_by,
+                unresolved,
+                ..
+            }) => Some((resolved_by.as_str(), *unresolved)),
+            _ => None,
+        }
+    }
+
+    fn selected(&self, f: &ExplainFilter) -> bool {
+        let by = self.resolved_by();
+        f.from_min.is_none_or(|t| self.arrival_min >= t)
+            && f.to_min.is_none_or(|t| self.arrival_min <= t)
+            && f.remedy
+                .as_deref()
+                .is_none_or(|r| by.is_some_and(|b| b.0 == r))
+            && match f.outcome {
+                None => true,
+                Some(OutcomeFilter::Resolved) => by.is_some_and(|b| !b.1),
+                Some(OutcomeFilter::Unresolved) => by.is_some_and(|b| b.1),
+                Some(OutcomeFilter::Queued) => self.queue_wait_min > 0.0,
+                Some(OutcomeFilter::Abandoned) => self.abandoned > 0,
+            }
+    }
+
+    fn summary_line(&self, currency: &str) -> String {
+        let mut t = format!("incident #{} at {}", self.id, clock(self.arrival_min));
+        if let Some(crate::region::engine::LogKind::End {
+            time_to_access_min,
+            resolved_by,
+            unresolved,
+            loss,
+            insured,
+        }) = &self.end
+        {
+            t += &format!(
+                ": keys back after {time_to_access_min:.1} min by {resolved_by}{}",
+                if *unresolved { " (unresolved)" } else { "" }
+            );
+            if self.calls > 0 {
+                t += &format!(
+                    "; {} call{}, {:.1} min in queues",
+                    self.calls,
+                    if self.calls == 1 { "" } else { "s" },
+                    self.queue_wait_min
+                );
+            }
+            if self.abandoned > 0 {
+                t += &format!(", {} called off", self.abandoned);
+            }
+            t += &format!("; loss {currency} {loss:.2} (insured {insured:.2})");
+        }
+        t
+    }
+}
+
+/// `day 3 14:05` for minutes from a period's start.
+fn clock(t: f64) -> String {
+    let day = (t / 1440.0) as u64;
+    let minute = t - day as f64 * 1440.0;
+    format!(
+        "day {:3} {:02}:{:02}",
+        day + 1,
+        (minute / 60.0) as u32,
+        (minute % 60.0) as u32
+    )
+}
+
 fn explain_period(
     sc: &Scenario,
     region: &crate::model::region::Region,
@@ -1426,38 +1657,120 @@ fn explain_period(
     period: u64,
     s: usize,
     format: Format,
+    filter: &ExplainFilter,
 ) -> anyhow::Result<()> {
+    use crate::region::engine::LogKind;
     if period == 0 {
         usage!("--period counts from 1");
     }
     let (_, log) =
         crate::region::engine::simulate_period_logged(sc, region, seed, period, Some(s), false);
+    // Incidents by id, in order of arrival.
+    let mut incidents: Vec<PeriodIncident> = Vec::new();
+    let mut index: std::collections::HashMap<u64, usize> = Default::default();
+    for e in &log {
+        let Some(id) = e.event_id else { continue };
+        let k = *index.entry(id).or_insert_with(|| {
+            incidents.push(PeriodIncident {
+                id,
+                arrival_min: e.time_min,
+                calls: 0,
+                queue_wait_min: 0.0,
+                abandoned: 0,
+                end: None,
+            });
+            incidents.len() - 1
+        });
+        let inc = &mut incidents[k];
+        match &e.kind {
+            LogKind::Call => inc.calls += 1,
+            LogKind::Dispatch { queue_wait_min } => inc.queue_wait_min += queue_wait_min,
+            LogKind::Abandon => inc.abandoned += 1,
+            LogKind::End { .. } => inc.end = Some(e.kind.clone()),
+            LogKind::Arrival | LogKind::Other => {}
+        }
+    }
+    let chosen: std::collections::HashSet<u64> = incidents
+        .iter()
+        .filter(|i| i.selected(filter))
+        .map(|i| i.id)
+        .collect();
+    let lines: Vec<&crate::region::engine::LogEntry> = log
+        .iter()
+        .filter(|e| match e.event_id {
+            Some(id) => chosen.contains(&id),
+            None => !filter.any(),
+        })
+        .collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match format {
         Format::Text => {
             writeln!(
                 out,
-                "period {period} (seed {seed}), strategy \"{}\": {} events (minutes from the period's start, a Monday 00:00)",
+                "period {period} (seed {seed}), strategy \"{}\": {} of {} incidents{}; incidents numbered by their ord/splt.csv EventId (minutes from the period's start, a Monday 00:00)",
                 sc.strategies[s].name,
-                log.len()
+                chosen.len(),
+                incidents.len(),
+                if filter.summary {
+                    String::new()
+                } else {
+                    format!(", {} events", lines.len())
+                },
             )?;
-            for (t, line) in &log {
-                let day = (t / 1440.0) as u64;
-                let minute = t - day as f64 * 1440.0;
-                writeln!(
-                    out,
-                    "  day {:3} {:02}:{:02}  {t:10.1}  {line}",
-                    day + 1,
-                    (minute / 60.0) as u32,
-                    (minute % 60.0) as u32
-                )?;
+            if filter.summary {
+                for i in incidents.iter().filter(|i| chosen.contains(&i.id)) {
+                    writeln!(out, "  {}", i.summary_line(&sc.currency))?;
+                }
+            } else {
+                for e in &lines {
+                    writeln!(
+                        out,
+                        "  {}  {:10.1}  {}",
+                        clock(e.time_min),
+                        e.time_min,
+                        e.text
+                    )?;
+                }
             }
         }
         Format::Json => {
-            let items: Vec<serde_json::Value> = log
-                .iter()
-                .map(|(t, line)| serde_json::json!({ "time_min": t, "event": line }))
-                .collect();
+            let items: Vec<serde_json::Value> = if filter.summary {
+                incidents
+                    .iter()
+                    .filter(|i| chosen.contains(&i.id))
+                    .map(|i| {
+                        let mut v = serde_json::json!({
+                            "event_id": i.id,
+                            "arrival_min": i.arrival_min,
+                            "calls": i.calls,
+                            "queue_wait_min": i.queue_wait_min,
+                            "abandoned_calls": i.abandoned,
+                        });
+                        if let Some(LogKind::End {
+                            time_to_access_min,
+                            resolved_by,
+                            unresolved,
+                            loss,
+                            insured,
+                        }) = &i.end
+                        {
+                            v["time_to_access_min"] = (*time_to_access_min).into();
+                            v["resolved_by"] = resolved_by.clone().into();
+                            v["unresolved"] = (*unresolved).into();
+                            v["loss"] = (*loss).into();
+                            v["insured_loss"] = (*insured).into();
+                        }
+                        v
+                    })
+                    .collect()
+            } else {
+                lines
+                    .iter()
+                    .map(|e| {
+                        serde_json::json!({ "time_min": e.time_min, "event_id": e.event_id, "event": e.text })
+                    })
+                    .collect()
+            };
             writeln!(out, "{}", serde_json::to_string(&items)?)?;
         }
     }
@@ -1472,6 +1785,7 @@ fn explain_command(
     s: usize,
     seed: u64,
     format: Format,
+    filter: &ExplainFilter,
 ) -> anyhow::Result<()> {
     let (first, last, is_range) = parse_incidents(incident)?;
     if last >= incidents {
@@ -1484,16 +1798,43 @@ fn explain_command(
     if format == Format::Json && is_range {
         writeln!(out, "[")?;
     }
+    let mut json_items = Vec::new();
     for index in first..=last {
         let replay = runner::replay(sc, seed, index, s);
-        match format {
-            Format::Text => write!(out, "{}", explain_text(sc, seed, index, s, &replay))?,
-            Format::Json => {
-                let v = explain_json(sc, seed, index, s, &replay);
-                let sep = if is_range && index < last { "," } else { "" };
-                writeln!(out, "{}{sep}", serde_json::to_string(&v)?)?;
-            }
+        let o = &replay.outcome;
+        let keep = filter
+            .remedy
+            .as_deref()
+            .is_none_or(|r| remedy_name(sc, o.resolved_by) == r)
+            && match filter.outcome {
+                Some(OutcomeFilter::Resolved) => !o.unresolved(),
+                Some(OutcomeFilter::Unresolved) => o.unresolved(),
+                _ => true,
+            };
+        if !keep {
+            continue;
         }
+        match format {
+            Format::Text if filter.summary => writeln!(
+                out,
+                "incident {index}: {:.1} min to access by {}{}; cost {} {:.2}",
+                o.time_to_access_min,
+                remedy_name(sc, o.resolved_by),
+                if o.unresolved() { " (unresolved)" } else { "" },
+                sc.currency,
+                o.cost()
+            )?,
+            Format::Text => write!(out, "{}", explain_text(sc, seed, index, s, &replay))?,
+            Format::Json => json_items.push(explain_json(sc, seed, index, s, &replay)),
+        }
+    }
+    for (k, v) in json_items.iter().enumerate() {
+        let sep = if is_range && k + 1 < json_items.len() {
+            ","
+        } else {
+            ""
+        };
+        writeln!(out, "{}{sep}", serde_json::to_string(v)?)?;
     }
     if format == Format::Json && is_range {
         writeln!(out, "]")?;
@@ -1510,6 +1851,83 @@ fn remedy_name(sc: &Scenario, r: u16) -> &str {
     }
 }
 
+/// Why remedy `r` was skipped under strategy `s` with `facts`: the availability switch, or
+/// each precondition that failed.
+fn skip_reason(sc: &Scenario, s: usize, r: u16, facts: Facts) -> String {
+    use crate::model::Fact;
+    let remedy = &sc.strategies[s].model.remedies[r as usize];
+    if !remedy.available {
+        let elsewhere = sc
+            .strategies
+            .iter()
+            .any(|o| o.model.remedies[r as usize].available);
+        return if elsewhere {
+            format!(
+                "unavailable under strategy \"{}\" (its `disable` or `set` switches it off)",
+                sc.strategies[s].name
+            )
+        } else {
+            "unavailable: `available = false` in the scenario".into()
+        };
+    }
+    let unmet = |c: &crate::model::Condition| -> Vec<String> {
+        Fact::ALL
+            .iter()
+            .filter_map(|f| {
+                let bit = f.bit();
+                if c.need & bit != 0 && facts.0 & bit == 0 {
+                    Some(format!("needs {}", f.name()))
+                } else if c.forbid & bit != 0 && facts.0 & bit != 0 {
+                    Some(format!("needs !{} but {} holds", f.name(), f.name()))
+                } else {
+                    None
+                }
+            })
+            .collect()
+    };
+    match remedy.requires.as_slice() {
+        [] => "skipped".into(),
+        [one] => format!("precondition unmet: {}", unmet(one).join(", ")),
+        many => format!(
+            "no alternative of `requires` holds: {}",
+            many.iter()
+                .map(|c| format!("[{}]", unmet(c).join(", ")))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+    }
+}
+
+/// The facts in force before each trace event (they change when a remedy with `sets` or
+/// `clears` succeeds), as the engine saw them.
+fn facts_along(sc: &Scenario, s: usize, rp: &runner::Replay) -> Vec<Facts> {
+    let model = &sc.strategies[s].model;
+    let mut facts = rp.situation.facts;
+    rp.trace
+        .iter()
+        .map(|(_, ev)| {
+            let before = facts;
+            match ev {
+                TraceEvent::Start { facts: f } => facts = *f,
+                TraceEvent::Completed {
+                    remedy,
+                    success: true,
+                    ..
+                } if *remedy != FALLBACK => {
+                    let r = &model.remedies[*remedy as usize];
+                    facts = Facts((facts.0 | r.sets) & !r.clears);
+                }
+                _ => {}
+            }
+            if let TraceEvent::Start { facts: f } = ev {
+                *f
+            } else {
+                before
+            }
+        })
+        .collect()
+}
+
 fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &runner::Replay) -> String {
     let n = &sc.names;
     let sit = &rp.situation;
@@ -1524,13 +1942,15 @@ fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &runner::Rep
         sit.spare_key.name(),
         sit.facts.names().join(", ")
     );
-    for (time, ev) in &rp.trace {
+    let facts = facts_along(sc, s, rp);
+    for ((time, ev), facts) in rp.trace.iter().zip(facts) {
         let line = match ev {
             TraceEvent::Start { .. } => "lockout: keys locked in".to_string(),
             TraceEvent::Skipped { remedy } => {
                 format!(
-                    "{} cannot be tried here (unavailable or preconditions unmet)",
-                    remedy_name(sc, *remedy)
+                    "{} skipped: {}",
+                    remedy_name(sc, *remedy),
+                    skip_reason(sc, s, *remedy, facts)
                 )
             }
             TraceEvent::Started {
@@ -1600,10 +2020,12 @@ fn explain_json(
     let n = &sc.names;
     let sit = &rp.situation;
     let facts = |f: &Facts| serde_json::json!(f.names());
+    let facts_before = facts_along(sc, s, rp);
     let trace: Vec<serde_json::Value> = rp
         .trace
         .iter()
-        .map(|(time, ev)| {
+        .zip(facts_before)
+        .map(|((time, ev), before)| {
             let mut v = serde_json::to_value(ev).expect("trace events serialise");
             let obj = v.as_object_mut().expect("tagged enum");
             for key in ["remedy", "by"] {
@@ -1613,6 +2035,9 @@ fn explain_json(
             }
             if let TraceEvent::Start { facts: f } = ev {
                 obj.insert("facts".into(), facts(f));
+            }
+            if let TraceEvent::Skipped { remedy } = ev {
+                obj.insert("reason".into(), skip_reason(sc, s, *remedy, before).into());
             }
             obj.insert("time_min".into(), (*time).into());
             v

@@ -23,6 +23,9 @@
 //! figures), [`report`] (every file written: tables, loss tables, manifest, figures, page,
 //! shard state, the output directory), [`sweep`] (one run per value of a field), [`cli`].
 
+// The scenario schema is one `serde_json::json!` literal, deeper than the default limit.
+#![recursion_limit = "256"]
+
 pub mod cli;
 pub mod digest;
 pub mod dist;

@@ -591,7 +591,7 @@ fn the_staffing_title_names_the_scenario_when_run_json_is_there() {
 }
 
 #[test]
-fn an_incident_level_sweep_draws_nothing() {
+fn an_incident_level_sweep_draws_means_but_no_staffing() {
     let tmp = tempfile::tempdir().expect("temporary directory");
     let header = fs::read_to_string(Path::new(SWEEP_FIXTURE).join("sweep.csv"))
         .expect("sweep")
@@ -609,8 +609,22 @@ fn an_incident_level_sweep_draws_nothing() {
     )
     .expect("write");
     let written = draw_sweep_figures(tmp.path()).expect("no pools is fine");
-    assert!(written.is_empty());
+    assert_eq!(
+        written,
+        ["png", "svg"].map(|ext| tmp.path().join(format!("sweep_means.{ext}")))
+    );
     assert!(!tmp.path().join("staffing.png").exists());
+    assert_png_drawn(&tmp.path().join("sweep_means.png"), OKABE_BLUE);
+    let svg = fs::read_to_string(tmp.path().join("sweep_means.svg")).expect("svg");
+    for needle in [
+        "Time to access",
+        "Total cost",
+        "total cost per incident (USD)",
+        "incident_rate_per_vehicle_year",
+        "no spare key",
+    ] {
+        assert!(svg.contains(needle), "sweep_means: {needle} missing");
+    }
 }
 
 #[test]

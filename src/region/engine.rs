@@ -152,6 +152,51 @@ pub struct PeriodResult {
     pub event_losses: Vec<EventLoss>,
 }
 
+/// One line of a period's event log (`lockout explain --period`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    /// Minutes from the period's start.
+    pub time_min: f64,
+    /// The incident concerned, by its stable id: the arrival's candidate index + 1, which is
+    /// its `EventId` in `ord/splt.csv` (none for another call).
+    pub event_id: Option<u64>,
+    /// What happened, for filters and summaries.
+    pub kind: LogKind,
+    /// The line as printed.
+    pub text: String,
+}
+
+/// What a log line records.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogKind {
+    /// A lockout arrives.
+    Arrival,
+    /// An incident calls a pool.
+    Call,
+    /// A responder is dispatched to an incident after waiting in the queue.
+    Dispatch {
+        /// Minutes from call to dispatch.
+        queue_wait_min: f64,
+    },
+    /// An incident calls a responder off.
+    Abandon,
+    /// An incident ends.
+    End {
+        /// Minutes from the lockout to access.
+        time_to_access_min: f64,
+        /// The remedy that got the keys back, or the fallback.
+        resolved_by: String,
+        /// Whether the fallback ended it.
+        unresolved: bool,
+        /// Ground-up loss.
+        loss: f64,
+        /// Insured loss.
+        insured: f64,
+    },
+    /// Anything else (other calls).
+    Other,
+}
+
 /// One incident's losses, for the event-level table (ORD SPLT).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EventLoss {
@@ -319,7 +364,9 @@ struct World<'a> {
     /// an event log is kept, so the log stays in time order).
     lazy: bool,
     /// The event log of `lockout explain --period`, when asked for.
-    log: Option<Vec<(f64, String)>>,
+    log: Option<Vec<LogEntry>>,
+    /// With a log: each live slot's incident, as its event id (see [`LogEntry::event_id`]).
+    log_ids: Vec<u64>,
     queue: EventQueue<Ev>,
     /// Give-up horizons of incidents, in time order; those of ended incidents are dropped
     /// when they reach the front.
@@ -412,9 +459,28 @@ impl<'a> World<'a> {
         }
     }
 
+    /// Logs a line that concerns no incident (another call).
     fn note(&mut self, now: f64, line: impl FnOnce() -> String) {
         if let Some(log) = &mut self.log {
-            log.push((now, line()));
+            log.push(LogEntry {
+                time_min: now,
+                event_id: None,
+                kind: LogKind::Other,
+                text: line(),
+            });
+        }
+    }
+
+    /// Logs a line about the incident in live slot `slot`; `line` gets its event id.
+    fn note_for(&mut self, now: f64, slot: u32, kind: LogKind, line: impl FnOnce(u64) -> String) {
+        if let Some(log) = &mut self.log {
+            let id = self.log_ids[slot as usize];
+            log.push(LogEntry {
+                time_min: now,
+                event_id: Some(id),
+                kind,
+                text: line(id),
+            });
         }
     }
 
@@ -422,9 +488,9 @@ impl<'a> World<'a> {
     fn enqueue(&mut self, p: usize, id: u32, priority: bool, now: f64) {
         let queued = self.pools[p].queued();
         let (incident, name) = (self.jobs[id as usize].incident, &self.region.pools[p].name);
-        self.note(now, || {
+        self.note_for(now, incident, LogKind::Call, |id| {
             format!(
-                "incident #{incident} calls {name}{}; {queued} waiting before it",
+                "incident #{id} calls {name}{}; {queued} waiting before it",
                 if priority { " (priority)" } else { "" },
             )
         });
@@ -566,16 +632,20 @@ impl<'a> World<'a> {
             let job = *job;
             if let Some(log) = &mut self.log {
                 let name = &pool.name;
-                log.push((
-                    now,
-                    format!(
-                        "{name} dispatched to incident #{} after {:.1} min in the queue; on scene at {:.1}, done at {:.1}",
-                        job.incident,
+                let id = self.log_ids[job.incident as usize];
+                log.push(LogEntry {
+                    time_min: now,
+                    event_id: Some(id),
+                    kind: LogKind::Dispatch {
+                        queue_wait_min: now - job.call_time,
+                    },
+                    text: format!(
+                        "{name} dispatched to incident #{id} after {:.1} min in the queue; on scene at {:.1}, done at {:.1}",
                         now - job.call_time,
                         now + travel,
                         done
                     ),
-                ));
+                });
             }
             let t = &mut self.tallies[p];
             t.dispatched += 1;
@@ -664,10 +734,9 @@ impl Scheduler for World<'_> {
         let p = job.pool as usize;
         self.catch_up(p, now);
         let name = &self.region.pools[p].name;
-        self.note(now, || {
+        self.note_for(now, job.incident, LogKind::Abandon, |id| {
             format!(
-                "incident #{} calls off {name} ({}): abandoned",
-                job.incident,
+                "incident #{id} calls off {name} ({}): abandoned",
                 if job.state == JobState::Queued {
                     "still queued"
                 } else {
@@ -715,7 +784,7 @@ pub fn simulate_period_logged(
     period_no: u64,
     log_strategy: Option<usize>,
     record_events: bool,
-) -> (PeriodResult, Vec<(f64, String)>) {
+) -> (PeriodResult, Vec<LogEntry>) {
     let mut into = Partial::empty(scenario, region);
     let (event_losses, log) = simulate_period_into(
         scenario,
@@ -756,7 +825,7 @@ pub fn simulate_period_into(
     log_strategy: Option<usize>,
     record_events: bool,
     into: &mut Partial,
-) -> (Vec<EventLoss>, Vec<(f64, String)>) {
+) -> (Vec<EventLoss>, Vec<LogEntry>) {
     let mut log_out = Vec::new();
     let mut event_losses = Vec::new();
     let n = scenario.strategies.len();
@@ -789,6 +858,7 @@ pub fn simulate_period_into(
             other_calls: &draws.other_calls,
             lazy: log_strategy.is_none(),
             log: log_strategy.map(|_| Vec::new()),
+            log_ids: Vec::new(),
             queue: EventQueue::with_capacity(1024),
             horizons: VecDeque::new(),
             jobs: Vec::new(),
@@ -986,17 +1056,22 @@ pub fn simulate_period_into(
                 }
                 let downtime_h = out.time_to_access_min / 60.0;
                 let names = &scenario.names;
-                world.note(now, || {
+                let by = if out.unresolved() {
+                    names.fallback.as_str()
+                } else {
+                    names.remedies[out.resolved_by as usize].as_str()
+                };
+                let kind = LogKind::End {
+                    time_to_access_min: out.time_to_access_min,
+                    resolved_by: by.to_string(),
+                    unresolved: out.unresolved(),
+                    loss,
+                    insured,
+                };
+                world.note_for(now, incident, kind, |id| {
                     format!(
-                        "incident #{incident} ends: keys back after {:.1} min by {}; cost {:.2} (insured {:.2})",
-                        out.time_to_access_min,
-                        if out.unresolved() {
-                            names.fallback.as_str()
-                        } else {
-                            names.remedies[out.resolved_by as usize].as_str()
-                        },
-                        loss,
-                        insured
+                        "incident #{id} ends: keys back after {:.1} min by {by}; cost {:.2} (insured {:.2})",
+                        out.time_to_access_min, loss, insured
                     )
                 });
                 for (k, l) in [loss, insured].into_iter().enumerate() {
@@ -1074,10 +1149,17 @@ fn arrive(
     facts.set(Fact::Night, Calendar::is_night(now));
     facts.set(Fact::Weekend, Calendar::is_weekend(now));
     sit.facts = facts;
-    world.note(now, || {
+    let slot = free_live.last().copied().unwrap_or(live.len() as u32);
+    if world.log.is_some() {
+        // The incident's stable id: its SPLT EventId, the candidate index + 1.
+        if world.log_ids.len() <= slot as usize {
+            world.log_ids.resize(slot as usize + 1, 0);
+        }
+        world.log_ids[slot as usize] = j + 1;
+    }
+    world.note_for(now, slot, LogKind::Arrival, |id| {
         format!(
-            "arrival: incident #{} (candidate {j}), vehicle {vehicle}{}, facts: {}",
-            free_live.last().copied().unwrap_or(live.len() as u32),
+            "arrival: incident #{id} (vehicle {vehicle}{}), facts: {}",
             if priority { ", priority" } else { "" },
             sit.facts.names().join(" ")
         )

@@ -79,6 +79,15 @@ pub enum OutputError {
         /// How many more there are.
         more: usize,
     },
+    /// A new file's path is taken (`lockout new` never overwrites).
+    #[error(
+        "refusing to write {}: it already exists; choose another path, or move it away first",
+        path.display()
+    )]
+    Exists {
+        /// The path.
+        path: PathBuf,
+    },
     /// A file operation failed.
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
@@ -641,6 +650,39 @@ fn lock_is_live(path: &Path) -> bool {
         // Cannot tell: assume alive, never remove a live run's files.
         Err(std::fs::TryLockError::Error(_)) => true,
     }
+}
+
+/// Writes a new file: `bytes` go to a temporary file beside `path`, which is then linked to
+/// `path` only if nothing is there (an atomic no-clobber step), so an existing file, even one
+/// created meanwhile, is never overwritten and a failure never leaves a partial file.
+pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    if std::fs::symlink_metadata(path).is_ok() {
+        return Err(OutputError::Exists {
+            path: path.to_path_buf(),
+        });
+    }
+    let tmp = temporary_beside(path);
+    let result = injected_fault("write", &tmp)
+        .and_then(|()| {
+            let mut f = create(&tmp)?;
+            f.write_all(bytes).map_err(io_err("write", path))?;
+            f.flush().map_err(io_err("write", path))?;
+            f.get_ref().sync_all().map_err(io_err("write", path))
+        })
+        .and_then(|()| {
+            injected_fault("link", path)?;
+            std::fs::hard_link(&tmp, path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    OutputError::Exists {
+                        path: path.to_path_buf(),
+                    }
+                } else {
+                    io_err("create", path)(e)
+                }
+            })
+        });
+    std::fs::remove_file(&tmp).ok();
+    result
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename.

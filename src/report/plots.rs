@@ -41,8 +41,9 @@ pub const FIGURE_NAMES: [&str; 5] = [
 /// file stem, in the order the report shows them after [`FIGURE_NAMES`].
 pub const REGION_FIGURE_NAMES: [&str; 3] = ["ep_curve", "responder_waits", "utilisation"];
 
-/// The figures [`draw_sweep_figures`] writes for a sweep directory with responder pools.
-pub const SWEEP_FIGURE_NAMES: [&str; 1] = ["staffing"];
+/// The figures [`draw_sweep_figures`] writes for a sweep directory: `sweep_means` always,
+/// `staffing` when the swept scenario has responder pools.
+pub const SWEEP_FIGURE_NAMES: [&str; 2] = ["sweep_means", "staffing"];
 
 /// What can go wrong while reading a results directory or drawing its figures.
 #[derive(Debug, thiserror::Error)]
@@ -837,6 +838,20 @@ impl CheckRow for WaitRow {
 impl CheckRow for SweepRow {
     fn check(&self) -> Result<(), String> {
         finite(&[("value", self.value)])?;
+        finite_opt(&[
+            ("time_to_access_mean_min", self.time_to_access_mean_min),
+            (
+                "time_to_access_ci95_low_min",
+                self.time_to_access_ci95_low_min,
+            ),
+            (
+                "time_to_access_ci95_high_min",
+                self.time_to_access_ci95_high_min,
+            ),
+            ("total_cost_mean", self.total_cost_mean),
+            ("total_cost_ci95_low", self.total_cost_ci95_low),
+            ("total_cost_ci95_high", self.total_cost_ci95_high),
+        ])?;
         finite_opt(&[("utilisation", self.utilisation)])?;
         ordered(&[
             ("queue_wait_p50_min", self.queue_wait_p50_min),
@@ -3331,8 +3346,32 @@ pub struct SweepRow {
     pub parameter: String,
     /// Its value in this run.
     pub value: f64,
+    /// The unit of a swept duration (`min`, `h`, ...); empty for plain numbers.
+    #[serde(default)]
+    pub unit: String,
     /// Strategy name.
     pub strategy: String,
+    /// Mean time to access, minutes.
+    #[serde(default)]
+    pub time_to_access_mean_min: Option<f64>,
+    /// Its 95% interval, low end.
+    #[serde(default)]
+    pub time_to_access_ci95_low_min: Option<f64>,
+    /// Its 95% interval, high end.
+    #[serde(default)]
+    pub time_to_access_ci95_high_min: Option<f64>,
+    /// Mean total cost per incident.
+    #[serde(default)]
+    pub total_cost_mean: Option<f64>,
+    /// Its 95% interval, low end.
+    #[serde(default)]
+    pub total_cost_ci95_low: Option<f64>,
+    /// Its 95% interval, high end.
+    #[serde(default)]
+    pub total_cost_ci95_high: Option<f64>,
+    /// The money unit of `total_cost_*`.
+    #[serde(default)]
+    pub currency: String,
     /// Responder pool (empty for incident-level scenarios).
     #[serde(default)]
     pub pool: String,
@@ -3376,9 +3415,6 @@ pub fn draw_sweep_figures(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
             message: format!("value {} of `{}` cannot be drawn", bad.value, bad.parameter),
         });
     }
-    if rows.iter().all(|r| r.pool.is_empty()) {
-        return Ok(Vec::new());
-    }
     let run_path = dir.join("run.json");
     let scenario = if run_path.exists() {
         let text = read_text(&run_path)?;
@@ -3390,7 +3426,222 @@ pub fn draw_sweep_figures(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     } else {
         None
     };
-    Ok(write_both(dir, &StaffingFigure::new(&rows, scenario))?.to_vec())
+    let mut written = write_both(dir, &SweepMeansFigure::new(&rows, scenario.clone()))?.to_vec();
+    if rows.iter().any(|r| !r.pool.is_empty()) {
+        written.extend(write_both(dir, &StaffingFigure::new(&rows, scenario))?);
+    }
+    Ok(written)
+}
+
+/// The swept parameter as an axis title, with the unit of a swept duration.
+fn sweep_parameter_label(rows: &[SweepRow]) -> String {
+    match rows[0].unit.as_str() {
+        "" => rows[0].parameter.clone(),
+        unit => format!("{} ({unit})", rows[0].parameter),
+    }
+}
+
+/// A mean with its interval at one swept value.
+#[derive(Clone, Copy)]
+struct MeanCi {
+    mean: f64,
+    low: f64,
+    high: f64,
+}
+
+impl MeanCi {
+    fn of(mean: Option<f64>, low: Option<f64>, high: Option<f64>) -> Option<MeanCi> {
+        let (mean, low, high) = (mean?, low.or(mean)?, high.or(mean)?);
+        [mean, low, high]
+            .iter()
+            .all(|x| x.is_finite())
+            .then_some(MeanCi { mean, low, high })
+    }
+}
+
+struct SweepMeansSeries {
+    slot: usize,
+    /// Per swept value: time to access and total cost.
+    time: Vec<Option<MeanCi>>,
+    cost: Vec<Option<MeanCi>>,
+}
+
+/// Mean time to access and mean total cost, with 95% intervals, against the swept value.
+struct SweepMeansFigure {
+    title: String,
+    parameter: String,
+    currency: String,
+    values: Vec<f64>,
+    strategies: Vec<String>,
+    series: Vec<SweepMeansSeries>,
+}
+
+impl SweepMeansFigure {
+    fn new(rows: &[SweepRow], scenario: Option<String>) -> Self {
+        let mut values: Vec<f64> = Vec::new();
+        let mut strategies: Vec<String> = Vec::new();
+        for r in rows {
+            if !values.contains(&r.value) {
+                values.push(r.value);
+            }
+            if !strategies.contains(&r.strategy) {
+                strategies.push(r.strategy.clone());
+            }
+        }
+        values.sort_by(f64::total_cmp);
+        let series = strategies
+            .iter()
+            .enumerate()
+            .map(|(slot, name)| {
+                // A region sweep repeats each strategy's row once per pool: the first will do.
+                let at = |v: f64| rows.iter().find(|r| &r.strategy == name && r.value == v);
+                SweepMeansSeries {
+                    slot,
+                    time: values
+                        .iter()
+                        .map(|&v| {
+                            let r = at(v)?;
+                            MeanCi::of(
+                                r.time_to_access_mean_min,
+                                r.time_to_access_ci95_low_min,
+                                r.time_to_access_ci95_high_min,
+                            )
+                        })
+                        .collect(),
+                    cost: values
+                        .iter()
+                        .map(|&v| {
+                            let r = at(v)?;
+                            MeanCi::of(
+                                r.total_cost_mean,
+                                r.total_cost_ci95_low,
+                                r.total_cost_ci95_high,
+                            )
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        Self {
+            title: match scenario {
+                Some(s) => format!("Sweep: {s}"),
+                None => format!("Sweep of {}", rows[0].parameter),
+            },
+            parameter: sweep_parameter_label(rows),
+            currency: rows[0].currency.clone(),
+            values,
+            strategies,
+            series,
+        }
+    }
+
+    fn x_axis(&self) -> Axis {
+        sweep_x_axis(&self.values, self.parameter.clone())
+    }
+}
+
+/// Ticks at the swept values when there are few, else round ticks.
+fn sweep_x_axis(values: &[f64], desc: String) -> Axis {
+    let (lo, hi) = (values[0], values[values.len() - 1]);
+    if values.len() > 12 {
+        return Axis::linear(lo, hi, desc, format_fixed);
+    }
+    let pad = if hi > lo { 0.06 * (hi - lo) } else { 0.5 };
+    Axis {
+        lo: lo - pad,
+        hi: hi + pad,
+        scale: Scale::Linear,
+        ticks: values.iter().map(|&v| (v, format_trimmed(v))).collect(),
+        desc,
+    }
+}
+
+impl Figure for SweepMeansFigure {
+    const NAME: &'static str = "sweep_means";
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let body = draw_header(
+            root,
+            &self.title,
+            &format!(
+                "Every value run with the same seed; mean per incident with its 95% interval, \
+                 one line per strategy ({} values).",
+                self.values.len()
+            ),
+        )?;
+        let legend: Vec<LegendItem> = self
+            .strategies
+            .iter()
+            .enumerate()
+            .map(|(i, s)| item(s, Swatch::Fill(colour(i))))
+            .collect();
+        let plot = draw_legend(root, &body, &legend)?;
+        let (w, _) = plot.dim_in_pixel();
+        let (left_area, right_area) = plot.split_horizontally((w / 2) as i32);
+        let money = if self.currency.is_empty() {
+            "total cost per incident".to_string()
+        } else {
+            format!("total cost per incident ({})", self.currency)
+        };
+        let panels: [(&DrawingArea<DB, Shift>, &str, String, bool); 2] = [
+            (&left_area, "Time to access", "minutes".to_string(), true),
+            (&right_area, "Total cost", money, false),
+        ];
+        for (area, heading, unit, is_time) in panels {
+            let pick = |s: &SweepMeansSeries| {
+                if is_time {
+                    s.time.clone()
+                } else {
+                    s.cost.clone()
+                }
+            };
+            let high = self
+                .series
+                .iter()
+                .flat_map(|s| pick(s).into_iter().flatten().map(|m| m.high))
+                .fold(0.0, f64::max);
+            let x = self.x_axis();
+            let y = from_zero(high, 1.0, unit);
+            let (head, chart_area) = area.split_vertically(40);
+            let left = numeric_margin(root, &y)?;
+            let mut chart = build_chart(&chart_area, &x, &y, left, MARGIN, true)?;
+            panel_heading(root, &chart, head.get_base_pixel().1, heading)?;
+            // A small sideways offset per strategy keeps overlapping intervals apart.
+            let n = self.series.len().max(1) as f64;
+            let spread = if self.values.len() > 1 {
+                (self.values[1] - self.values[0]).abs() * 0.12
+            } else {
+                0.3
+            };
+            for s in self.series.iter().rev() {
+                let shift = if n > 1.0 {
+                    spread * (s.slot as f64 / (n - 1.0) - 0.5)
+                } else {
+                    0.0
+                };
+                let points = pick(s);
+                let pts: Vec<Option<(f64, f64)>> = self
+                    .values
+                    .iter()
+                    .zip(&points)
+                    .map(|(&v, m)| m.map(|m| (x.at(v + shift), m.mean)))
+                    .collect();
+                broken_line(&mut chart, &pts, colour(s.slot), 3, false)?;
+                for (&v, m) in self.values.iter().zip(&points) {
+                    if let Some(m) = m {
+                        let at = x.at(v + shift);
+                        line(
+                            &mut chart,
+                            vec![(at, m.low), (at, m.high)],
+                            colour(s.slot).stroke_width(2),
+                        )?;
+                        dot(root, px(&chart, at, m.mean), colour(s.slot))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 struct StaffingSeries {
@@ -3469,7 +3720,7 @@ impl StaffingFigure {
                 Some(s) => format!("Staffing: {s}"),
                 None => format!("Staffing: sweep of {}", rows[0].parameter),
             },
-            parameter: rows[0].parameter.clone(),
+            parameter: sweep_parameter_label(rows),
             values,
             strategies,
             pools,
@@ -3478,22 +3729,7 @@ impl StaffingFigure {
 
     /// Ticks at the swept values when there are few, else round ticks.
     fn x_axis(&self, desc: String) -> Axis {
-        let (lo, hi) = (self.values[0], self.values[self.values.len() - 1]);
-        if self.values.len() > 12 {
-            return Axis::linear(lo, hi, desc, format_fixed);
-        }
-        let pad = if hi > lo { 0.06 * (hi - lo) } else { 0.5 };
-        Axis {
-            lo: lo - pad,
-            hi: hi + pad,
-            scale: Scale::Linear,
-            ticks: self
-                .values
-                .iter()
-                .map(|&v| (v, format_trimmed(v)))
-                .collect(),
-            desc,
-        }
+        sweep_x_axis(&self.values, desc)
     }
 }
 

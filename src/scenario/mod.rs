@@ -10,6 +10,7 @@ pub mod locate;
 pub mod overrides;
 pub mod region;
 pub mod region_spec;
+pub mod schema;
 pub mod spec;
 
 use std::fmt;
@@ -22,6 +23,9 @@ use compile::Invalid;
 use locate::{FieldPath, LineCol};
 pub use overrides::Override;
 use spec::ScenarioSpec;
+
+/// The commented starter scenario `lockout new` writes (it passes `lockout check`).
+pub const STARTER: &str = include_str!("starter.toml");
 
 /// A scenario that cannot be used, with where and why.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,6 +6,7 @@
 //! `remedy.locksmith.success`, `context.remote.night`.
 
 use super::locate::{FieldPath, Seg};
+use super::schema::{self, Kind};
 use crate::suggest::hint;
 
 /// A `path=value` override.
@@ -43,8 +44,9 @@ impl Override {
 /// How strictly an override is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// `--set`: the field must already be written in the file and hold a number or a duration,
-    /// and the new value must be of the same kind.
+    /// `--set`: the field must be a number, a duration or a distribution of the format
+    /// (written in the file, or left at its default), and the new value must be of its kind. A
+    /// distribution may be set to a fixed value.
     NumericExisting,
     /// A strategy's `set`: any value; the last key may be new (the schema then checks it).
     Any,
@@ -57,28 +59,71 @@ pub fn apply(doc: &mut toml::Table, ov: &Override, mode: Mode) -> Result<Vec<Fie
         return Err(format!("path `{}` has an empty part", ov.path));
     }
     let mut changed = Vec::new();
-    apply_in_table(doc, &segs, FieldPath::root(), ov, mode, &mut changed)?;
+    let root = schema::cached();
+    let at = Schema {
+        root,
+        node: Some(root),
+    };
+    apply_in_table(doc, &segs, FieldPath::root(), at, ov, mode, &mut changed)?;
     if changed.is_empty() {
         return Err(format!("path `{}` matches no field", ov.path));
     }
     Ok(changed)
 }
 
+/// Where in the schema the walk is: `node` is the schema of the value at hand, if known.
+#[derive(Clone, Copy)]
+struct Schema<'a> {
+    root: &'a serde_json::Value,
+    node: Option<&'a serde_json::Value>,
+}
+
+impl<'a> Schema<'a> {
+    /// The schema under `key` of an object, and whether it is a named field (not a map entry).
+    fn key(self, key: &str) -> (Schema<'a>, bool) {
+        let found = self.node.and_then(|n| schema::property(self.root, n, key));
+        (
+            Schema {
+                root: self.root,
+                node: found.map(|f| f.0),
+            },
+            found.is_some_and(|f| f.1),
+        )
+    }
+    fn items(self) -> Schema<'a> {
+        Schema {
+            root: self.root,
+            node: self.node.and_then(|n| schema::items(self.root, n)),
+        }
+    }
+    fn kind(self) -> Option<Kind> {
+        self.node.map(|n| schema::kind(self.root, n))
+    }
+}
+
 fn apply_in_table(
     table: &mut toml::Table,
     segs: &[&str],
     here: FieldPath,
+    at: Schema<'_>,
     ov: &Override,
     mode: Mode,
     changed: &mut Vec<FieldPath>,
 ) -> Result<(), String> {
     let key = segs[0];
     let path = here.key(key);
+    let (field, named) = at.key(key);
     if segs.len() == 1 {
         match table.get_mut(key) {
             Some(old) => {
                 if mode == Mode::NumericExisting {
-                    check_same_kind(old, &ov.value, &path)?;
+                    match field.kind() {
+                        // A distribution may become a fixed value, or another distribution.
+                        Some(k @ (Kind::DurationDist | Kind::MoneyDist)) if old.is_table() => {
+                            check_kind(k, &ov.value, &path)?
+                        }
+                        _ => check_same_kind(old, &ov.value, &path)?,
+                    }
                 }
                 *old = ov.value.clone();
             }
@@ -86,14 +131,34 @@ fn apply_in_table(
                 table.insert(key.to_string(), ov.value.clone());
             }
             None => {
-                return Err(format!(
-                    "`{path}` is not written in the scenario; --set only changes numeric fields the file sets{}",
-                    hint(key, table.keys().map(String::as_str), '`')
-                ));
+                let kind = field.kind().filter(|_| named).ok_or_else(|| {
+                    format!(
+                        "`{path}` is not written in the scenario, nor a field of the format there{}",
+                        hint(key, table.keys().map(String::as_str), '`')
+                    )
+                })?;
+                check_kind(kind, &ov.value, &path)?;
+                let value = match (kind, &ov.value) {
+                    (Kind::Integer, toml::Value::Float(f)) => toml::Value::Integer(*f as i64),
+                    (_, v) => v.clone(),
+                };
+                table.insert(key.to_string(), value);
             }
         }
         changed.push(path);
         return Ok(());
+    }
+    if !table.contains_key(key) && mode == Mode::NumericExisting {
+        // A section the file leaves out (a vehicle's `faults`) may be created for a field of
+        // the format inside it; a new remedy, policy or array element may not.
+        let is_section = named
+            && field
+                .node
+                .map(|n| schema::resolve(at.root, n))
+                .is_some_and(|n| n.get("properties").is_some());
+        if is_section {
+            table.insert(key.to_string(), toml::Value::Table(toml::Table::new()));
+        }
     }
     let Some(next) = table.get_mut(key) else {
         return Err(format!(
@@ -101,19 +166,20 @@ fn apply_in_table(
             hint(key, table.keys().map(String::as_str), '`')
         ));
     };
-    apply_in_value(next, &segs[1..], path, ov, mode, changed)
+    apply_in_value(next, &segs[1..], path, field, ov, mode, changed)
 }
 
 fn apply_in_value(
     value: &mut toml::Value,
     segs: &[&str],
     here: FieldPath,
+    at: Schema<'_>,
     ov: &Override,
     mode: Mode,
     changed: &mut Vec<FieldPath>,
 ) -> Result<(), String> {
     match value {
-        toml::Value::Table(t) => apply_in_table(t, segs, here, ov, mode, changed),
+        toml::Value::Table(t) => apply_in_table(t, segs, here, at, ov, mode, changed),
         toml::Value::Array(items) => {
             let selector = segs[0];
             let picked: Vec<usize> = if selector == "*" {
@@ -149,7 +215,15 @@ fn apply_in_value(
                 ));
             }
             for i in picked {
-                apply_in_value(&mut items[i], &segs[1..], here.index(i), ov, mode, changed)?;
+                apply_in_value(
+                    &mut items[i],
+                    &segs[1..],
+                    here.index(i),
+                    at.items(),
+                    ov,
+                    mode,
+                    changed,
+                )?;
             }
             Ok(())
         }
@@ -183,6 +257,30 @@ fn check_same_kind(old: &toml::Value, new: &toml::Value, path: &FieldPath) -> Re
             "`{path}` is a {}, not a numeric field; --set changes numbers and durations only",
             other.type_str()
         )),
+    }
+}
+
+/// Checks a new value against the kind of field it goes into.
+fn check_kind(kind: Kind, new: &toml::Value, path: &FieldPath) -> Result<(), String> {
+    use toml::Value::*;
+    match (kind, new) {
+        (Kind::Number | Kind::MoneyDist, Integer(_) | Float(_)) | (Kind::Integer, Integer(_)) => {
+            Ok(())
+        }
+        (Kind::Integer, Float(f)) if f.fract() == 0.0 => Ok(()),
+        (Kind::Integer, Float(f)) => Err(format!("`{path}` is a whole number; got {f}")),
+        (Kind::Duration | Kind::DurationDist, String(_)) => Ok(()),
+        (Kind::DurationDist | Kind::MoneyDist, Table(_)) => Ok(()),
+        (Kind::Number | Kind::Integer | Kind::MoneyDist, String(s)) => {
+            Err(format!("`{path}` is a number; got \"{s}\""))
+        }
+        (Kind::Duration | Kind::DurationDist, other) => Err(format!(
+            "`{path}` is a duration such as \"25 min\"; got {other} (write the unit, quoted)"
+        )),
+        (Kind::Other, _) => Err(format!(
+            "`{path}` is not a numeric field; --set changes numbers, durations and distributions only"
+        )),
+        (_, other) => Err(format!("`{path}` cannot hold {}", other.type_str())),
     }
 }
 
@@ -260,5 +358,50 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("duration"), "{e}");
+        // A field of the format the file leaves out, and one that is not numeric.
+        let e = apply(
+            &mut d,
+            &Override::parse("remedy.locksmith.available=1").unwrap(),
+            Mode::NumericExisting,
+        )
+        .unwrap_err();
+        assert!(e.contains("not a numeric field"), "{e}");
+        let e = apply(
+            &mut d,
+            &Override::parse("remedy.key box.success=1").unwrap(),
+            Mode::NumericExisting,
+        )
+        .unwrap_err();
+        assert!(e.contains("does not exist"), "{e}");
+    }
+
+    #[test]
+    fn sets_fields_left_at_their_default() {
+        let mut d = doc();
+        let ov = Override::parse("driver.*.smartphone_app=0.5").unwrap();
+        assert_eq!(apply(&mut d, &ov, Mode::NumericExisting).unwrap().len(), 2);
+        assert_eq!(d["driver"][0]["smartphone_app"].as_float(), Some(0.5));
+        let ov = Override::parse("remedy.locksmith.cancel_fee=20").unwrap();
+        apply(&mut d, &ov, Mode::NumericExisting).unwrap();
+        let ov = Override::parse("remedy.locksmith.wait=\"30 min\"").unwrap();
+        apply(&mut d, &ov, Mode::NumericExisting).unwrap();
+        assert_eq!(d["remedy"]["locksmith"]["wait"].as_str(), Some("30 min"));
+        // ...and a distribution may become a fixed value.
+        let ov = Override::parse("remedy.locksmith.wait=\"45 min\"").unwrap();
+        apply(&mut d, &ov, Mode::NumericExisting).unwrap();
+        let e = apply(
+            &mut d,
+            &Override::parse("remedy.locksmith.wait=3").unwrap(),
+            Mode::NumericExisting,
+        )
+        .unwrap_err();
+        assert!(e.contains("duration"), "{e}");
+        let e = apply(
+            &mut d,
+            &Override::parse("seed=1.5").unwrap(),
+            Mode::NumericExisting,
+        )
+        .unwrap_err();
+        assert!(e.contains("whole number"), "{e}");
     }
 }

@@ -2,6 +2,8 @@
 
 /// Analytic cases with closed-form answers, checked within their 99% confidence intervals.
 mod analytic;
+/// Help for scenario authors: `lockout new` and `lockout schema`.
+mod authoring;
 /// Bad input: each class of mistake gives a located error, a non-zero exit and no output.
 mod bad_input;
 /// `--version`, `--quiet`, completions, man page, "did you mean", headline tables.
@@ -10,6 +12,8 @@ mod cli_habits;
 mod damaged;
 /// Byte-identical tables for any thread count and chunk grouping; `explain` agrees with `run`.
 mod determinism;
+/// `explain`: SPLT event ids for region incidents, filters, summaries, skip reasons.
+mod explain;
 /// The module graph of src/ against the layering table: no cycle, no arrow upwards.
 mod layering;
 /// The engine's limits: accepted at the limit, refused just past it; exact statistics or none.
@@ -24,5 +28,7 @@ mod safety;
 mod scenarios;
 /// Shards merged equal a single run; precision runs stop reproducibly; merge refuses mismatches.
 mod shards;
+/// Sweeps: decimal values, durations, the sweep figure, `--set` on defaulted fields.
+mod sweeps;
 /// Shared helpers.
 mod testutil;

@@ -645,10 +645,11 @@ fn a_retried_call_draws_its_own_travel_time() {
     let reg = sc.region.as_ref().unwrap();
     let (_, log) = region::engine::simulate_period_logged(&sc, reg, 5, 1, Some(0), false);
     // Travel times by incident, from "... dispatched to incident #N after ...; on scene at T"
-    // (an incident's number is reused once it has ended: its arrival starts a new list).
+    // (an incident's number, its SPLT EventId, is its own: its arrival starts its list).
     let mut open: std::collections::HashMap<String, Vec<f64>> = Default::default();
     let mut travel: Vec<Vec<f64>> = Vec::new();
-    for (now, line) in &log {
+    for entry in &log {
+        let (now, line) = (&entry.time_min, &entry.text);
         if let Some(rest) = line.strip_prefix("arrival: incident #") {
             let incident = rest.split(' ').next().unwrap().to_string();
             travel.extend(open.insert(incident, Vec::new()));
