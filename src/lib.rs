@@ -15,13 +15,14 @@
 //!
 //! Modules, from the bottom up (each uses only those before it; `tests/integration/layering.rs`
 //! checks it): [`stats`] (mergeable accumulators), [`limits`] (every bound of the engine),
-//! [`digest`] (SHA-256), [`suggest`] (did-you-mean), [`dist`] (distributions with units), [`model`] (the compiled scenario,
-//! the region's data, the outcome record), [`scenario`] (file format, loading, validation,
-//! compiling), [`engine`] (one incident as a discrete-event simulation), [`tally`]
-//! (per-strategy accumulators over outcomes), [`runner`] (chunks, rayon, precision, shards,
-//! progress), [`region`] (periods of incidents against shared responder pools, the loss
-//! figures), [`report`] (every file written: tables, loss tables, manifest, figures, page,
-//! shard state, the output directory), [`sweep`] (one run per value of a field), [`cli`].
+//! [`digest`] (SHA-256), [`suggest`] (did-you-mean), [`dist`] (distributions with units),
+//! [`model`] (the compiled scenario, the region's data, the outcome record), [`scenario`] (file
+//! format, loading, validation, compiling), [`engine`] (one incident as a discrete-event
+//! simulation), [`tally`] (per-strategy accumulators over outcomes), [`runner`] (the one runner:
+//! units of work, rayon, precision, shards, progress), [`region`] (periods of incidents against
+//! shared responder pools, the loss figures), [`report`] (every file written: tables, loss
+//! tables, manifest, figures, page, shard state, the output directory), [`sweep`] (one run per
+//! value of a field), [`cli`].
 
 // The scenario schema is one `serde_json::json!` literal, deeper than the default limit.
 #![recursion_limit = "256"]
