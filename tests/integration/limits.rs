@@ -5,7 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use lockout::limits::{MAX_SHARDS, MAX_STRATEGIES, MAX_THREADS};
+use lockout::limits::{
+    MAX_CELLS, MAX_LOSS_ROWS, MAX_PERIODS, MAX_POOLS, MAX_SHARDS, MAX_STRATEGIES, MAX_THREADS,
+    MAX_VEHICLES,
+};
 
 use crate::testutil::{lockout, minimal};
 
@@ -334,4 +337,134 @@ fn an_overflow_in_merge_is_an_error() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// `n - 1` strategies after the baseline, as TOML.
+fn strategies(n: usize) -> String {
+    (1..n)
+        .map(|i| format!("\n[[strategy]]\nname = \"s{i}\"\nannual_cost = 1.0\n"))
+        .collect()
+}
+
+/// A region scenario with `vehicles`, `periods`, `pools` responder pools (the first serving the
+/// locksmith, the others none: a remedy is served by one pool at most), `n_strategies`
+/// strategies, and policy terms (a second, insured perspective) when `insured`. At the incident rate of [`minimal`] (0.02), even 1e8 vehicles make 2e6
+/// expected arrivals a period (at most 1e7 events) and a period loss of at most 2e6 × 600
+/// (within 2^33), so only the bound under test is at play.
+fn region(vehicles: u64, periods: u64, pools: usize, n_strategies: usize, insured: bool) -> String {
+    let pools: String = (0..pools)
+        .map(|i| {
+            let serves = if i == 0 { "\"locksmith\"" } else { "" };
+            format!(
+                "\n[[region.pool]]\nname = \"p{i}\"\ncount = 1\nserves = [{serves}]\n\
+                 travel = \"10 min\"\n"
+            )
+        })
+        .collect();
+    let terms = if insured {
+        "\n[region.policy_terms]\ndeductible = 50.0\n"
+    } else {
+        ""
+    };
+    minimal(&format!(
+        "{REMEDY}{}\n[region]\nvehicles = {vehicles}\nperiods = {periods}\n{terms}{pools}",
+        strategies(n_strategies)
+    ))
+}
+
+#[test]
+fn region_vehicles_up_to_the_call_counters() {
+    check(&region(MAX_VEHICLES, 1000, 1, 1, false)).expect("at the limit");
+    let text = region(MAX_VEHICLES + 1, 1000, 1, 1, false);
+    refused(
+        &text,
+        line_of(&text, "vehicles = "),
+        "region.vehicles",
+        "at most 100000000 vehicles",
+    );
+}
+
+#[test]
+fn region_pools_up_to_the_pool_index() {
+    check(&region(1000, 1000, MAX_POOLS, 1, false)).expect("at the limit");
+    let text = region(1000, 1000, MAX_POOLS + 1, 1, false);
+    // The 1001st pool.
+    let line = line_of(&text, &format!("name = \"p{MAX_POOLS}\"")) - 1;
+    refused(&text, line, "region.pool[1000]", "at most 1000 pools");
+}
+
+#[test]
+fn cells_up_to_the_accumulators() {
+    // Segments × drivers × 5 places × 32 strategies: 125 × 50 × 160 = 1e6 exactly, then the
+    // smallest product past it with 32 strategies, 47 × 133 × 160 = 1,000,160.
+    let with = |segments: usize, drivers: usize| {
+        let share = |n: usize| 1.0 / n as f64;
+        let vehicles: String = (0..segments)
+            .map(|i| {
+                format!(
+                    "\n[[vehicle]]\nname = \"v{i}\"\nshare = {}\nkeyless_trunk_button = 0.6\n",
+                    share(segments)
+                )
+            })
+            .collect();
+        let driver_profiles: String = (0..drivers)
+            .map(|i| {
+                format!(
+                    "\n[[driver]]\nname = \"d{i}\"\nshare = {}\npolicy = \"only\"\n",
+                    share(drivers)
+                )
+            })
+            .collect();
+        let text = minimal(&format!("{REMEDY}{}", strategies(MAX_STRATEGIES)));
+        let text = text.replace(
+            "\n[[vehicle]]\nname = \"car\"\nshare = 1.0\nkeyless_trunk_button = 0.6\n",
+            &vehicles,
+        );
+        text.replace(
+            "\n[[driver]]\nname = \"driver\"\nshare = 1.0\npolicy = \"only\"\n",
+            &driver_profiles,
+        )
+    };
+    assert_eq!(125 * 50 * 5 * MAX_STRATEGIES as u64, MAX_CELLS);
+    check(&with(125, 50)).expect("at the limit");
+    let text = with(47, 133);
+    refused(
+        &text,
+        line_of(&text, "[[vehicle]]"),
+        "vehicle",
+        "= 1000160 statistics cells, more than 1000000",
+    );
+}
+
+#[test]
+fn region_periods_and_loss_rows_up_to_their_limits() {
+    let periods = |text: &str| line_of(text, "periods = ");
+    check(&region(1000, MAX_PERIODS, 1, 1, false)).expect("at the limit");
+    let text = region(1000, MAX_PERIODS + 1, 1, 1, false);
+    refused(
+        &text,
+        periods(&text),
+        "region.periods",
+        "must be from 1 to 1000000",
+    );
+    // Rows: 1e6 periods × 5 strategies × 2 perspectives is the limit; 909,091 periods × 11
+    // strategies (one perspective) is one row past it.
+    assert_eq!(MAX_PERIODS * 5 * 2, MAX_LOSS_ROWS);
+    check(&region(1000, MAX_PERIODS, 1, 5, true)).expect("at the limit");
+    assert_eq!(909_091 * 11, MAX_LOSS_ROWS + 1);
+    let text = region(1000, 909_091, 1, 11, false);
+    refused(
+        &text,
+        periods(&text),
+        "region.periods",
+        "10000001 year-loss rows",
+    );
+    // The insured perspective doubles the rows.
+    let text = region(1000, MAX_PERIODS, 1, 6, true);
+    refused(
+        &text,
+        periods(&text),
+        "region.periods",
+        "× 2 perspectives) is more than 10000000",
+    );
 }
