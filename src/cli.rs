@@ -2073,3 +2073,20 @@ fn explain_json(
         "outcome": o,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_count;
+
+    #[test]
+    fn counts_are_read_as_toml_writes_them() {
+        assert_eq!(parse_count("1_000_000"), Ok(1_000_000));
+        assert_eq!(parse_count("1e6"), Ok(1_000_000));
+        assert_eq!(parse_count("2.5e3"), Ok(2500));
+        assert_eq!(parse_count("42"), Ok(42));
+        for bad in ["2.5", "1e-3", "-1", "1__0", "_1", "1_", "", "1e30", "x"] {
+            assert!(parse_count(bad).is_err(), "{bad} accepted");
+        }
+        assert!(parse_count("-1").unwrap_err().contains("negative"));
+    }
+}
