@@ -316,12 +316,17 @@ pub fn check_replaceable(target: &Path) -> Result<(), OutputError> {
             path: target.to_path_buf(),
         });
     }
-    let foreign = foreign_entries(target)?;
+    refuse_foreign(target, foreign_entries(target)?)
+}
+
+/// `Ok` when `foreign` (entries of `dir` lockout did not write) is empty, else the error that
+/// names the first of them.
+fn refuse_foreign(dir: &Path, foreign: Vec<String>) -> Result<(), OutputError> {
     if foreign.is_empty() {
         return Ok(());
     }
     Err(OutputError::Foreign {
-        path: target.to_path_buf(),
+        path: dir.to_path_buf(),
         more: foreign.len().saturating_sub(NAMED_FOREIGN_FILES),
         first: foreign.into_iter().take(NAMED_FOREIGN_FILES).collect(),
     })
@@ -336,14 +341,7 @@ pub fn check_may_write(dir: &Path, names: &[String]) -> Result<(), OutputError> 
         .filter(|n| !listed.contains(*n) && std::fs::symlink_metadata(dir.join(n)).is_ok())
         .cloned()
         .collect();
-    if foreign.is_empty() {
-        return Ok(());
-    }
-    Err(OutputError::Foreign {
-        path: dir.to_path_buf(),
-        more: foreign.len().saturating_sub(NAMED_FOREIGN_FILES),
-        first: foreign.into_iter().take(NAMED_FOREIGN_FILES).collect(),
-    })
+    refuse_foreign(dir, foreign)
 }
 
 /// Adds `files` (paths inside `dir`) to `dir`'s marker, rewriting it atomically.
