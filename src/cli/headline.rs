@@ -180,17 +180,11 @@ pub fn region_headline_table(
 
 /// `x` with `decimals` decimals and thousands separators (`-1,234.50`); `n/a` when not finite.
 fn number(x: f64, decimals: usize) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
+    if x.is_finite() {
+        crate::report::plots::format_fixed(x, decimals)
+    } else {
+        "n/a".into()
     }
-    let text = format!("{:.*}", decimals, x.abs());
-    let (whole, fraction) = text.split_at(text.find('.').unwrap_or(text.len()));
-    let whole = whole
-        .parse::<u64>()
-        .map_or_else(|_| whole.to_string(), runner::thousands);
-    // No "-0.00": a value that rounds to zero has no sign.
-    let negative = x < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b));
-    format!("{}{whole}{fraction}", if negative { "-" } else { "" })
 }
 
 /// `[low, high]`.
