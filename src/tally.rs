@@ -9,7 +9,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::outcome::Outcome;
 use crate::model::{Place, Scenario};
+use crate::stats::moments::IN_RANGE_LIMIT;
 use crate::stats::{FixedSum, Moments, QuantileSketch, checked};
+
+/// Pushes into a [`Moments`] or [`FixedSum`]: unchecked when `IN_RANGE` (the caller has checked
+/// every value of the incident against [`IN_RANGE_LIMIT`]), with overflow bookkeeping otherwise.
+macro_rules! push {
+    ($acc:expr, $x:expr, $in_range:expr) => {
+        if $in_range {
+            $acc.push_in_range($x)
+        } else {
+            $acc.push($x)
+        }
+    };
+}
 
 /// Counts and moments of one group of incidents (a segment, driver profile or place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -26,9 +39,9 @@ pub struct GroupTally {
 
 impl GroupTally {
     #[inline]
-    fn record(&mut self, o: &Outcome, cost: f64) {
-        self.time.push(o.time_to_access_min);
-        self.cost.push(cost);
+    fn record<const IN_RANGE: bool>(&mut self, o: &Outcome, cost: f64) {
+        push!(self.time, o.time_to_access_min, IN_RANGE);
+        push!(self.cost, cost, IN_RANGE);
         self.unresolved += o.unresolved() as u64;
         self.damaged += (o.damaged != 0) as u64;
     }
@@ -201,12 +214,18 @@ impl CellShape {
 impl StrategyTally {
     /// Records everything but the paired differences.
     #[inline]
-    fn record_common(&mut self, o: &Outcome, cost: f64, total: f64, shape: CellShape) {
-        self.time.push(o.time_to_access_min);
-        self.cost.push(cost);
-        self.cost_direct.push(o.cost_direct);
-        self.cost_damage.push(o.cost_damage);
-        self.total_cost.push(total);
+    fn record_common<const IN_RANGE: bool>(
+        &mut self,
+        o: &Outcome,
+        cost: f64,
+        total: f64,
+        shape: CellShape,
+    ) {
+        push!(self.time, o.time_to_access_min, IN_RANGE);
+        push!(self.cost, cost, IN_RANGE);
+        push!(self.cost_direct, o.cost_direct, IN_RANGE);
+        push!(self.cost_damage, o.cost_damage, IN_RANGE);
+        push!(self.total_cost, total, IN_RANGE);
         self.time_sketch.push(o.time_to_access_min);
         self.cost_sketch.push(cost);
         self.unresolved += o.unresolved() as u64;
@@ -226,9 +245,9 @@ impl StrategyTally {
             &mut self.remedies[o.resolved_by as usize]
         };
         ended_by.resolved += 1;
-        ended_by.resolved_time.push(o.time_to_access_min);
-        ended_by.resolved_cost.push(cost);
-        self.cells[shape.index(o.segment, o.driver, o.place)].record(o, cost);
+        push!(ended_by.resolved_time, o.time_to_access_min, IN_RANGE);
+        push!(ended_by.resolved_cost, cost, IN_RANGE);
+        self.cells[shape.index(o.segment, o.driver, o.place)].record::<IN_RANGE>(o, cost);
     }
 
     fn checked_merge(&mut self, b: &StrategyTally) -> Result<(), String> {
@@ -461,7 +480,8 @@ impl RunTally {
         let total = cost + self.value_of_time_per_min * o.time_to_access_min;
         let shape = self.shape;
         let st = &mut self.strategies[s];
-        st.record_common(o, cost, total, shape);
+        // A region run may hold more values than `push_in_range` allows: always checked.
+        st.record_common::<false>(o, cost, total, shape);
     }
 
     /// The tally of strategy `s` (following its alias, if it shares another's model).
@@ -496,11 +516,36 @@ impl RunTally {
             }
             let cost = o.cost();
             let total = cost + vot * o.time_to_access_min;
-            s.time_diff
-                .push(o.time_to_access_min - base.time_to_access_min);
-            s.cost_diff.push(cost - base.cost());
-            s.total_cost_diff.push(total - base_total);
-            s.record_common(o, cost, total, shape);
+            let diffs = [
+                o.time_to_access_min - base.time_to_access_min,
+                cost - base.cost(),
+                total - base_total,
+            ];
+            // One range check of every value this incident pushes (an incident run holds at
+            // most 2^36, within `push_in_range`'s count), instead of overflow bookkeeping in
+            // each of the dozen pushes; a value out of range (or NaN) takes the checked path.
+            let values = [
+                o.time_to_access_min,
+                o.cost_direct,
+                o.cost_damage,
+                cost,
+                total,
+            ];
+            let in_range = values
+                .iter()
+                .chain(&diffs)
+                .fold(true, |ok, x| ok & (x.abs() < IN_RANGE_LIMIT));
+            if in_range {
+                s.time_diff.push_in_range(diffs[0]);
+                s.cost_diff.push_in_range(diffs[1]);
+                s.total_cost_diff.push_in_range(diffs[2]);
+                s.record_common::<true>(o, cost, total, shape);
+            } else {
+                s.time_diff.push(diffs[0]);
+                s.cost_diff.push(diffs[1]);
+                s.total_cost_diff.push(diffs[2]);
+                s.record_common::<false>(o, cost, total, shape);
+            }
         }
     }
 

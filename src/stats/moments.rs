@@ -79,6 +79,16 @@ fn is_false(b: &bool) -> bool {
 /// `|x|` below this quantises without saturating: `|x · 2^20| < 2^63`.
 const QUANTISE_LIMIT: f64 = (1u64 << 43) as f64;
 
+/// Values of magnitude below this (2^24 = 16,777,216 of the value's unit) may be pushed with
+/// [`Moments::push_in_range`] into an accumulator that will hold at most [`IN_RANGE_MAX_COUNT`]
+/// values: then `|q| < 2^44`, `q² < 2^88`, and neither `Σq` nor `Σq²` can leave the `i128`, so
+/// nothing needs checking per value.
+pub const IN_RANGE_LIMIT: f64 = (1u64 << 24) as f64;
+
+/// The most values an accumulator fed by [`Moments::push_in_range`] may hold: 2^39 (with
+/// `q² < 2^88`, `Σq² < 2^127`). Runs of incidents stop at `crate::limits::MAX_INCIDENTS` = 2^36.
+pub const IN_RANGE_MAX_COUNT: u64 = 1 << 39;
+
 impl Moments {
     /// An empty accumulator (same as [`Default`]).
     pub const fn new() -> Self {
@@ -105,6 +115,19 @@ impl Moments {
         self.sum += q;
         self.sum_sq = sum_sq;
         self.overflow |= !(x.abs() < QUANTISE_LIMIT) | overflowed;
+    }
+
+    /// Adds one value the caller has checked to be in range: `|x| <` [`IN_RANGE_LIMIT`], into
+    /// an accumulator that never holds more than [`IN_RANGE_MAX_COUNT`] values. The state is
+    /// the one [`Moments::push`] gives; only the per-value overflow bookkeeping is skipped,
+    /// which the hot loop of an incident run checks once per incident instead.
+    #[inline]
+    pub fn push_in_range(&mut self, x: f64) {
+        debug_assert!(x.abs() < IN_RANGE_LIMIT && self.n < IN_RANGE_MAX_COUNT);
+        let q = i128::from(quantise(x));
+        self.n += 1;
+        self.sum += q;
+        self.sum_sq += q * q;
     }
 
     /// Adds the state of `other` into `self` (integer addition of `n`, `Σq`, `Σq²`).
@@ -409,6 +432,14 @@ impl FixedSum {
         self.n += 1;
         self.sum += i128::from(quantise(x));
         self.overflow |= !(x.abs() < QUANTISE_LIMIT);
+    }
+
+    /// Adds one value checked to be in range, as [`Moments::push_in_range`].
+    #[inline]
+    pub fn push_in_range(&mut self, x: f64) {
+        debug_assert!(x.abs() < IN_RANGE_LIMIT && self.n < IN_RANGE_MAX_COUNT);
+        self.n += 1;
+        self.sum += i128::from(quantise(x));
     }
 
     /// Adds another accumulator's state (exact); a sum leaving its integer sets the flag.
