@@ -14,6 +14,8 @@ mod damaged;
 mod determinism;
 /// `explain`: SPLT event ids for region incidents, filters, summaries, skip reasons.
 mod explain;
+/// Frozen copies of the shipped scenarios still give their frozen tables, byte for byte.
+mod golden;
 /// The module graph of src/ against the layering table: no cycle, no arrow upwards.
 mod layering;
 /// The engine's limits: accepted at the limit, refused just past it; exact statistics or none.
