@@ -2,6 +2,7 @@
 //! period's event log, with filters and the reason each remedy was skipped.
 
 use super::*;
+use crate::engine::incident::StepCause;
 
 /// Parses `I` or an inclusive range `A..B`.
 fn parse_incidents(text: &str) -> anyhow::Result<(u64, u64, bool)> {
@@ -401,6 +402,22 @@ fn facts_along(sc: &Scenario, s: usize, rp: &runner::Replay) -> Vec<Facts> {
         .collect()
 }
 
+/// Why a step started, in words.
+fn step_cause(why: StepCause) -> String {
+    match why {
+        StepCause::First => "the first step".into(),
+        StepCause::PreviousEnded => "everything started before has ended without access".into(),
+        StepCause::NothingToTry => "the step before had nothing to try".into(),
+        StepCause::RacerFailed => {
+            "an attempt of the step before failed (escalate on failure)".into()
+        }
+        StepCause::NoAccessAfter { min } => {
+            format!("no access {min:.1} min after the step before started (escalate_after)")
+        }
+        StepCause::WithPrevious => "started with the step before (escalate at once)".into(),
+    }
+}
+
 fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &runner::Replay) -> String {
     let n = &sc.names;
     let sit = &rp.situation;
@@ -453,6 +470,12 @@ fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &runner::Rep
             ),
             TraceEvent::Cancelled { remedy, fee } => {
                 format!("cancel {}: fee {c} {fee:.2}", remedy_name(sc, *remedy))
+            }
+            TraceEvent::StepStarted { step, why } => {
+                format!("step {} starts: {}", step + 1, step_cause(*why))
+            }
+            TraceEvent::StepPassedOver { step } => {
+                format!("step {} passed over: its `when` does not hold", step + 1)
             }
             TraceEvent::StepsExhausted => "every step tried without access: give up".into(),
             TraceEvent::HorizonReached => "give-up horizon reached".into(),

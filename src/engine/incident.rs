@@ -247,6 +247,19 @@ pub enum TraceEvent {
         /// Cancellation fee paid.
         fee: f64,
     },
+    /// A step of the policy starts. Traced only for policies with conditional or escalating
+    /// steps (others start each step when the previous has ended).
+    StepStarted {
+        /// Step index, from 0.
+        step: u16,
+        /// Why it starts now.
+        why: StepCause,
+    },
+    /// A conditional step's turn came but its `when` did not hold: it is passed over.
+    StepPassedOver {
+        /// Step index, from 0.
+        step: u16,
+    },
     /// Every step has been tried without access.
     StepsExhausted,
     /// The give-up horizon is reached.
@@ -263,6 +276,27 @@ pub enum TraceEvent {
         /// Remedy index, or [`FALLBACK`].
         by: u16,
     },
+}
+
+/// Why a step of a policy started when it did.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "cause", rename_all = "snake_case")]
+pub enum StepCause {
+    /// The incident began.
+    First,
+    /// Every attempt running had ended without access.
+    PreviousEnded,
+    /// The step before had nothing it could try in this situation.
+    NothingToTry,
+    /// An attempt of the step before failed and that step escalates on failure.
+    RacerFailed,
+    /// The step before had run this long without access (its `escalate_after`).
+    NoAccessAfter {
+        /// Minutes since the step before started.
+        min: f64,
+    },
+    /// The step before starts the next with itself (`escalate = "at_once"`).
+    WithPrevious,
 }
 
 /// Receives the events of an incident. The run uses `()`, which compiles to nothing.
@@ -301,6 +335,10 @@ pub trait Scheduler {
     /// Attempt `slot` is cancelled at `now` because the incident ended.
     fn cancel(&mut self, now: f64, slot: u8);
 
+    /// Step `step` escalates after a time without access: arrange for
+    /// [`Process::escalation_due`] to be called for it at `at` (unless the incident has ended).
+    fn escalate_at(&mut self, at: f64, step: u16);
+
     /// The raw draws of try `try_no` of remedy `remedy` in the incident whose streams derive
     /// from `key`. They depend on nothing else, so the incident level keeps them for the other
     /// strategies of the same incident ([`DrawCache`]); the default draws them afresh.
@@ -320,6 +358,8 @@ pub trait Scheduler {
 #[derive(Debug, Clone, Copy, Default)]
 struct Attempt {
     remedy: u16,
+    /// The policy step that started it.
+    step: u16,
     running: bool,
     success: bool,
     cost: f64,
@@ -336,7 +376,9 @@ pub struct Process {
     facts: Facts,
     spare_key: SpareKeyLocation,
     policy: u16,
+    /// The next step to start.
     step: u16,
+    /// Attempts running (of any step, when steps escalate).
     running: u8,
     attempts: [Attempt; MAX_RACE],
     /// How often each remedy has been started: the k-th try of a remedy draws from its own
@@ -393,36 +435,54 @@ impl Process {
         trace: &mut T,
     ) -> Option<Outcome> {
         trace.record(now - start, TraceEvent::Start { facts: self.facts });
-        self.advance(model, now, start, sched, trace)
+        self.start_steps(model, now, start, sched, trace, StepCause::First)
     }
 
-    /// Starts steps until one has something running; the fallback when the steps run out.
+    /// Starts the next step, and the ones after it while a step has nothing to try, is passed
+    /// over or escalates at once. The fallback when the steps have run out and nothing runs.
     #[inline]
-    fn advance<S: Scheduler, T: Trace>(
+    fn start_steps<S: Scheduler, T: Trace>(
         &mut self,
         model: &Model,
         now: f64,
         start: f64,
         sched: &mut S,
         trace: &mut T,
+        mut why: StepCause,
     ) -> Option<Outcome> {
-        let steps = &model.policies[self.policy as usize].steps;
-        while self.running == 0 {
-            if self.step as usize == steps.len() {
+        let policy = &model.policies[self.policy as usize];
+        loop {
+            let k = self.step as usize;
+            let Some(step) = policy.steps.get(k) else {
+                if self.running > 0 {
+                    return None; // escalated steps still run
+                }
                 trace.record(now - start, TraceEvent::StepsExhausted);
                 return Some(self.finish_with_fallback(model, now, start, trace));
+            };
+            self.step += 1;
+            if !step.runs(self.facts) {
+                if policy.traces_steps {
+                    trace.record(now - start, TraceEvent::StepPassedOver { step: k as u16 });
+                }
+                continue;
             }
-            for (slot, &r) in steps[self.step as usize].remedies.iter().enumerate() {
+            if policy.traces_steps {
+                let step = k as u16;
+                trace.record(now - start, TraceEvent::StepStarted { step, why });
+            }
+            let mut started = false;
+            for (position, &r) in step.remedies.iter().enumerate() {
                 let remedy = &model.remedies[r];
                 if !remedy.applicable(self.facts) {
                     trace.record(now - start, TraceEvent::Skipped { remedy: r as u16 });
-                    self.attempts[slot].running = false;
                     continue;
                 }
                 let try_no = self.tries[r];
                 self.tries[r] = try_no.saturating_add(1);
                 let draws = sched.attempt_draws(model, r, try_no, self.spare_key, self.key);
-                let (wait, work, attempt) = draws.adjust(model, r, self.facts);
+                let (wait, work, mut attempt) = draws.adjust(model, r, self.facts);
+                attempt.step = k as u16;
                 trace.record(
                     now - start,
                     TraceEvent::Started {
@@ -431,14 +491,60 @@ impl Process {
                         work_min: work,
                     },
                 );
+                // An attempt's slot is its position in the step (region runs key a call's travel
+                // time by it), or, when an escalated step still runs there, the first free one;
+                // compilation bounds the attempts that can run at once by the slots.
+                let slot = if self.attempts[position].running {
+                    self.attempts
+                        .iter()
+                        .position(|a| !a.running)
+                        .expect("a free slot: policies are compiled to fit MAX_RACE")
+                } else {
+                    position
+                };
                 self.attempts[slot] = attempt;
                 self.out.attempted |= 1 << r;
                 self.running += 1;
                 sched.start(now, slot as u8, r, try_no, wait, work);
+                started = true;
             }
-            self.step += 1;
+            if !started {
+                why = StepCause::NothingToTry;
+                continue;
+            }
+            if step.escalate.at_once {
+                why = StepCause::WithPrevious;
+                continue;
+            }
+            if let Some(after) = step.escalate.after_min {
+                sched.escalate_at(now + after, k as u16);
+            }
+            return None;
         }
-        None
+    }
+
+    /// Step `step`'s `escalate_after` has passed at `now`: the next step starts, unless it has
+    /// already (the step ended, or an attempt failed and it escalated). Returns the outcome if
+    /// the incident ended.
+    #[inline]
+    pub fn escalation_due<S: Scheduler, T: Trace>(
+        &mut self,
+        model: &Model,
+        step: u16,
+        now: f64,
+        start: f64,
+        sched: &mut S,
+        trace: &mut T,
+    ) -> Option<Outcome> {
+        if self.step != step + 1 {
+            return None;
+        }
+        let after = model.policies[self.policy as usize].steps[step as usize]
+            .escalate
+            .after_min
+            .unwrap_or(0.0);
+        let why = StepCause::NoAccessAfter { min: after };
+        self.start_steps(model, now, start, sched, trace, why)
     }
 
     /// Attempt `slot` finished at `now`. Returns the outcome if the incident ended.
@@ -491,8 +597,16 @@ impl Process {
                 return Some(self.out);
             }
         }
+        if !a.success
+            && self.step == a.step + 1
+            && model.policies[self.policy as usize].steps[a.step as usize]
+                .escalate
+                .on_failure
+        {
+            return self.start_steps(model, now, start, sched, trace, StepCause::RacerFailed);
+        }
         if self.running == 0 {
-            return self.advance(model, now, start, sched, trace);
+            return self.start_steps(model, now, start, sched, trace, StepCause::PreviousEnded);
         }
         None
     }
@@ -571,6 +685,7 @@ impl Process {
 #[derive(Debug, Clone, Copy)]
 enum Event {
     Complete { slot: u8 },
+    Escalate { step: u16 },
     Horizon,
 }
 
@@ -677,6 +792,12 @@ impl Scheduler for LocalScheduler<'_> {
     }
 
     #[inline]
+    fn escalate_at(&mut self, at: f64, step: u16) {
+        self.queue
+            .schedule(SimTime::from_min(at), Event::Escalate { step });
+    }
+
+    #[inline]
     fn attempt_draws(
         &mut self,
         model: &Model,
@@ -719,6 +840,12 @@ pub fn simulate<T: Trace>(
             Event::Horizon => return process.give_up(model, now, 0.0, &mut sched, trace),
             Event::Complete { slot } => {
                 if let Some(out) = process.complete(model, slot, now, 0.0, &mut sched, trace) {
+                    return out;
+                }
+            }
+            Event::Escalate { step } => {
+                let due = process.escalation_due(model, step, now, 0.0, &mut sched, trace);
+                if let Some(out) = due {
                     return out;
                 }
             }
@@ -807,6 +934,7 @@ impl AttemptDraws {
             self.work * df,
             Attempt {
                 remedy: r as u16,
+                step: 0,
                 running: true,
                 success: self.success_u < success_p,
                 cost: self.cost * cf + add,

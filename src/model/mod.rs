@@ -445,9 +445,42 @@ impl Remedy {
 pub struct Step {
     /// Remedy indices.
     pub remedies: Vec<usize>,
+    /// The step runs only if one of these holds when its turn comes (empty: always); otherwise
+    /// it is passed over and the next step's turn comes at once.
+    pub when: Vec<Condition>,
+    /// When the next step starts without waiting for this one to end.
+    pub escalate: Escalation,
 }
 
-/// The most remedies one race may start at once.
+impl Step {
+    /// Whether the step runs when its turn comes with `facts`.
+    #[inline]
+    pub fn runs(&self, facts: Facts) -> bool {
+        self.when.is_empty() || self.when.iter().any(|c| c.holds(facts))
+    }
+}
+
+/// When the step after a step starts, besides "every attempt of the incident has ended without
+/// access" (which always starts it). The default escalates on nothing else.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Escalation {
+    /// As soon as any attempt of this step fails.
+    pub on_failure: bool,
+    /// Together with this step.
+    pub at_once: bool,
+    /// After this many minutes without access, counted from this step's start.
+    pub after_min: Option<f64>,
+}
+
+impl Escalation {
+    /// Whether the next step may start while this one still runs.
+    pub fn escalates(&self) -> bool {
+        self.on_failure || self.at_once || self.after_min.is_some()
+    }
+}
+
+/// The most remedies one race may start at once, and the most attempts an incident may have
+/// running at once when steps escalate (a policy that could exceed it is refused).
 pub const MAX_RACE: usize = 8;
 
 /// The most remedies a scenario may define (attempt masks are 64-bit).
@@ -458,6 +491,9 @@ pub const MAX_REMEDIES: usize = 64;
 pub struct Policy {
     /// Steps in order.
     pub steps: Vec<Step>,
+    /// Whether any step is conditional or escalates: then a trace says when and why each step
+    /// started (a policy of plain steps, one after another, needs no such lines).
+    pub traces_steps: bool,
 }
 
 /// The fallback at the horizon, compiled.

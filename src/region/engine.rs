@@ -229,6 +229,12 @@ enum Ev {
     JobDone {
         job: u32,
     },
+    /// A step of an incident's policy escalates after a time without access.
+    Escalate {
+        incident: u32,
+        generation: u32,
+        step: u16,
+    },
     /// A responder of `pool` busy with another call is free while calls wait.
     Wake {
         pool: u16,
@@ -725,6 +731,17 @@ impl Scheduler for World<'_> {
         }
     }
 
+    fn escalate_at(&mut self, at: f64, step: u16) {
+        self.queue.schedule(
+            SimTime::from_min(at),
+            Ev::Escalate {
+                incident: self.current,
+                generation: self.current_generation,
+                step,
+            },
+        );
+    }
+
     fn cancel(&mut self, now: f64, slot: u8) {
         let id = self.current_jobs[slot as usize];
         if id == NO_JOB {
@@ -1009,6 +1026,18 @@ pub fn simulate_period_into(
                             generation,
                             now,
                             |p, w, now, start| p.complete(model, slot, now, start, w, &mut ()),
+                        ),
+                        Ev::Escalate {
+                            incident,
+                            generation,
+                            step: k,
+                        } => step(
+                            &mut world,
+                            &mut live,
+                            incident,
+                            generation,
+                            now,
+                            |p, w, now, start| p.escalation_due(model, k, now, start, w, &mut ()),
                         ),
                         Ev::Wake { pool } => {
                             let p = pool as usize;

@@ -4,13 +4,12 @@
 //! caller can point at the line in the file.
 
 use super::locate::FieldPath;
-use super::spec::{
-    AdjustSpec, ContextSpec, DriverSpec, Requires, ScenarioSpec, StepSpec, VehicleSpec,
-};
+use super::spec::{AdjustSpec, ContextSpec, DriverSpec, Requires, ScenarioSpec, VehicleSpec};
 use crate::dist::{Dist, DistSpec};
 use crate::model::{
-    Adjustment, Condition, Context, DamageRisk, Driver, Fact, Fallback, MAX_RACE, MAX_REMEDIES,
-    Model, Names, Place, Policy, Remedy, Segment, SpareKeyLocation, Step, VEHICLE_FACTS,
+    Adjustment, Condition, Context, DamageRisk, Driver, Escalation, Fact, Fallback, MAX_RACE,
+    MAX_REMEDIES, Model, Names, Place, Policy, Remedy, Segment, SpareKeyLocation, Step,
+    VEHICLE_FACTS,
 };
 use crate::suggest::hint;
 
@@ -126,10 +125,7 @@ pub fn compile_model(spec: &ScenarioSpec) -> Result<(Model, Names)> {
         }
         let mut steps = Vec::new();
         for (i, step) in p.steps.iter().enumerate() {
-            let names_in_step: Vec<&String> = match step {
-                StepSpec::One(n) => vec![n],
-                StepSpec::Race { race } => race.iter().collect(),
-            };
+            let names_in_step = &step.remedies;
             if names_in_step.is_empty() {
                 return invalid(here.index(i), "a race needs at least one remedy");
             }
@@ -159,9 +155,65 @@ pub fn compile_model(spec: &ScenarioSpec) -> Result<(Model, Names)> {
                 }
                 idx.push(r);
             }
-            steps.push(Step { remedies: idx });
+            let when = conditions(&step.when, &here.index(i).key("when"))?;
+            let e = step.escalate;
+            let after_min = match e.after {
+                None => None,
+                Some(d) => {
+                    let at = here.index(i).key("escalate_after");
+                    if !(d.0 > 0.0 && d.0.is_finite()) {
+                        return invalid(
+                            at,
+                            "escalate_after is a time after the step's start, more than 0 \
+                             (escalate = \"at_once\" starts the next step with this one)",
+                        );
+                    }
+                    Some(d.0)
+                }
+            };
+            let escalate = Escalation {
+                on_failure: e.on_failure,
+                at_once: e.at_once,
+                after_min,
+            };
+            if escalate.escalates() && i + 1 == p.steps.len() {
+                return invalid(
+                    here.index(i),
+                    "the last step has no next step to escalate to (remove escalate and \
+                     escalate_after, or add a step after it)",
+                );
+            }
+            steps.push(Step {
+                remedies: idx,
+                when,
+                escalate,
+            });
         }
-        policies.push(Policy { steps });
+        // Escalation lets steps overlap: the attempts that may run at once are those of a run
+        // of steps each escalating to the next, and they must fit the incident's slots.
+        let mut running = 0;
+        for (i, step) in steps.iter().enumerate() {
+            running += step.remedies.len();
+            if running > MAX_RACE {
+                return invalid(
+                    here.index(i),
+                    format!(
+                        "escalating steps let up to {running} attempts run at once here; an \
+                         incident runs at most {MAX_RACE} at once"
+                    ),
+                );
+            }
+            if !step.escalate.escalates() {
+                running = 0;
+            }
+        }
+        let traces_steps = steps
+            .iter()
+            .any(|s| !s.when.is_empty() || s.escalate.escalates());
+        policies.push(Policy {
+            steps,
+            traces_steps,
+        });
     }
 
     names.fallback = spec.fallback.name.clone();
@@ -398,15 +450,7 @@ fn compile_remedy(
     drivers: &[DriverSpec],
 ) -> Result<Remedy> {
     probability(&here.key("success"), r.success)?;
-    let requires = match &r.requires {
-        Requires::Nothing => Vec::new(),
-        Requires::All(lits) => vec![condition(lits, &here.key("requires"))?],
-        Requires::AnyOf(alts) => alts
-            .iter()
-            .enumerate()
-            .map(|(i, lits)| condition(lits, &here.key("requires").index(i)))
-            .collect::<Result<_>>()?,
-    };
+    let requires = conditions(&r.requires, &here.key("requires"))?;
     // Working time by spare key location: `duration_by_spare_key` overrides `duration`.
     let base = opt_dist(r.duration.as_ref().map(|d| &d.0), &here.key("duration"))?;
     let mut duration: [Option<Dist>; 6] = std::array::from_fn(|_| base.clone());
@@ -519,6 +563,20 @@ fn adjustment(a: &AdjustSpec, here: &FieldPath) -> Result<Adjustment> {
 }
 
 /// Resolves fact literals (`"fact"` or `"!fact"`) into a condition.
+/// Preconditions as written (`requires`, a step's `when`) as alternatives, one of which must
+/// hold (empty: always).
+fn conditions(r: &Requires, here: &FieldPath) -> Result<Vec<Condition>> {
+    match r {
+        Requires::Nothing => Ok(Vec::new()),
+        Requires::All(lits) => Ok(vec![condition(lits, here)?]),
+        Requires::AnyOf(alts) => alts
+            .iter()
+            .enumerate()
+            .map(|(i, lits)| condition(lits, &here.index(i)))
+            .collect(),
+    }
+}
+
 fn condition(literals: &[String], here: &FieldPath) -> Result<Condition> {
     let mut c = Condition::default();
     for lit in literals {
@@ -849,10 +907,7 @@ pub fn check_limits(spec: &ScenarioSpec) -> Result<()> {
         let steps: f64 = p
             .steps
             .iter()
-            .flat_map(|s| match s {
-                StepSpec::One(n) => std::slice::from_ref(n),
-                StepSpec::Race { race } => race.as_slice(),
-            })
+            .flat_map(|s| &s.remedies)
             .map(|n| remedy_cost.get(n.as_str()).copied().unwrap_or(0.0))
             .sum();
         let cost = fallback_cost + steps;

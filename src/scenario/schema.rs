@@ -194,15 +194,28 @@ pub fn json_schema() -> Value {
             "fact_literal": { "enum": literals, "description": "A fact, or !fact for must-not." },
             "fact": { "enum": facts },
             "remedy": remedy,
+            "conditions": {
+                "description": "Facts that must all hold, or a list of such lists of which one must hold.",
+                "anyOf": [
+                    { "type": "array", "items": { "$ref": "#/definitions/fact_literal" } },
+                    { "type": "array", "items": { "type": "array", "items": { "$ref": "#/definitions/fact_literal" } } }
+                ]
+            },
             "step": {
-                "description": "A remedy name, or { race = [names] } to start several at once.",
+                "description": "A remedy name, or a table with `race` (several started at once) or `remedy` (one), and optionally `when` (the step runs only if these facts hold when its turn comes), `escalate` and `escalate_after` (when the next step starts without waiting for this one to end).",
                 "anyOf": [
                     { "type": "string" },
                     {
                         "type": "object",
                         "additionalProperties": false,
-                        "required": ["race"],
-                        "properties": { "race": { "type": "array", "items": { "type": "string" }, "minItems": 1, "maxItems": 8 } }
+                        "anyOf": [ { "required": ["race"] }, { "required": ["remedy"] } ],
+                        "properties": {
+                            "race": { "type": "array", "items": { "type": "string" }, "minItems": 1, "maxItems": 8 },
+                            "remedy": { "type": "string" },
+                            "when": { "$ref": "#/definitions/conditions" },
+                            "escalate": { "enum": ["on_failure", "at_once"], "description": "on_failure: the next step starts when any attempt of this one fails; at_once: it starts with this one." },
+                            "escalate_after": { "$ref": "#/definitions/duration", "description": "The next step starts after this long without access, counted from this step's start." }
+                        }
                     }
                 ]
             },
@@ -218,13 +231,7 @@ fn remedy_schema(prob: &dyn Fn(&str, f64) -> Value) -> Value {
         "properties": {
             "label": { "type": "string" },
             "available": { "type": "boolean", "default": true },
-            "requires": {
-                "description": "Facts that must all hold, or a list of such lists of which one must hold.",
-                "anyOf": [
-                    { "type": "array", "items": { "$ref": "#/definitions/fact_literal" } },
-                    { "type": "array", "items": { "type": "array", "items": { "$ref": "#/definitions/fact_literal" } } }
-                ]
-            },
+            "requires": { "$ref": "#/definitions/conditions" },
             "success": prob("Probability it works once tried.", 1.0),
             "wait": { "$ref": "#/definitions/duration_dist", "description": "Waiting time before work starts (a call-out's arrival)." },
             "duration": { "$ref": "#/definitions/duration_dist", "description": "Working time." },

@@ -303,16 +303,31 @@ pub struct PolicySpec {
     pub steps: Vec<StepSpec>,
 }
 
-/// One step of a policy.
+/// One step of a policy: a remedy name in quotes, or a table
+/// `{ race = [names] }` / `{ remedy = name }` with optional `when`, `escalate` and
+/// `escalate_after`.
 #[derive(Debug, Clone)]
-pub enum StepSpec {
-    /// Try one remedy.
-    One(String),
-    /// Start several at once: the first success wins and the others are cancelled.
-    Race {
-        /// The remedies started together.
-        race: Vec<String>,
-    },
+pub struct StepSpec {
+    /// The remedies the step starts together (one for a plain step).
+    pub remedies: Vec<String>,
+    /// Facts that must hold when the step's turn comes, else it is passed over (default:
+    /// always runs). Same form as a remedy's `requires`.
+    pub when: Requires,
+    /// When the next step starts without waiting for this one to end.
+    pub escalate: EscalateSpec,
+}
+
+/// When the step after this one starts, besides "when this step has ended without access"
+/// (the default, and what a step without these fields does).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct EscalateSpec {
+    /// `escalate = "on_failure"`: as soon as any racer of this step fails.
+    pub on_failure: bool,
+    /// `escalate = "at_once"`: together with this step.
+    pub at_once: bool,
+    /// `escalate_after = "30 min"`: after this long without access, counted from this step's
+    /// start.
+    pub after: Option<Duration>,
 }
 
 /// A prevention strategy and how it changes the scenario.
@@ -377,24 +392,66 @@ impl<'de> Deserialize<'de> for Requires {
 
 impl<'de> Deserialize<'de> for StepSpec {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        const RULE: &str = "a step is a remedy name in quotes, or { race = [\"a\", \"b\"] }";
+        use serde::de::Error as _;
+        const RULE: &str = "a step is a remedy name in quotes, or a table { race = [\"a\", \"b\"] } or \
+                            { remedy = \"a\" }, optionally with when = [facts], escalate = \
+                            \"on_failure\" or \"at_once\", and escalate_after = \"30 min\"";
         let v = toml::Value::deserialize(d)?;
-        match &v {
-            toml::Value::String(s) => Ok(StepSpec::One(s.clone())),
-            toml::Value::Table(t) => {
-                if let Some(k) = t.keys().find(|k| *k != "race") {
-                    return Err(serde::de::Error::custom(format!(
-                        "unknown field `{k}` in a step; {RULE}"
-                    )));
-                }
-                let race = t
-                    .get("race")
-                    .ok_or_else(|| serde::de::Error::custom(RULE))?;
-                strings(race, "race")
-                    .map(|race| StepSpec::Race { race })
-                    .map_err(serde::de::Error::custom)
+        let t = match &v {
+            toml::Value::String(s) => {
+                return Ok(StepSpec {
+                    remedies: vec![s.clone()],
+                    when: Requires::Nothing,
+                    escalate: EscalateSpec::default(),
+                });
             }
-            _ => Err(serde::de::Error::custom(RULE)),
+            toml::Value::Table(t) => t,
+            _ => return Err(D::Error::custom(RULE)),
+        };
+        const FIELDS: [&str; 5] = ["race", "remedy", "when", "escalate", "escalate_after"];
+        if let Some(k) = t.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(D::Error::custom(format!(
+                "unknown field `{k}` in a step; {RULE}"
+            )));
         }
+        let remedies = match (t.get("race"), t.get("remedy")) {
+            (Some(race), None) => strings(race, "race").map_err(D::Error::custom)?,
+            (None, Some(toml::Value::String(r))) => vec![r.clone()],
+            (None, Some(_)) => return Err(D::Error::custom("remedy must be a name in quotes")),
+            _ => {
+                return Err(D::Error::custom(format!(
+                    "a step has `race` or `remedy`, not both nor neither; {RULE}"
+                )));
+            }
+        };
+        let when = match t.get("when") {
+            None => Requires::Nothing,
+            Some(w) => Requires::deserialize(w.clone()).map_err(D::Error::custom)?,
+        };
+        let mut escalate = EscalateSpec::default();
+        match t.get("escalate").map(|e| e.as_str()) {
+            None => {}
+            Some(Some("on_failure")) => escalate.on_failure = true,
+            Some(Some("at_once")) => escalate.at_once = true,
+            Some(_) => {
+                return Err(D::Error::custom(
+                    "escalate is \"on_failure\" (the next step starts when any racer of this \
+                     one fails) or \"at_once\" (it starts with this one)",
+                ));
+            }
+        }
+        if let Some(after) = t.get("escalate_after") {
+            escalate.after = Some(Duration::deserialize(after.clone()).map_err(D::Error::custom)?);
+        }
+        if escalate.at_once && (escalate.on_failure || escalate.after.is_some()) {
+            return Err(D::Error::custom(
+                "escalate = \"at_once\" starts the next step at once: escalate_after adds nothing",
+            ));
+        }
+        Ok(StepSpec {
+            remedies,
+            when,
+            escalate,
+        })
     }
 }
