@@ -6,7 +6,10 @@ use std::path::Path;
 use anyhow::{Context, bail};
 
 use crate::report::output::{self, StagedDir};
-use crate::report::tables::{self, num};
+use crate::report::schema::{
+    RowWriter, ScenarioInfo, SweepInfo, SweepManifest, SweepRow, SweptValue, finite,
+};
+use crate::report::tables;
 use crate::runner::{self, RunOptions};
 use crate::scenario::{self, Override};
 
@@ -207,6 +210,16 @@ impl SweepSpec {
     }
 }
 
+/// The responder-pool columns of a `sweep.csv` row (all empty for an incident-level scenario).
+#[derive(Clone, Default)]
+struct PoolColumns {
+    pool: String,
+    utilisation: Option<f64>,
+    /// p50, p90, p99, minutes.
+    queue_wait: [Option<f64>; 3],
+    abandoned_calls: Option<u64>,
+}
+
 /// How each run of a sweep is made.
 #[derive(Debug, Clone, Default)]
 pub struct SweepOptions {
@@ -255,31 +268,7 @@ pub fn run_sweep(
     // Refuse an unusable --out before simulating anything.
     let staged = StagedDir::create(out)?;
     let mut manifest = None;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "parameter",
-        "value",
-        "unit",
-        "strategy",
-        "incidents",
-        "time_to_access_mean_min",
-        "time_to_access_ci95_low_min",
-        "time_to_access_ci95_high_min",
-        "time_to_access_p90_min",
-        "total_cost_mean",
-        "total_cost_ci95_low",
-        "total_cost_ci95_high",
-        "unresolved_rate",
-        "annual_cost_per_vehicle",
-        "pool",
-        "utilisation",
-        "queue_wait_p50_min",
-        "queue_wait_p90_min",
-        "queue_wait_p99_min",
-        "abandoned_calls",
-        "currency",
-        "price_year",
-    ])?;
+    let mut w = RowWriter::<_, SweepRow>::new(Vec::new())?;
     for sv in &sweep.values {
         let value = match &sweep.unit {
             Some(u) => format!("{} {u}", sv.text),
@@ -294,26 +283,27 @@ pub fn run_sweep(
             .with_context(|| format!("at {} = {value}", sweep.path))?;
         let sc = &loaded.scenario;
         let seed = seed.unwrap_or(sc.seed);
-        manifest.get_or_insert_with(|| {
-            serde_json::json!({
-                "scenario": {
-                    "name": sc.name,
-                    "description": sc.description,
-                    "path": loaded.path,
-                    "sha256": loaded.sha256,
-                },
-                "seed": seed,
-                "sweep": {
-                    "parameter": sweep.path,
-                    "values": sweep.values.iter().map(|v| v.number).collect::<Vec<_>>(),
-                    "unit": sweep.unit,
-                },
-                "fixed_overrides": fixed.iter().map(|o| format!("{}={}", o.path, o.value)).collect::<Vec<_>>(),
-                "lockout_version": env!("CARGO_PKG_VERSION"),
-                "currency": sc.currency,
-                "price_year": sc.price_year,
-                "confidence_level": crate::stats::CI_LEVEL,
-            })
+        manifest.get_or_insert_with(|| SweepManifest {
+            scenario: ScenarioInfo {
+                name: sc.name.clone(),
+                description: sc.description.clone(),
+                path: loaded.path.clone(),
+                sha256: loaded.sha256.clone(),
+            },
+            seed,
+            sweep: SweepInfo {
+                parameter: sweep.path.clone(),
+                values: sweep.values.iter().map(|v| v.number).collect(),
+                unit: sweep.unit.clone(),
+            },
+            fixed_overrides: fixed
+                .iter()
+                .map(|o| format!("{}={}", o.path, o.value))
+                .collect(),
+            lockout_version: env!("CARGO_PKG_VERSION").to_string(),
+            currency: sc.currency.clone(),
+            price_year: sc.price_year,
+            confidence_level: crate::stats::CI_LEVEL,
         });
         let (tally, pools) = match &sc.region {
             Some(region) => {
@@ -326,7 +316,7 @@ pub fn run_sweep(
                     false,
                     None,
                 )?;
-                let pools: Vec<Vec<[String; 6]>> = run
+                let pools: Vec<Vec<PoolColumns>> = run
                     .pools
                     .iter()
                     .map(|per_strategy| {
@@ -336,14 +326,12 @@ pub fn run_sweep(
                             .zip(per_strategy)
                             .map(|(p, t)| {
                                 let q = t.queue_wait_sketch.quantiles(&[0.5, 0.9, 0.99]);
-                                [
-                                    p.name.clone(),
-                                    num(t.utilisation()),
-                                    num(q[0]),
-                                    num(q[1]),
-                                    num(q[2]),
-                                    t.abandoned.to_string(),
-                                ]
+                                PoolColumns {
+                                    pool: p.name.clone(),
+                                    utilisation: finite(t.utilisation()),
+                                    queue_wait: [finite(q[0]), finite(q[1]), finite(q[2])],
+                                    abandoned_calls: Some(t.abandoned),
+                                }
                             })
                             .collect()
                     })
@@ -361,43 +349,52 @@ pub fn run_sweep(
         };
         let rows = tables::summarise(sc, &tally);
         for (r, pools) in rows.iter().zip(&pools) {
-            let no_pool: [String; 6] = Default::default();
-            let pool_rows: Vec<&[String; 6]> = if pools.is_empty() {
+            let no_pool = PoolColumns::default();
+            let pool_rows: Vec<&PoolColumns> = if pools.is_empty() {
                 vec![&no_pool]
             } else {
                 pools.iter().collect()
             };
             for p in pool_rows {
-                let mut rec = vec![
-                    sweep.path.clone(),
-                    sv.text.clone(),
-                    sweep.unit.clone().unwrap_or_default(),
-                    r.strategy.clone(),
-                    r.incidents.to_string(),
-                    num(r.time[0]),
-                    num(r.time[2]),
-                    num(r.time[3]),
-                    num(r.time[5]),
-                    num(r.total_cost[0]),
-                    num(r.total_cost[1]),
-                    num(r.total_cost[2]),
-                    num(r.unresolved_rate),
-                    num(r.annual_cost_per_vehicle[0]),
-                ];
-                rec.extend(p.iter().cloned());
-                rec.push(sc.currency.clone());
-                rec.push(sc.price_year.to_string());
-                w.write_record(&rec)?;
+                w.write(&SweepRow {
+                    parameter: sweep.path.clone(),
+                    value: SweptValue {
+                        text: sv.text.clone(),
+                        number: sv.number,
+                    },
+                    unit: sweep.unit.clone().unwrap_or_default(),
+                    strategy: r.strategy.clone(),
+                    incidents: r.incidents,
+                    time_to_access_mean_min: finite(r.time_to_access_mean_min),
+                    time_to_access_ci95_low_min: finite(r.time_to_access_ci95_low_min),
+                    time_to_access_ci95_high_min: finite(r.time_to_access_ci95_high_min),
+                    time_to_access_p90_min: finite(r.time_to_access_p90_min),
+                    total_cost_mean: finite(r.total_cost_mean),
+                    total_cost_ci95_low: finite(r.total_cost_ci95_low),
+                    total_cost_ci95_high: finite(r.total_cost_ci95_high),
+                    unresolved_rate: finite(r.unresolved_rate),
+                    annual_cost_per_vehicle: finite(r.annual_cost_per_vehicle),
+                    pool: p.pool.clone(),
+                    utilisation: p.utilisation,
+                    queue_wait_p50_min: p.queue_wait[0],
+                    queue_wait_p90_min: p.queue_wait[1],
+                    queue_wait_p99_min: p.queue_wait[2],
+                    abandoned_calls: p.abandoned_calls,
+                    currency: sc.currency.clone(),
+                    price_year: sc.price_year,
+                })?;
             }
         }
         eprintln!("{} = {value}: done", sweep.path);
     }
-    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let bytes = w.finish()?;
     output::write(&staged.path().join("sweep.csv"), &bytes)?;
     if let Some(m) = manifest {
+        // Through a `Value`, whose maps are sorted: the keys in alphabetical order.
+        let json = serde_json::to_value(&m)?;
         output::write(
             &staged.path().join("run.json"),
-            (serde_json::to_string_pretty(&m)? + "\n").as_bytes(),
+            (serde_json::to_string_pretty(&json)? + "\n").as_bytes(),
         )?;
     }
     if plots {

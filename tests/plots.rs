@@ -9,10 +9,11 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use lockout::report::format::format_fixed;
 use lockout::report::page::{REPORT_FILE, render_all, write_report};
 use lockout::report::plots::{
     FIGURE_NAMES, FIGURE_SIZE_PX, PlotError, REGION_FIGURE_NAMES, SWEEP_FIGURE_NAMES, Tables,
-    draw_figures, draw_sweep_figures, format_fixed,
+    draw_figures, draw_sweep_figures,
 };
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/run-dir");
@@ -239,7 +240,7 @@ fn report_shows_every_figure_and_numbers_from_the_tables() {
 }
 
 fn decimals(x: f64) -> usize {
-    lockout::report::plots::decimals_for(x)
+    lockout::report::format::decimals_for(x)
 }
 
 #[test]
@@ -580,11 +581,28 @@ fn the_sweep_staffing_figure_is_drawn() {
 #[test]
 fn the_staffing_title_names_the_scenario_when_run_json_is_there() {
     let tmp = copy_of(SWEEP_FIXTURE);
-    fs::copy(
-        Path::new(REGION_FIXTURE).join("run.json"),
-        tmp.path().join("run.json"),
-    )
-    .expect("copy run.json");
+    // The manifest `lockout sweep` writes beside sweep.csv.
+    let manifest = r#"{
+  "confidence_level": 0.95,
+  "currency": "USD",
+  "fixed_overrides": [],
+  "lockout_version": "0.1.0",
+  "price_year": 2025,
+  "scenario": {
+    "description": "A 50,000-member roadside club",
+    "name": "Metro roadside club",
+    "path": "scenarios/metro-roadside-club.toml",
+    "sha256": "18a9e1bb581addb618783b819b688e73be0ea044cde4ff2ee6adee9cb7f3e426"
+  },
+  "seed": 42,
+  "sweep": {
+    "parameter": "region.pool.patrol trucks.count",
+    "unit": null,
+    "values": [3.0, 4.0, 5.0, 6.0]
+  }
+}
+"#;
+    fs::write(tmp.path().join("run.json"), manifest).expect("write run.json");
     draw_sweep_figures(tmp.path()).expect("staffing draws");
     let svg = fs::read_to_string(tmp.path().join("staffing.svg")).expect("svg");
     assert!(svg.contains("Staffing: Metro roadside club"));

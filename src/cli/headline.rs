@@ -2,6 +2,7 @@
 //! differences from the baseline, aligned by display width.
 
 use super::*;
+use crate::report::schema::SummaryRow;
 
 pub(super) fn print_headline(
     sc: &Scenario,
@@ -51,7 +52,7 @@ fn ci_label() -> String {
 /// The headline table of an incident-level run, from the `summary.csv` rows: mean time to
 /// access, mean total cost and its difference from the baseline, each with its interval, and
 /// the expected annual cost per vehicle (money in the scenario's currency).
-pub fn headline_table(rows: &[tables::StrategySummary]) -> String {
+pub fn headline_table(rows: &[SummaryRow]) -> String {
     let ci = format!("{} CI", ci_label());
     let header = [
         "strategy".to_string(),
@@ -70,19 +71,27 @@ pub fn headline_table(rows: &[tables::StrategySummary]) -> String {
                 ("baseline".to_string(), String::new())
             } else {
                 (
-                    number(r.total_cost_diff[0], 2),
-                    interval(r.total_cost_diff[1], r.total_cost_diff[2], 2),
+                    maybe(r.total_cost_diff_vs_baseline_mean, 2),
+                    interval(
+                        r.total_cost_diff_vs_baseline_ci95_low.unwrap_or(f64::NAN),
+                        r.total_cost_diff_vs_baseline_ci95_high.unwrap_or(f64::NAN),
+                        2,
+                    ),
                 )
             };
             vec![
                 r.strategy.clone(),
-                number(r.time[0], 1),
-                interval(r.time[2], r.time[3], 1),
-                number(r.total_cost[0], 2),
-                interval(r.total_cost[1], r.total_cost[2], 2),
+                number(r.time_to_access_mean_min, 1),
+                interval(
+                    r.time_to_access_ci95_low_min,
+                    r.time_to_access_ci95_high_min,
+                    1,
+                ),
+                number(r.total_cost_mean, 2),
+                interval(r.total_cost_ci95_low, r.total_cost_ci95_high, 2),
                 diff,
                 diff_ci,
-                number(r.annual_cost_per_vehicle[0], 2),
+                number(r.annual_cost_per_vehicle, 2),
             ]
         })
         .collect();
@@ -125,7 +134,7 @@ pub(super) fn print_region_headline(
 pub fn region_headline_table(
     region: &crate::model::region::Region,
     series: &[crate::region::losses::LossSeries],
-    rows: &[tables::StrategySummary],
+    rows: &[SummaryRow],
 ) -> String {
     use crate::region::losses::{Perspective, insurer_cost};
     let ci = format!("{} CI", ci_label());
@@ -171,7 +180,14 @@ pub fn region_headline_table(
                 }
             }
             line.push(cost(Perspective::GroundUp).map_or(String::new(), |ic| number(ic.aal, 0)));
-            line.extend([number(r.time[0], 1), interval(r.time[2], r.time[3], 1)]);
+            line.extend([
+                number(r.time_to_access_mean_min, 1),
+                interval(
+                    r.time_to_access_ci95_low_min,
+                    r.time_to_access_ci95_high_min,
+                    1,
+                ),
+            ]);
             line
         })
         .collect();
@@ -181,10 +197,15 @@ pub fn region_headline_table(
 /// `x` with `decimals` decimals and thousands separators (`-1,234.50`); `n/a` when not finite.
 fn number(x: f64, decimals: usize) -> String {
     if x.is_finite() {
-        crate::report::plots::format_fixed(x, decimals)
+        crate::report::format::format_fixed(x, decimals)
     } else {
         "n/a".into()
     }
+}
+
+/// [`number`] of an optional column (`n/a` when empty).
+fn maybe(x: Option<f64>, decimals: usize) -> String {
+    number(x.unwrap_or(f64::NAN), decimals)
 }
 
 /// `[low, high]`.

@@ -20,7 +20,10 @@
 
 use std::io::Write;
 
-use super::tables::num;
+use super::schema::{
+    EpRow, InsurerCostRow, ORD_EPCALC_FULL_UNCERTAINTY, ORD_SAMPLE_TYPE_SAMPLE, OrdAltRow,
+    OrdEptRow, OrdSummaryInfoRow, RowWriter, SpltRow, YltRow, finite, write_rows,
+};
 use crate::region::losses::*;
 use crate::stats::CI_LEVEL;
 
@@ -71,23 +74,9 @@ fn check_layout(series: &[LossSeries]) {
 // Native tables
 // ---------------------------------------------------------------------------------------------
 
-/// Header of `ylt.csv`.
-pub const YLT_HEADER: [&str; 10] = [
-    "strategy",
-    "perspective",
-    "period_no",
-    "incident_count",
-    "claim_count",
-    "aggregate_loss",
-    "max_loss",
-    "downtime_h",
-    "currency",
-    "price_year",
-];
-
-/// Writes `ylt.csv`, the short-form year loss table: one row per (strategy, perspective,
-/// period), every period including those without loss, in the order of `series` (strategy,
-/// then perspective) and then `period_no`. `aggregate_loss` and `max_loss` are in
+/// Writes `ylt.csv` ([`YltRow`]), the short-form year loss table: one row per (strategy,
+/// perspective, period), every period including those without loss, in the order of `series`
+/// (strategy, then perspective) and then `period_no`. `aggregate_loss` and `max_loss` are in
 /// `currency` at `price_year` prices, `downtime_h` in hours; all three are the exact grid
 /// values (see the module docs).
 ///
@@ -102,46 +91,26 @@ pub fn write_ylt<W: Write>(
     price_year: i32,
 ) -> csv::Result<()> {
     check_layout(series);
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(YLT_HEADER)?;
-    let year = price_year.to_string();
-    for s in series {
-        for row in &s.periods {
-            w.write_record([
-                s.strategy.as_str(),
-                s.perspective.name(),
-                &row.period_no.to_string(),
-                &row.incident_count.to_string(),
-                &row.claim_count.to_string(),
-                &num(to_grid(row.aggregate_loss)),
-                &num(to_grid(row.max_loss)),
-                &num(to_grid(row.downtime_h)),
-                currency,
-                &year,
-            ])?;
-        }
-    }
-    w.flush()?;
-    Ok(())
+    let rows = series.iter().flat_map(|s| {
+        s.periods.iter().map(|row| YltRow {
+            strategy: s.strategy.clone(),
+            perspective: s.perspective.name().to_string(),
+            period_no: row.period_no,
+            incident_count: row.incident_count,
+            claim_count: row.claim_count,
+            aggregate_loss: to_grid(row.aggregate_loss),
+            max_loss: to_grid(row.max_loss),
+            downtime_h: to_grid(row.downtime_h),
+            currency: currency.to_string(),
+            price_year,
+        })
+    });
+    write_rows(out, rows)
 }
 
-/// Header of `ep_curve.csv`.
-pub const EP_CURVE_HEADER: [&str; 10] = [
-    "strategy",
-    "perspective",
-    "ep_type",
-    "return_period_years",
-    "exceedance_probability",
-    "loss",
-    "tvar",
-    "n_periods",
-    "currency",
-    "price_year",
-];
-
-/// Writes `ep_curve.csv`: per series (in slice order), `ep_type` `OEP` then `AEP`, one row
-/// per return period of `return_periods` not above the number of periods (normally
-/// [`STANDARD_RETURN_PERIODS`], ascending), with `exceedance_probability = 1 /
+/// Writes `ep_curve.csv` ([`EpRow`]): per series (in slice order), `ep_type` `OEP` then
+/// `AEP`, one row per return period of `return_periods` not above the number of periods
+/// (normally [`STANDARD_RETURN_PERIODS`], ascending), with `exceedance_probability = 1 /
 /// return_period_years` and the loss and TVaR of [`ep_points`].
 ///
 /// # Panics
@@ -155,74 +124,40 @@ pub fn write_ep_curve<W: Write>(
     price_year: i32,
 ) -> csv::Result<()> {
     check_layout(series);
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(EP_CURVE_HEADER)?;
-    let year = price_year.to_string();
+    let mut rows = Vec::new();
     for s in series {
-        let n = s.n_periods().to_string();
         for (ep_type, points) in [
             ("OEP", s.oep(return_periods)),
             ("AEP", s.aep(return_periods)),
         ] {
             for pt in points {
-                w.write_record([
-                    s.strategy.as_str(),
-                    s.perspective.name(),
-                    ep_type,
-                    &num(pt.return_period),
-                    &num(1.0 / pt.return_period),
-                    &num(pt.loss),
-                    &num(pt.tvar),
-                    &n,
-                    currency,
-                    &year,
-                ])?;
+                rows.push(EpRow {
+                    strategy: s.strategy.clone(),
+                    perspective: s.perspective.name().to_string(),
+                    ep_type: ep_type.to_string(),
+                    return_period_years: pt.return_period,
+                    exceedance_probability: 1.0 / pt.return_period,
+                    loss: pt.loss,
+                    tvar: finite(pt.tvar),
+                    n_periods: s.n_periods(),
+                    currency: currency.to_string(),
+                    price_year,
+                });
             }
         }
     }
-    w.flush()?;
-    Ok(())
+    write_rows(out, rows)
 }
-
-/// Header of `insurer_cost.csv`.
-pub const INSURER_COST_HEADER: [&str; 27] = [
-    "strategy",
-    "perspective",
-    "n_periods",
-    "exposure_vehicle_years",
-    "incident_count",
-    "claim_count",
-    "claim_frequency_per_vehicle_year",
-    "severity_mean",
-    "severity_sd",
-    "severity_p50",
-    "severity_p90",
-    "severity_p99",
-    "pure_premium_per_vehicle_year",
-    "aal",
-    "aal_sd",
-    "aal_se",
-    "aal_ci95_low",
-    "aal_ci95_high",
-    "var_95",
-    "var_99",
-    "var_995",
-    "tvar_95",
-    "tvar_99",
-    "tvar_995",
-    "tail_metrics_estimable",
-    "currency",
-    "price_year",
-];
 
 // The column names say 95 %: keep them in step with the published interval level.
 const _: () = assert!(CI_LEVEL == 0.95);
 
-/// Writes `insurer_cost.csv`: one row per series (strategy, perspective) with the statistics
-/// of [`insurer_cost`]. Money columns are in `currency` at `price_year` prices (`aal` and the
-/// tail metrics per year for the whole region, the pure premium per vehicle-year). VaR / TVaR
-/// columns whose return period exceeds the number of periods are empty, and
-/// `tail_metrics_estimable` is `false` when there are fewer than 200 periods.
+/// Writes `insurer_cost.csv` ([`InsurerCostRow`]): one row per series (strategy,
+/// perspective) with the statistics of [`insurer_cost`]. Money columns are in `currency` at
+/// `price_year` prices (`aal` and the tail metrics per year for the whole region, the pure
+/// premium per vehicle-year). VaR / TVaR columns whose return period exceeds the number of
+/// periods are empty, and `tail_metrics_estimable` is `false` when there are fewer than 200
+/// periods.
 ///
 /// # Panics
 ///
@@ -234,112 +169,72 @@ pub fn write_insurer_cost<W: Write>(
     price_year: i32,
 ) -> csv::Result<()> {
     check_layout(series);
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(INSURER_COST_HEADER)?;
-    for s in series {
+    let rows = series.iter().map(|s| {
         let c = insurer_cost(s);
-        let mut rec = vec![
-            s.strategy.clone(),
-            s.perspective.name().to_string(),
-            c.n_periods.to_string(),
-            num(c.exposure_vehicle_years),
-            c.incident_count.to_string(),
-            c.claim_count.to_string(),
-        ];
-        rec.extend(
-            [
-                c.claim_frequency_per_vehicle_year,
-                c.severity_mean,
-                c.severity_sd,
-                c.severity_p50,
-                c.severity_p90,
-                c.severity_p99,
-                c.pure_premium_per_vehicle_year,
-                c.aal,
-                c.aal_sd,
-                c.aal_se,
-                c.aal_ci95_low,
-                c.aal_ci95_high,
-            ]
-            .into_iter()
-            .chain(c.var)
-            .chain(c.tvar)
-            .map(num),
-        );
-        rec.push(c.tail_metrics_estimable.to_string());
-        rec.push(currency.to_string());
-        rec.push(price_year.to_string());
-        debug_assert_eq!(rec.len(), INSURER_COST_HEADER.len());
-        w.write_record(&rec)?;
-    }
-    w.flush()?;
-    Ok(())
+        InsurerCostRow {
+            strategy: s.strategy.clone(),
+            perspective: s.perspective.name().to_string(),
+            n_periods: c.n_periods,
+            exposure_vehicle_years: c.exposure_vehicle_years,
+            incident_count: c.incident_count,
+            claim_count: c.claim_count,
+            claim_frequency_per_vehicle_year: finite(c.claim_frequency_per_vehicle_year),
+            severity_mean: finite(c.severity_mean),
+            severity_sd: finite(c.severity_sd),
+            severity_p50: finite(c.severity_p50),
+            severity_p90: finite(c.severity_p90),
+            severity_p99: finite(c.severity_p99),
+            pure_premium_per_vehicle_year: finite(c.pure_premium_per_vehicle_year),
+            aal: c.aal,
+            aal_sd: finite(c.aal_sd),
+            aal_se: finite(c.aal_se),
+            aal_ci95_low: finite(c.aal_ci95_low),
+            aal_ci95_high: finite(c.aal_ci95_high),
+            var_95: finite(c.var[0]),
+            var_99: finite(c.var[1]),
+            var_995: finite(c.var[2]),
+            tvar_95: finite(c.tvar[0]),
+            tvar_99: finite(c.tvar[1]),
+            tvar_995: finite(c.tvar[2]),
+            tail_metrics_estimable: c.tail_metrics_estimable,
+            currency: currency.to_string(),
+            price_year,
+        }
+    });
+    write_rows(out, rows)
 }
 
 // ---------------------------------------------------------------------------------------------
 // ORD export
 // ---------------------------------------------------------------------------------------------
 
-/// Header of `ord/ept.csv`, exactly as ktools `ordleccalc` / OasisLMF write it.
-pub const ORD_EPT_HEADER: [&str; 5] = ["SummaryId", "EPCalc", "EPType", "ReturnPeriod", "Loss"];
-
-/// Header of `ord/alt.csv`, exactly as ktools `aalcalc` (ORD) / OasisLMF write it.
-pub const ORD_ALT_HEADER: [&str; 4] = ["SummaryId", "SampleType", "MeanLoss", "SDLoss"];
-
-/// Header of `ord/summary-info.csv`: the SummaryId and the grouping it stands for.
-pub const ORD_SUMMARY_INFO_HEADER: [&str; 3] = ["SummaryId", "strategy", "perspective"];
-
-/// Header of `ord/splt.csv` (sample period loss table), exactly as ktools `pltcalc` (ORD) /
-/// OasisLMF write it.
-pub const ORD_SPLT_HEADER: [&str; 12] = [
-    "Period",
-    "PeriodWeight",
-    "EventId",
-    "Year",
-    "Month",
-    "Day",
-    "Hour",
-    "Minute",
-    "SummaryId",
-    "SampleId",
-    "Loss",
-    "ImpactedExposure",
-];
-
-/// ORD `EPCalc` code of the EP table: 2, full uncertainty (all samples ranked; one sample per
-/// period here).
-pub const ORD_EPCALC_FULL_UNCERTAINTY: u8 = 2;
-
-/// ORD `SampleType` code of sample statistics (as opposed to 1, analytical).
-pub const ORD_SAMPLE_TYPE_SAMPLE: u8 = 2;
-
-/// Writes `ord/summary-info.csv`: `SummaryId` (position in `series` + 1, see [`summary_id`]),
-/// `strategy` and `perspective`.
+/// Writes `ord/summary-info.csv` ([`OrdSummaryInfoRow`]): `SummaryId` (position in `series`
+/// + 1, see [`summary_id`]), `strategy` and `perspective`.
 ///
 /// # Panics
 ///
 /// As [`write_ylt`].
 pub fn write_ord_summary_info<W: Write>(out: W, series: &[LossSeries]) -> csv::Result<()> {
     check_layout(series);
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(ORD_SUMMARY_INFO_HEADER)?;
-    for (i, s) in series.iter().enumerate() {
-        w.write_record([
-            (i + 1).to_string().as_str(),
-            s.strategy.as_str(),
-            s.perspective.name(),
-        ])?;
-    }
-    w.flush()?;
-    Ok(())
+    let rows = series.iter().enumerate().map(|(i, s)| OrdSummaryInfoRow {
+        summary_id: ord_id(i),
+        strategy: s.strategy.clone(),
+        perspective: s.perspective.name().to_string(),
+    });
+    write_rows(out, rows)
 }
 
-/// Writes `ord/ept.csv`: `SummaryId,EPCalc,EPType,ReturnPeriod,Loss` with `EPCalc` 2 (full
-/// uncertainty) and `EPType` 1 (OEP), 2 (OEP TVaR), 3 (AEP), 4 (AEP TVaR). The values are those
-/// of `ep_curve.csv` ([`ep_points`]). Rows are ordered by SummaryId, then EPType, then
-/// ReturnPeriod descending (the order ktools writes for a descending return-period file).
-/// Numbers are written in shortest round-trip form (ktools writes six decimals); return periods
-/// above the number of periods are omitted, as ktools does.
+/// The SummaryId of the series at `index`: its position + 1.
+fn ord_id(index: usize) -> u32 {
+    u32::try_from(index + 1).expect("fewer than 2^32 series")
+}
+
+/// Writes `ord/ept.csv` ([`OrdEptRow`]) with `EPCalc` 2 (full uncertainty) and `EPType` 1
+/// (OEP), 2 (OEP TVaR), 3 (AEP), 4 (AEP TVaR). The values are those of `ep_curve.csv`
+/// ([`ep_points`]). Rows are ordered by SummaryId, then EPType, then ReturnPeriod descending
+/// (the order ktools writes for a descending return-period file). Numbers are written in
+/// shortest round-trip form (ktools writes six decimals); return periods above the number of
+/// periods are omitted, as ktools does.
 ///
 /// # Panics
 ///
@@ -352,65 +247,56 @@ pub fn write_ord_ept<W: Write>(
     check_layout(series);
     let mut descending = return_periods.to_vec();
     descending.sort_by(|a, b| b.total_cmp(a));
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(ORD_EPT_HEADER)?;
-    let epcalc = ORD_EPCALC_FULL_UNCERTAINTY.to_string();
+    let mut rows = Vec::new();
     for (i, s) in series.iter().enumerate() {
-        let id = (i + 1).to_string();
         let oep = s.oep(&descending);
         let aep = s.aep(&descending);
-        let blocks: [(&str, &[EpPoint], bool); 4] = [
-            ("1", &oep, false),
-            ("2", &oep, true),
-            ("3", &aep, false),
-            ("4", &aep, true),
+        let blocks: [(u8, &[EpPoint], bool); 4] = [
+            (1, &oep, false),
+            (2, &oep, true),
+            (3, &aep, false),
+            (4, &aep, true),
         ];
         for (ep_type, points, is_tvar) in blocks {
             for pt in points {
-                let value = if is_tvar { pt.tvar } else { pt.loss };
-                w.write_record([
-                    id.as_str(),
-                    &epcalc,
+                rows.push(OrdEptRow {
+                    summary_id: ord_id(i),
+                    ep_calc: ORD_EPCALC_FULL_UNCERTAINTY,
                     ep_type,
-                    &num(pt.return_period),
-                    &num(value),
-                ])?;
+                    return_period: pt.return_period,
+                    loss: if is_tvar { pt.tvar } else { pt.loss },
+                });
             }
         }
     }
-    w.flush()?;
-    Ok(())
+    write_rows(out, rows)
 }
 
-/// Writes `ord/alt.csv`: `SummaryId,SampleType,MeanLoss,SDLoss`, one row per series with
-/// `SampleType` 2 (sample statistics), `MeanLoss` the AAL and `SDLoss` the SD of the period
-/// aggregate losses (`P − 1` degrees of freedom, as ktools for one sample per period): the
-/// `aal` and `aal_sd` of `insurer_cost.csv`.
+/// Writes `ord/alt.csv` ([`OrdAltRow`]), one row per series with `SampleType` 2 (sample
+/// statistics), `MeanLoss` the AAL and `SDLoss` the SD of the period aggregate losses (`P − 1`
+/// degrees of freedom, as ktools for one sample per period): the `aal` and `aal_sd` of
+/// `insurer_cost.csv`.
 ///
 /// # Panics
 ///
 /// As [`write_ylt`].
 pub fn write_ord_alt<W: Write>(out: W, series: &[LossSeries]) -> csv::Result<()> {
     check_layout(series);
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(ORD_ALT_HEADER)?;
-    let sample_type = ORD_SAMPLE_TYPE_SAMPLE.to_string();
-    for (i, s) in series.iter().enumerate() {
+    let rows = series.iter().enumerate().map(|(i, s)| {
         let m = s.aggregate_moments();
-        w.write_record([
-            (i + 1).to_string().as_str(),
-            &sample_type,
-            &num(m.mean()),
-            &num(m.sd()),
-        ])?;
-    }
-    w.flush()?;
-    Ok(())
+        OrdAltRow {
+            summary_id: ord_id(i),
+            sample_type: ORD_SAMPLE_TYPE_SAMPLE,
+            mean_loss: m.mean(),
+            sd_loss: finite(m.sd()),
+        }
+    });
+    write_rows(out, rows)
 }
 
-/// Streaming writer of `ord/splt.csv`, the ORD sample period loss table: one row per
-/// (event, SummaryId), written while the periods are simulated (the caller writes periods in
-/// order, so the file is in period order).
+/// Streaming writer of `ord/splt.csv` ([`SpltRow`]), the ORD sample period loss table: one
+/// row per (event, SummaryId), written while the periods are simulated (the caller writes
+/// periods in order, so the file is in period order).
 ///
 /// `SampleId` is always 1 (one realisation per period) and `ImpactedExposure` is always 0: the
 /// simulator has no insured-value exposure per event, and 0 marks it as not provided. `Loss` is
@@ -418,16 +304,16 @@ pub fn write_ord_alt<W: Write>(out: W, series: &[LossSeries]) -> csv::Result<()>
 /// `aggregate_loss`. Which events to write is the caller's choice; Oasis writes events with a
 /// non-zero loss only.
 pub struct SpltWriter<W: Write> {
-    /// The CSV writer, header already written.
-    w: csv::Writer<W>,
+    /// The table writer, header already written.
+    w: RowWriter<W, SpltRow>,
 }
 
 impl<W: Write> SpltWriter<W> {
     /// Starts the table: writes the header.
     pub fn new(out: W) -> csv::Result<Self> {
-        let mut w = csv::Writer::from_writer(out);
-        w.write_record(ORD_SPLT_HEADER)?;
-        Ok(Self { w })
+        Ok(Self {
+            w: RowWriter::new(out)?,
+        })
     }
 
     /// Writes one event's loss for one SummaryId ([`summary_id`]): `period` (from 1),
@@ -448,20 +334,20 @@ impl<W: Write> SpltWriter<W> {
         summary_id: u32,
         loss: f64,
     ) -> csv::Result<()> {
-        self.w.write_record([
-            period.to_string().as_str(),
-            &num(weight),
-            &event_id.to_string(),
-            &year.to_string(),
-            &month.to_string(),
-            &day.to_string(),
-            &hour.to_string(),
-            &minute.to_string(),
-            &summary_id.to_string(),
-            "1",
-            &num(to_grid(loss)),
-            "0",
-        ])
+        self.w.write(&SpltRow {
+            period,
+            period_weight: weight,
+            event_id,
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            summary_id,
+            sample_id: 1,
+            loss: to_grid(loss),
+            impacted_exposure: 0,
+        })
     }
 
     /// Writes one claim of a running region simulation.
@@ -482,9 +368,7 @@ impl<W: Write> SpltWriter<W> {
 
     /// Flushes the table and returns the underlying writer.
     pub fn finish(self) -> csv::Result<W> {
-        self.w
-            .into_inner()
-            .map_err(|e| csv::Error::from(e.into_error()))
+        self.w.finish()
     }
 }
 
@@ -881,7 +765,7 @@ mod tests {
         }))
         .1;
         let (head, cost) = parse(&to_string(|b| write_insurer_cost(b, &series, "EUR", 2025)));
-        assert_eq!(head, INSURER_COST_HEADER);
+        assert_eq!(head, crate::report::schema::header::<InsurerCostRow>());
         let col = |name: &str| head.iter().position(|h| h == name).unwrap();
         for (row, s) in cost.iter().zip(&series) {
             let c = insurer_cost(s);
@@ -1066,7 +950,7 @@ mod tests {
     fn ylt_has_every_period_in_order() {
         let series = two_strategies(30);
         let (head, rows) = parse(&to_string(|b| write_ylt(b, &series, "EUR", 2025)));
-        assert_eq!(head, YLT_HEADER);
+        assert_eq!(head, crate::report::schema::header::<YltRow>());
         assert_eq!(rows.len(), 4 * 30);
         let mut zero_periods = 0;
         for (i, r) in rows.iter().enumerate() {

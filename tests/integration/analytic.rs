@@ -30,9 +30,9 @@ steps = ["locksmith"]
     // Quantiles: exact value -30 ln(1-q); sampling error of the q-quantile of an exponential is
     // sqrt(q/((1-q)n)) relative to the mean, plus at most 0.4% from the sketch.
     for (q, got) in [
-        (0.5f64, rows[0].time[4]),
-        (0.9, rows[0].time[5]),
-        (0.99, rows[0].time[6]),
+        (0.5f64, rows[0].time_to_access_p50_min),
+        (0.9, rows[0].time_to_access_p90_min),
+        (0.99, rows[0].time_to_access_p99_min),
     ] {
         let exact = -30.0 * (1.0 - q).ln();
         let tol = Z99 * 30.0 * (q / ((1.0 - q) * N as f64)).sqrt() + 0.004 * exact;
@@ -41,7 +41,7 @@ steps = ["locksmith"]
             "p{q}: {got} vs {exact} (tol {tol})"
         );
     }
-    assert_eq!(rows[0].cost[0], 100.0);
+    assert_eq!(rows[0].cost_mean, 100.0);
     assert_eq!(rows[0].unresolved_rate, 0.0);
 }
 
@@ -151,17 +151,17 @@ steps = ["locksmith"]
     let sc = compile(&text);
     let (_, rows) = run(&sc, 10_000, 4);
     assert_eq!(rows[0].unresolved_rate, 1.0);
-    assert_eq!(rows[0].time[0], 180.0);
-    assert_eq!(rows[0].cost[0], 580.0);
+    assert_eq!(rows[0].time_to_access_mean_min, 180.0);
+    assert_eq!(rows[0].cost_mean, 580.0);
     // Time cost: 3 h at 30 per hour.
     assert_eq!(rows[0].time_cost_mean, 90.0);
-    assert_eq!(rows[0].total_cost[0], 670.0);
+    assert_eq!(rows[0].total_cost_mean, 670.0);
 
     // With a 1 h horizon the attempt is cut short: the fallback starts at 60 min, and the
     // running locksmith is cancelled (no fee, no price).
     let sc = compile(&text.replace("horizon = \"100 d\"", "horizon = \"1 h\""));
     let (_, rows) = run(&sc, 10_000, 4);
     assert_eq!(rows[0].unresolved_rate, 1.0);
-    assert_eq!(rows[0].time[0], 120.0);
-    assert_eq!(rows[0].cost[0], 500.0);
+    assert_eq!(rows[0].time_to_access_mean_min, 120.0);
+    assert_eq!(rows[0].cost_mean, 500.0);
 }

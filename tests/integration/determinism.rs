@@ -27,7 +27,7 @@ fn table_texts(sc: &Scenario, tally: &RunTally) -> Vec<String> {
     let rows = tables::summarise(sc, tally);
     let mut out = Vec::new();
     let mut buf = Vec::new();
-    tables::write_summary(&mut buf, sc, &rows).unwrap();
+    tables::write_summary(&mut buf, &rows).unwrap();
     out.push(String::from_utf8(std::mem::take(&mut buf)).unwrap());
     tables::write_remedies(&mut buf, sc, tally).unwrap();
     out.push(String::from_utf8(std::mem::take(&mut buf)).unwrap());

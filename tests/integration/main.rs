@@ -30,6 +30,8 @@ mod region;
 mod safety;
 /// Every shipped scenario passes `check` and runs.
 mod scenarios;
+/// One schema per table: the row types are the headers, and real output rewrites byte for byte.
+mod schema;
 /// Shards merged equal a single run; precision runs stop reproducibly; merge refuses mismatches.
 mod shards;
 /// Sweeps: decimal values, durations, the sweep figure, `--set` on defaulted fields.

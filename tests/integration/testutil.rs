@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use lockout::model::Scenario;
-use lockout::report::tables::{self, StrategySummary};
+use lockout::report::schema::SummaryRow;
+use lockout::report::tables;
 use lockout::runner::{self, RunOptions};
 use lockout::tally::RunTally;
 
@@ -63,7 +64,7 @@ pub fn compile(text: &str) -> Scenario {
 }
 
 /// Runs `incidents` incidents and returns the tally and summary rows.
-pub fn run(sc: &Scenario, incidents: u64, seed: u64) -> (RunTally, Vec<StrategySummary>) {
+pub fn run(sc: &Scenario, incidents: u64, seed: u64) -> (RunTally, Vec<SummaryRow>) {
     let result = runner::run(sc, &RunOptions::incidents(seed, incidents)).expect("run");
     let rows = tables::summarise(sc, &result.tally);
     (result.tally, rows)

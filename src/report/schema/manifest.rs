@@ -1,13 +1,13 @@
-//! `run.json`: what was run, how, and how fast.
+//! `run.json`: what was run, how, and how fast; for a sweep, what was swept.
 
 use serde::{Deserialize, Serialize};
 
-/// The scenario behind a run.
+/// The scenario behind a run or a sweep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioInfo {
-    /// Human name.
+    /// Human name, shown in every title.
     pub name: String,
-    /// Description.
+    /// One-paragraph description from the scenario file.
     pub description: String,
     /// Path as given on the command line.
     pub path: String,
@@ -15,7 +15,8 @@ pub struct ScenarioInfo {
     pub sha256: String,
 }
 
-/// The run manifest written as `run.json` beside the tables.
+/// The run manifest written as `run.json` beside the tables of a run, and read by the figures
+/// and the report page (unknown fields are ignored).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     /// The scenario.
@@ -83,6 +84,39 @@ pub struct Manifest {
     /// the period queues, in time order).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events_per_second: Option<f64>,
+}
+
+/// The manifest written as `run.json` beside `sweep.csv`. Written with its keys in alphabetical
+/// order at every level (through [`serde_json::Value`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepManifest {
+    /// The swept scenario (the file, before the swept and fixed overrides).
+    pub scenario: ScenarioInfo,
+    /// Seed of every run of the sweep.
+    pub seed: u64,
+    /// The swept field and its values.
+    pub sweep: SweepInfo,
+    /// `--set` overrides applied to every run, as `path=value`.
+    pub fixed_overrides: Vec<String>,
+    /// Version of lockout that produced the sweep.
+    pub lockout_version: String,
+    /// Currency of every money column.
+    pub currency: String,
+    /// Price year of every money column.
+    pub price_year: i32,
+    /// Confidence level of every interval.
+    pub confidence_level: f64,
+}
+
+/// The swept field of a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepInfo {
+    /// Dotted path of the swept field.
+    pub parameter: String,
+    /// Its values, in order (numbers in `unit`).
+    pub values: Vec<f64>,
+    /// The unit of a swept duration (`min`, `h`, ...), or none for plain numbers.
+    pub unit: Option<String>,
 }
 
 /// The math backend of the samplers: rand_distr's `std_math` feature is enabled in Cargo.toml.
