@@ -32,6 +32,7 @@ pub mod digest;
 pub mod dist;
 pub mod engine;
 pub mod limits;
+pub mod losses;
 pub mod model;
 pub mod region;
 pub mod report;

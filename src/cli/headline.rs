@@ -96,7 +96,7 @@ pub fn headline_table(rows: &[tables::StrategySummary]) -> String {
 pub(super) fn print_region_headline(
     sc: &Scenario,
     region: &crate::model::region::Region,
-    run: &crate::region::RegionRun,
+    run: &crate::losses::RegionRun,
     dir: &Path,
 ) {
     if quiet() {
@@ -124,10 +124,10 @@ pub(super) fn print_region_headline(
 /// the scenario's currency).
 pub fn region_headline_table(
     region: &crate::model::region::Region,
-    series: &[crate::region::losses::LossSeries],
+    series: &[crate::losses::LossSeries],
     rows: &[tables::StrategySummary],
 ) -> String {
-    use crate::region::losses::{Perspective, insurer_cost};
+    use crate::losses::{Perspective, insurer_cost};
     let ci = format!("{} CI", ci_label());
     let mut header = vec![
         "strategy".to_string(),

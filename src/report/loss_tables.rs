@@ -1,7 +1,7 @@
 //! The loss tables of a region run, written from its [`LossSeries`]: `ylt.csv`,
 //! `ep_curve.csv`, `insurer_cost.csv`, and the Oasis ORD files (`ord/ept.csv`, `ord/alt.csv`,
 //! `ord/summary-info.csv`, and the event table `ord/splt.csv`, streamed while the run
-//! proceeds). The figures are computed in [`crate::region::losses`]; this module only lays
+//! proceeds). The figures are computed in [`crate::losses`]; this module only lays
 //! them out, with the project's number formatter.
 //!
 //! # Tables
@@ -21,7 +21,7 @@
 use std::io::Write;
 
 use super::tables::num;
-use crate::region::losses::*;
+use crate::losses::*;
 use crate::stats::CI_LEVEL;
 
 /// Checks the layout the writers rely on: series grouped by strategy, each strategy with the
@@ -465,7 +465,7 @@ impl<W: Write> SpltWriter<W> {
     }
 
     /// Writes one claim of a running region simulation.
-    pub fn write_claim(&mut self, e: &crate::region::EventLoss) -> csv::Result<()> {
+    pub fn write_claim(&mut self, e: &crate::losses::EventLoss) -> csv::Result<()> {
         self.write_event(
             e.period,
             e.weight,
@@ -488,8 +488,8 @@ impl<W: Write> SpltWriter<W> {
     }
 }
 
-impl<W: Write> crate::region::EventSink for SpltWriter<W> {
-    fn claim(&mut self, event: &crate::region::EventLoss) -> anyhow::Result<()> {
+impl<W: Write> crate::losses::EventSink for SpltWriter<W> {
+    fn claim(&mut self, event: &crate::losses::EventLoss) -> anyhow::Result<()> {
         Ok(self.write_claim(event)?)
     }
 }

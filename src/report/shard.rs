@@ -73,7 +73,7 @@ pub struct ShardState {
     pub tally: RunTally,
     /// For a region run: the part's periods.
     #[serde(default)]
-    pub region: Option<crate::region::Partial>,
+    pub region: Option<crate::losses::Partial>,
 }
 
 /// The bytes of `state.json` for `state`: the envelope with the state's SHA-256.
@@ -429,8 +429,8 @@ pub fn merge_region(
     parts: Vec<(String, ShardState)>,
     scenario: &Scenario,
     region: &crate::model::region::Region,
-) -> anyhow::Result<crate::region::Partial> {
-    let mut acc = crate::region::Partial::empty(scenario, region);
+) -> anyhow::Result<crate::losses::Partial> {
+    let mut acc = crate::losses::Partial::empty(scenario, region);
     for (dir, p) in parts {
         let partial = p
             .region

@@ -28,6 +28,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("engine", &["model", "dist", "limits"]),
     ("tally", &["model", "dist", "stats", "limits"]),
+    // What a region run produces (its accumulators, its results) and the insurer's figures as
+    // pure functions of its losses.
+    ("losses", &["model", "stats", "tally", "limits"]),
     (
         "runner",
         &["engine", "tally", "model", "dist", "stats", "limits"],
@@ -37,20 +40,20 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "region",
         &[
-            "engine", "tally", "runner", "model", "dist", "stats", "limits",
+            "engine", "tally", "losses", "runner", "model", "dist", "stats", "limits",
         ],
     ),
     (
         "report",
         &[
-            "runner", "region", "tally", "model", "dist", "stats", "limits", "digest",
+            "runner", "losses", "tally", "model", "dist", "stats", "limits", "digest",
         ],
     ),
     (
         "sweep",
         &[
-            "scenario", "report", "runner", "region", "tally", "engine", "model", "dist", "stats",
-            "limits", "digest",
+            "scenario", "report", "runner", "region", "losses", "tally", "engine", "model", "dist",
+            "stats", "limits", "digest",
         ],
     ),
 ];
