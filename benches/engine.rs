@@ -140,11 +140,11 @@ fn bench_region(c: &mut Criterion) {
         let Some(region) = scenario.region.as_ref() else {
             continue;
         };
-        let events = lockout::region::engine::simulate_period(&scenario, region, SEED, 1).events;
+        let events = lockout::engine::period::simulate_period(&scenario, region, SEED, 1).events;
         group.throughput(Throughput::Elements(events));
         group.bench_function(format!("{}/period/{events}_events", stem(&path)), |b| {
             b.iter(|| {
-                black_box(lockout::region::engine::simulate_period(
+                black_box(lockout::engine::period::simulate_period(
                     black_box(&scenario),
                     region,
                     SEED,

@@ -49,13 +49,13 @@ struct PeriodIncident {
     calls: u32,
     queue_wait_min: f64,
     abandoned: u32,
-    end: Option<crate::region::engine::LogKind>,
+    end: Option<crate::engine::period::LogKind>,
 }
 
 impl PeriodIncident {
     fn resolved_by(&self) -> Option<(&str, bool)> {
         match &self.end {
-            Some(crate::region::engine::LogKind::End {
+            Some(crate::engine::period::LogKind::End {
                 resolved_by,
                 unresolved,
                 ..
@@ -82,7 +82,7 @@ impl PeriodIncident {
 
     fn summary_line(&self, currency: &str) -> String {
         let mut t = format!("incident #{} at {}", self.id, clock(self.arrival_min));
-        if let Some(crate::region::engine::LogKind::End {
+        if let Some(crate::engine::period::LogKind::End {
             time_to_access_min,
             resolved_by,
             unresolved,
@@ -132,12 +132,12 @@ pub(super) fn explain_period(
     format: Format,
     filter: &ExplainFilter,
 ) -> anyhow::Result<()> {
-    use crate::region::engine::LogKind;
+    use crate::engine::period::LogKind;
     if period == 0 {
         usage!("--period counts from 1");
     }
     let (_, log) =
-        crate::region::engine::simulate_period_logged(sc, region, seed, period, Some(s), false);
+        crate::engine::period::simulate_period_logged(sc, region, seed, period, Some(s), false);
     // Incidents by id, in order of arrival.
     let mut incidents: Vec<PeriodIncident> = Vec::new();
     let mut index: std::collections::HashMap<u64, usize> = Default::default();
@@ -168,7 +168,7 @@ pub(super) fn explain_period(
         .filter(|i| i.selected(filter))
         .map(|i| i.id)
         .collect();
-    let lines: Vec<&crate::region::engine::LogEntry> = log
+    let lines: Vec<&crate::engine::period::LogEntry> = log
         .iter()
         .filter(|e| match e.event_id {
             Some(id) => chosen.contains(&id),

@@ -8,8 +8,6 @@
 //! 06:00, the weekend Saturday and Sunday: an arrival's `night` and `weekend` facts come from its
 //! time, not from the context's probabilities.
 
-pub mod engine;
-
 use crate::losses::{self, EventLoss, EventSink, Partial, RegionRun, aal_relative_precision};
 use crate::model::region::{Region, calendar_date};
 
@@ -36,7 +34,7 @@ impl crate::runner::Work for PeriodWork<'_> {
 
     fn simulate(&self, _: &mut (), unit: u64, acc: &mut Partial) -> u64 {
         let period = unit + 1;
-        engine::simulate_period_into(
+        crate::engine::period::simulate_period_into(
             self.scenario,
             self.region,
             self.seed,
@@ -115,7 +113,15 @@ pub fn run(
         0..periods,
         EVENT_TABLE_BATCH,
         |unit| {
-            let r = engine::simulate_period_logged(scenario, region, seed, unit + 1, None, true).0;
+            let r = crate::engine::period::simulate_period_logged(
+                scenario,
+                region,
+                seed,
+                unit + 1,
+                None,
+                true,
+            )
+            .0;
             bar.inc(1);
             r
         },

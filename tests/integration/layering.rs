@@ -26,17 +26,20 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "scenario",
         &["model", "dist", "stats", "limits", "digest", "suggest"],
     ),
-    ("engine", &["model", "dist", "limits"]),
     ("tally", &["model", "dist", "stats", "limits"]),
     // What a region run produces (its accumulators, its results) and the insurer's figures as
     // pure functions of its losses.
     ("losses", &["model", "stats", "tally", "limits"]),
+    // One incident, and one period of a region recording into the losses' accumulators.
+    (
+        "engine",
+        &["model", "dist", "stats", "limits", "tally", "losses"],
+    ),
     (
         "runner",
         &["engine", "tally", "model", "dist", "stats", "limits"],
     ),
-    // The region's period engine, its run and its loss accumulators (to be split into
-    // engine/, run/ and losses).
+    // The region's run (to be moved into run/).
     (
         "region",
         &[
