@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 
 use crate::report::output::{self, StagedDir};
 use crate::report::tables::{self, num};
-use crate::runner::{self, RunOptions};
+use crate::run::incidents::{self as runner, RunOptions};
 use crate::scenario::{self, Override};
 
 /// The swept field and its values.
@@ -317,7 +317,7 @@ pub fn run_sweep(
         });
         let (tally, pools) = match &sc.region {
             Some(region) => {
-                let run = crate::region::run(
+                let run = crate::run::periods::run(
                     sc,
                     region,
                     seed,

@@ -273,7 +273,7 @@ pub(super) fn explain_command(
     }
     let mut json_items = Vec::new();
     for index in first..=last {
-        let replay = runner::replay(sc, seed, index, s);
+        let replay = crate::run::incidents::replay(sc, seed, index, s);
         let o = &replay.outcome;
         let keep = filter
             .remedy
@@ -373,7 +373,7 @@ fn skip_reason(sc: &Scenario, s: usize, r: u16, facts: Facts) -> String {
 
 /// The facts in force before each trace event (they change when a remedy with `sets` or
 /// `clears` succeeds), as the engine saw them.
-fn facts_along(sc: &Scenario, s: usize, rp: &runner::Replay) -> Vec<Facts> {
+fn facts_along(sc: &Scenario, s: usize, rp: &Replay) -> Vec<Facts> {
     let model = &sc.strategies[s].model;
     let mut facts = rp.situation.facts;
     rp.trace
@@ -401,7 +401,7 @@ fn facts_along(sc: &Scenario, s: usize, rp: &runner::Replay) -> Vec<Facts> {
         .collect()
 }
 
-fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &runner::Replay) -> String {
+fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &Replay) -> String {
     let n = &sc.names;
     let sit = &rp.situation;
     let c = &sc.currency;
@@ -483,13 +483,7 @@ fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &runner::Rep
     t
 }
 
-fn explain_json(
-    sc: &Scenario,
-    seed: u64,
-    index: u64,
-    s: usize,
-    rp: &runner::Replay,
-) -> serde_json::Value {
+fn explain_json(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &Replay) -> serde_json::Value {
     let n = &sc.names;
     let sit = &rp.situation;
     let facts = |f: &Facts| serde_json::json!(f.names());

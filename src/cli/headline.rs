@@ -30,7 +30,7 @@ pub(super) fn print_headline(
     let _ = writeln!(
         out,
         "n = {} incidents per strategy; {} confidence intervals{}; money in {} at {} prices; all columns in {}",
-        runner::thousands(incidents),
+        thousands(incidents),
         ci_label(),
         if tally.paired {
             ", differences paired incident by incident"
@@ -111,8 +111,8 @@ pub(super) fn print_region_headline(
     );
     say!(
         "n = {} periods of {} vehicles; {} confidence intervals; AAL: average annual loss; money in {} at {} prices; all columns in {} and summary.csv",
-        runner::thousands(run.periods),
-        runner::thousands(region.vehicles),
+        thousands(run.periods),
+        thousands(region.vehicles),
         ci_label(),
         sc.currency,
         sc.price_year,

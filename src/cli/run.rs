@@ -12,7 +12,7 @@ pub(super) fn run_command(
     let sc = &loaded.scenario;
     // Refuse an unusable --out before simulating anything.
     let staged = StagedDir::create(out)?;
-    let result = runner::run(sc, opts)?;
+    let result = crate::run::incidents::run(sc, opts)?;
     let secs = result.wall_time.as_secs_f64();
     let simulated = result.simulated.end - result.simulated.start;
     let mut manifest = manifest_for(loaded, opts.seed, result.incidents, result.threads, secs);
@@ -82,7 +82,7 @@ pub(super) fn region_shard_command(
     loaded: &Loaded,
     seed: u64,
     periods: u64,
-    shard: runner::Shard,
+    shard: Shard,
     threads: usize,
     out: &Path,
 ) -> anyhow::Result<()> {
@@ -94,7 +94,7 @@ pub(super) fn region_shard_command(
     let (partial, threads) = if share.is_empty() {
         (crate::losses::Partial::empty(sc, region), threads)
     } else {
-        crate::region::simulate_periods(
+        crate::run::periods::simulate_periods(
             sc,
             region,
             seed,
@@ -145,7 +145,7 @@ pub(super) fn region_precision_command(
     let sc = &loaded.scenario;
     let region = sc.region.as_ref().expect("checked by the caller");
     let staged = StagedDir::create(out)?;
-    let (run, reached, met) = crate::region::run_until_precise(
+    let (run, reached, met) = crate::run::periods::run_until_precise(
         sc,
         region,
         seed,
@@ -297,7 +297,7 @@ pub(super) fn region_run_command(
     let sink = splt
         .as_mut()
         .map(|w| w as &mut dyn crate::losses::EventSink);
-    let run = crate::region::run(sc, region, seed, periods, threads, !quiet(), sink);
+    let run = crate::run::periods::run(sc, region, seed, periods, threads, !quiet(), sink);
     let run = if ord.event_table {
         run.with_context(|| format!("cannot write {}", splt_path.display()))?
     } else {

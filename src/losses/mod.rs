@@ -54,7 +54,8 @@ pub use events::{EventLoss, EventSink};
 pub use insurer::{InsurerCost, LossSeries, insurer_cost};
 pub use period::{PeriodAccumulator, PeriodRow};
 pub use pools::PoolTally;
-pub use results::{Partial, RegionRun, aal_relative_precision};
+pub(crate) use results::aal_relative_precision;
+pub use results::{Partial, RegionRun};
 pub use severity::SeverityTally;
 
 use crate::model::region::PolicyTerms;

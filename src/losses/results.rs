@@ -300,7 +300,7 @@ impl Partial {
 /// The largest relative 95% half-width, over strategies, of the ground-up average annual loss
 /// (the sd of period losses / √P, as in insurer_cost.csv). A zero AAL with zero spread counts
 /// as precise.
-pub fn aal_relative_precision(
+pub(crate) fn aal_relative_precision(
     losses: &[(u64, Vec<[PeriodAccumulator; 2]>)],
     strategies: usize,
 ) -> f64 {

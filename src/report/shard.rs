@@ -14,8 +14,8 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Scenario;
-use crate::runner::{CHUNK_INCIDENTS, Shard};
 use crate::tally::RunTally;
+use crate::units::{CHUNK_INCIDENTS, Shard};
 
 /// File name of a shard's partial state.
 pub const STATE_FILE: &str = "state.json";
@@ -203,7 +203,7 @@ impl ShardState {
             .tally
             .strategies
             .len()
-            .min(crate::runner::MAX_STRATEGIES) as u64;
+            .min(crate::limits::MAX_STRATEGIES) as u64;
         let [start, end] = self.simulated;
         let expected = match (id.periods, &self.region) {
             (None, None) => {
@@ -366,7 +366,7 @@ fn state_path(dir: &str) -> String {
 pub fn validate_parts(parts: &[(String, ShardState)], scenario: &Scenario) -> anyhow::Result<()> {
     for (dir, p) in parts {
         let check = || -> Result<(), String> {
-            if p.tally.strategies.len() > crate::runner::MAX_STRATEGIES
+            if p.tally.strategies.len() > crate::limits::MAX_STRATEGIES
                 || p.identity
                     .incidents
                     .checked_mul(scenario.strategies.len() as u64)

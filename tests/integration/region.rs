@@ -2,7 +2,6 @@
 //! thread-count independence.
 
 use lockout::engine;
-use lockout::region;
 
 use crate::testutil::{Z99, compile, lockout, read};
 
@@ -118,7 +117,7 @@ fn with_unlimited_responders_the_aal_is_rate_times_exposure_times_severity() {
     // responders: the annual loss is Poisson(2000) × 100.
     let sc = compile(&region_scenario(2000, 500, 200));
     let reg = sc.region.as_ref().unwrap();
-    let run = region::run(&sc, reg, 3, 200, 0, false, None).unwrap();
+    let run = lockout::run::periods::run(&sc, reg, 3, 200, 0, false, None).unwrap();
     let annual: Vec<f64> = run
         .losses
         .iter()

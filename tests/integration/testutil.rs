@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use lockout::model::Scenario;
 use lockout::report::tables::{self, StrategySummary};
-use lockout::runner::{self, RunOptions};
+use lockout::run::incidents::RunOptions;
 use lockout::tally::RunTally;
 
 /// The repository root.
@@ -64,7 +64,8 @@ pub fn compile(text: &str) -> Scenario {
 
 /// Runs `incidents` incidents and returns the tally and summary rows.
 pub fn run(sc: &Scenario, incidents: u64, seed: u64) -> (RunTally, Vec<StrategySummary>) {
-    let result = runner::run(sc, &RunOptions::incidents(seed, incidents)).expect("run");
+    let result =
+        lockout::run::incidents::run(sc, &RunOptions::incidents(seed, incidents)).expect("run");
     let rows = tables::summarise(sc, &result.tally);
     (result.tally, rows)
 }

@@ -56,7 +56,7 @@ pub struct PeriodResult {
 
 impl PeriodResult {
     /// This period's results as a [`Partial`] of one period, ready to be merged into a run's.
-    pub fn into_partial(self) -> Partial {
+    pub(crate) fn into_partial(self) -> Partial {
         Partial {
             losses: vec![(self.period_no, self.losses)],
             tally: self.tally,

@@ -1,4 +1,4 @@
-//! Region and fleet simulation: years of incidents against shared responders.
+//! The region level as units of work: years of incidents against shared responders.
 //!
 //! A region run simulates periods (365-day years). In each, lockouts arrive as a
 //! non-homogeneous Poisson process; each runs the same compiled remedy and policy model as the
@@ -7,22 +7,28 @@
 //! starts on a Monday at 00:00 local time; there is no daylight saving. Night is 22:00 to
 //! 06:00, the weekend Saturday and Sunday: an arrival's `night` and `weekend` facts come from its
 //! time, not from the context's probabilities.
+//!
+//! Each period is a unit of the runner's [`Work`], simulated whole on one worker by the period
+//! engine ([`crate::engine::period`]) and folded into a [`Partial`].
 
+use super::progress::progress_bar;
+use super::{Work, fold_units, map_units_in_order, thread_pool};
 use crate::losses::{self, EventLoss, EventSink, Partial, RegionRun, aal_relative_precision};
+use crate::model::Scenario;
 use crate::model::region::{Region, calendar_date};
 
-/// A region run as the runner's [`Work`](crate::runner::Work): unit `u` is period `u + 1`,
+/// A region run as the runner's [`Work`]: unit `u` is period `u + 1`,
 /// simulated whole on one worker and folded into a [`Partial`].
-pub struct PeriodWork<'a> {
+pub(crate) struct PeriodWork<'a> {
     /// The scenario.
-    pub scenario: &'a crate::model::Scenario,
+    pub scenario: &'a Scenario,
     /// Its region.
     pub region: &'a Region,
     /// The run's seed.
     pub seed: u64,
 }
 
-impl crate::runner::Work for PeriodWork<'_> {
+impl Work for PeriodWork<'_> {
     type Acc = Partial;
     type Worker = ();
 
@@ -56,24 +62,23 @@ impl crate::runner::Work for PeriodWork<'_> {
 }
 
 /// Simulates periods `first..=last` on `threads` threads and returns their merged results.
-pub fn simulate_periods(
-    scenario: &crate::model::Scenario,
+pub(crate) fn simulate_periods(
+    scenario: &Scenario,
     region: &Region,
     seed: u64,
     periods: std::ops::RangeInclusive<u64>,
     threads: usize,
     progress: bool,
 ) -> anyhow::Result<(Partial, usize)> {
-    let pool = crate::runner::thread_pool(threads)?;
+    let pool = thread_pool(threads)?;
     let units = periods.start() - 1..*periods.end();
-    let bar =
-        crate::runner::progress_bar(units.end.saturating_sub(units.start), progress, "periods");
+    let bar = progress_bar(units.end.saturating_sub(units.start), progress, "periods");
     let work = PeriodWork {
         scenario,
         region,
         seed,
     };
-    let partial = crate::runner::fold_units(&pool, &work, units, &bar);
+    let partial = fold_units(&pool, &work, units, &bar);
     bar.finish_and_clear();
     Ok((partial, pool.current_num_threads()))
 }
@@ -86,7 +91,7 @@ const EVENT_TABLE_BATCH: u64 = 64;
 /// depend on the number of threads. With `event_table`, every incident's losses are streamed
 /// to it in period order (periods are then simulated in batches, so memory stays bounded).
 pub fn run(
-    scenario: &crate::model::Scenario,
+    scenario: &Scenario,
     region: &Region,
     seed: u64,
     periods: u64,
@@ -102,13 +107,13 @@ pub fn run(
             simulate_periods(scenario, region, seed, 1..=periods, threads, progress)?;
         return partial.finish(periods, threads, started.elapsed());
     };
-    let pool = crate::runner::thread_pool(threads)?;
+    let pool = thread_pool(threads)?;
     let threads = pool.current_num_threads();
-    let bar = crate::runner::progress_bar(periods, progress, "periods");
+    let bar = progress_bar(periods, progress, "periods");
     let perspectives = if region.insured { 2 } else { 1 };
     let weight = 1.0 / periods as f64;
     let mut partial = Partial::empty(scenario, region);
-    crate::runner::map_units_in_order(
+    map_units_in_order(
         &pool,
         0..periods,
         EVENT_TABLE_BATCH,
@@ -164,14 +169,14 @@ pub fn run(
 }
 
 /// Periods per batch of a precision-driven region run.
-pub const PRECISION_BATCH_PERIODS: u64 = 64;
+pub(crate) const PRECISION_BATCH_PERIODS: u64 = 64;
 
 /// Simulates batches of [`PRECISION_BATCH_PERIODS`] periods until every strategy's ground-up
 /// AAL is known within `relative` (95% half-width over the AAL), or `max_periods` are done.
 /// The stop depends only on results. Returns the run, the precision reached and whether it met
 /// the target.
-pub fn run_until_precise(
-    scenario: &crate::model::Scenario,
+pub(crate) fn run_until_precise(
+    scenario: &Scenario,
     region: &Region,
     seed: u64,
     relative: f64,
@@ -182,14 +187,14 @@ pub fn run_until_precise(
     crate::limits::check_periods(max_periods, scenario.strategies.len(), region.insured)
         .map_err(anyhow::Error::msg)?;
     let started = std::time::Instant::now();
-    let pool = crate::runner::thread_pool(threads)?;
-    let bar = crate::runner::progress_bar(max_periods, progress, "periods");
+    let pool = thread_pool(threads)?;
+    let bar = progress_bar(max_periods, progress, "periods");
     let work = PeriodWork {
         scenario,
         region,
         seed,
     };
-    let precise = crate::runner::run_until_precise(
+    let precise = super::run_until_precise(
         &pool,
         &work,
         relative,
