@@ -5,7 +5,7 @@
 //! checked when a scenario is loaded (so `check` refuses them with the file, line, field and
 //! rule; see [`crate::scenario::compile::check_limits`] and the region's compile step); the
 //! command-line limits are checked before anything is simulated
-//! ([`crate::run::check_run_options`]), with
+//! (`run::check_run_options`), with
 //! an error that names the option. Results that would still leave the exact range at run time
 //! (a tail draw beyond the checked quantile, a damaged shard state) are errors, never numbers:
 //! the accumulators flag an overflow ([`crate::stats::Moments::overflowed`]) and the runner,

@@ -26,7 +26,7 @@ pub(crate) const DEFAULT_MAX_INCIDENTS: u64 = 100_000_000;
 pub enum Amount {
     /// Exactly this many (or this shard's share of them).
     Incidents(u64),
-    /// Batches of [`PRECISION_BATCH_CHUNKS`] chunks until every strategy's 95% confidence
+    /// Batches of `PRECISION_BATCH_CHUNKS` (16) chunks until every strategy's 95% confidence
     /// half-width of mean time and mean total cost is within `relative` of the mean, at least
     /// `min_incidents` and at most `max_incidents`.
     Precision {

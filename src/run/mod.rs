@@ -1,13 +1,13 @@
 //! The one runner: units of work (incident chunks, region periods) folded on a rayon pool into
 //! mergeable accumulators, with progress, precision batches and shard ranges written once for
-//! every kind of run ([`Work`]).
+//! every kind of run (`Work`).
 //!
 //! Incidents are split into chunks of [`CHUNK_INCIDENTS`] (a constant, independent of the thread
 //! count); a region run's unit is a period. Rayon folds units into per-worker accumulators and
 //! merges them; since every random draw is keyed by (seed, unit, tag) and every merge is exact,
 //! the result is the same to the bit whatever the number of threads or the grouping of units.
 //!
-//! The files: this one (the [`Work`] trait, the thread pool, folding, precision batches, the
+//! The files: this one (the `Work` trait, the thread pool, folding, precision batches, the
 //! options check), [`incidents`] (the incident level: chunks, the hot loop, replay),
 //! [`periods`] (the region level: periods against shared responders, the streamed event
 //! table), [`progress`] (progress bars, rates and times for people).

@@ -8,7 +8,7 @@
 //! 06:00, the weekend Saturday and Sunday: an arrival's `night` and `weekend` facts come from its
 //! time, not from the context's probabilities.
 //!
-//! Each period is a unit of the runner's [`Work`], simulated whole on one worker by the period
+//! Each period is a unit of the runner's `Work`, simulated whole on one worker by the period
 //! engine ([`crate::engine::period`]) and folded into a [`Partial`].
 
 use super::progress::progress_bar;

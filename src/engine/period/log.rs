@@ -38,9 +38,9 @@ pub enum LogKind {
         resolved_by: String,
         /// Whether the fallback ended it.
         unresolved: bool,
-        /// Ground-up loss.
+        /// Ground-up loss, in the scenario's currency.
         loss: f64,
-        /// Insured loss.
+        /// Insured loss (after the policy terms), in the scenario's currency.
         insured: f64,
     },
     /// Anything else (other calls).

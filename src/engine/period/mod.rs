@@ -76,9 +76,9 @@ pub struct EventLoss {
     pub event_id: u64,
     /// Arrival time, minutes from the period's start.
     pub time_min: f64,
-    /// Ground-up loss.
+    /// Ground-up loss, in the scenario's currency.
     pub ground_up: f64,
-    /// Insured loss.
+    /// Insured loss (after the policy terms), in the scenario's currency.
     pub insured: f64,
 }
 
