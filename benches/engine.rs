@@ -1,7 +1,7 @@
 //! Incident engine benchmarks (issue 5).
 //!
 //! * `engine/<scenario stem>`: a fixed block of [`BLOCK`] incidents through
-//!   `runner::simulate_range` (situation draws, every strategy's simulation and the tally) for
+//!   `run::incidents::simulate_range` (situation draws, every strategy's simulation and the tally) for
 //!   every scenario in `scenarios/*.toml`, globbed when the bench starts. Throughput is
 //!   `incidents × strategies`, so criterion reports incident-strategy evaluations per second.
 //! * `engine_only/<flagship>/simulate`: `engine::simulate` alone for the flagship
@@ -23,7 +23,7 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lockout::engine::{Scratch, Situation, SituationDraws, simulate};
 use lockout::model::Scenario;
-use lockout::runner::simulate_range;
+use lockout::run::incidents::simulate_range;
 
 /// Incidents per measured block.
 const BLOCK: u64 = 4096;
@@ -140,11 +140,11 @@ fn bench_region(c: &mut Criterion) {
         let Some(region) = scenario.region.as_ref() else {
             continue;
         };
-        let events = lockout::region::engine::simulate_period(&scenario, region, SEED, 1).events;
+        let events = lockout::engine::period::simulate_period(&scenario, region, SEED, 1).events;
         group.throughput(Throughput::Elements(events));
         group.bench_function(format!("{}/period/{events}_events", stem(&path)), |b| {
             b.iter(|| {
-                black_box(lockout::region::engine::simulate_period(
+                black_box(lockout::engine::period::simulate_period(
                     black_box(&scenario),
                     region,
                     SEED,

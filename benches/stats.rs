@@ -21,7 +21,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lockout::engine::{Scratch, Situation, SituationDraws, simulate};
 use lockout::model::Scenario;
 use lockout::model::outcome::Outcome;
-use lockout::runner::simulate_range;
+use lockout::run::incidents::simulate_range;
 use lockout::stats::{Moments, QuantileSketch};
 use lockout::tally::RunTally;
 

@@ -9,7 +9,8 @@
 //! scenarios/*.toml --scenario--> ScenarioSpec (serde) --compile--> Scenario (model: plain data,
 //!     samplers built through rand_distr, names resolved to indices)
 //! Scenario + (seed, incident index) --engine--> Outcome per strategy
-//! Outcomes --runner: fold per fixed chunk, rayon--> stats accumulators (exact, associative merge)
+//! Scenario + region + (seed, period) --engine::period--> incidents, losses, pool statistics
+//! Outcomes --run: fold per fixed chunk or period, rayon--> accumulators (exact, associative merge)
 //! accumulators --report--> CSV tables, run.json, figures, report page
 //! ```
 //!
@@ -17,12 +18,13 @@
 //! checks it): [`stats`] (mergeable accumulators), [`limits`] (every bound of the engine),
 //! [`digest`] (SHA-256), [`suggest`] (did-you-mean), [`dist`] (distributions with units),
 //! [`model`] (the compiled scenario, the region's data, the outcome record), [`scenario`] (file
-//! format, loading, validation, compiling), [`engine`] (one incident as a discrete-event
-//! simulation), [`tally`] (per-strategy accumulators over outcomes), [`runner`] (the one runner:
-//! units of work, rayon, precision, shards, progress), [`region`] (periods of incidents against
-//! shared responder pools, the loss figures), [`report`] (every file written: tables, loss
-//! tables, manifest, figures, page, shard state, the output directory), [`sweep`] (one run per
-//! value of a field), [`cli`].
+//! format, loading, validation, compiling), [`units`] (how a run is cut into units: chunk size,
+//! shard ranges), [`tally`] (per-strategy accumulators over outcomes), [`losses`] (a region
+//! run's accumulators and results, the loss figures as pure functions), [`engine`] (one
+//! incident, and one period of a region, as discrete-event simulations), [`run`] (the one
+//! runner: units of work, rayon, precision, shards, progress; incident chunks and region
+//! periods), [`report`] (every file written: tables, loss tables, manifest, figures, page,
+//! shard state, the output directory), [`sweep`] (one run per value of a field), [`cli`].
 
 // The scenario schema is one `serde_json::json!` literal, deeper than the default limit.
 #![recursion_limit = "256"]
@@ -32,12 +34,13 @@ pub mod digest;
 pub mod dist;
 pub mod engine;
 pub mod limits;
+pub mod losses;
 pub mod model;
-pub mod region;
 pub mod report;
-pub mod runner;
+pub mod run;
 pub mod scenario;
 pub mod stats;
 pub mod suggest;
 pub mod sweep;
 pub mod tally;
+pub mod units;

@@ -5,7 +5,7 @@
 //! checked when a scenario is loaded (so `check` refuses them with the file, line, field and
 //! rule; see [`crate::scenario::compile::check_limits`] and the region's compile step); the
 //! command-line limits are checked before anything is simulated
-//! ([`crate::runner::check_run_options`]), with
+//! (`run::check_run_options`), with
 //! an error that names the option. Results that would still leave the exact range at run time
 //! (a tail draw beyond the checked quantile, a damaged shard state) are errors, never numbers:
 //! the accumulators flag an overflow ([`crate::stats::Moments::overflowed`]) and the runner,
@@ -32,7 +32,7 @@ pub const MAX_PERIOD_LOSS: f64 = 8_589_934_592.0;
 pub const TAIL_PROBABILITY: f64 = 1e-12;
 
 /// Most strategies in one scenario: the outcomes of one incident under every strategy live on
-/// the stack of the hot loop ([`crate::runner::Evaluator`]).
+/// the stack of the hot loop ([`crate::run::incidents::Evaluator`]).
 pub const MAX_STRATEGIES: usize = 32;
 
 /// Most steps in one policy: a remedy's tries are counted in a `u8`, so at most 255 tries, each

@@ -10,7 +10,7 @@ use crate::report::schema::{
     RowWriter, ScenarioInfo, SweepInfo, SweepManifest, SweepRow, SweptValue, finite,
 };
 use crate::report::tables;
-use crate::runner::{self, RunOptions};
+use crate::run::incidents::{self as runner, RunOptions};
 use crate::scenario::{self, Override};
 
 /// The swept field and its values.
@@ -307,7 +307,7 @@ pub fn run_sweep(
         });
         let (tally, pools) = match &sc.region {
             Some(region) => {
-                let run = crate::region::run(
+                let run = crate::run::periods::run(
                     sc,
                     region,
                     seed,

@@ -50,13 +50,13 @@ struct PeriodIncident {
     calls: u32,
     queue_wait_min: f64,
     abandoned: u32,
-    end: Option<crate::region::engine::LogKind>,
+    end: Option<crate::engine::period::LogKind>,
 }
 
 impl PeriodIncident {
     fn resolved_by(&self) -> Option<(&str, bool)> {
         match &self.end {
-            Some(crate::region::engine::LogKind::End {
+            Some(crate::engine::period::LogKind::End {
                 resolved_by,
                 unresolved,
                 ..
@@ -83,7 +83,7 @@ impl PeriodIncident {
 
     fn summary_line(&self, currency: &str) -> String {
         let mut t = format!("incident #{} at {}", self.id, clock(self.arrival_min));
-        if let Some(crate::region::engine::LogKind::End {
+        if let Some(crate::engine::period::LogKind::End {
             time_to_access_min,
             resolved_by,
             unresolved,
@@ -133,12 +133,12 @@ pub(super) fn explain_period(
     format: Format,
     filter: &ExplainFilter,
 ) -> anyhow::Result<()> {
-    use crate::region::engine::LogKind;
+    use crate::engine::period::LogKind;
     if period == 0 {
         usage!("--period counts from 1");
     }
     let (_, log) =
-        crate::region::engine::simulate_period_logged(sc, region, seed, period, Some(s), false);
+        crate::engine::period::simulate_period_logged(sc, region, seed, period, Some(s), false);
     // Incidents by id, in order of arrival.
     let mut incidents: Vec<PeriodIncident> = Vec::new();
     let mut index: std::collections::HashMap<u64, usize> = Default::default();
@@ -169,7 +169,7 @@ pub(super) fn explain_period(
         .filter(|i| i.selected(filter))
         .map(|i| i.id)
         .collect();
-    let lines: Vec<&crate::region::engine::LogEntry> = log
+    let lines: Vec<&crate::engine::period::LogEntry> = log
         .iter()
         .filter(|e| match e.event_id {
             Some(id) => chosen.contains(&id),
@@ -274,7 +274,7 @@ pub(super) fn explain_command(
     }
     let mut json_items = Vec::new();
     for index in first..=last {
-        let replay = runner::replay(sc, seed, index, s);
+        let replay = crate::run::incidents::replay(sc, seed, index, s);
         let o = &replay.outcome;
         let keep = filter
             .remedy
@@ -374,7 +374,7 @@ fn skip_reason(sc: &Scenario, s: usize, r: u16, facts: Facts) -> String {
 
 /// The facts in force before each trace event (they change when a remedy with `sets` or
 /// `clears` succeeds), as the engine saw them.
-fn facts_along(sc: &Scenario, s: usize, rp: &runner::Replay) -> Vec<Facts> {
+fn facts_along(sc: &Scenario, s: usize, rp: &Replay) -> Vec<Facts> {
     let model = &sc.strategies[s].model;
     let mut facts = rp.situation.facts;
     rp.trace
@@ -418,7 +418,7 @@ fn step_cause(why: StepCause) -> String {
     }
 }
 
-fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &runner::Replay) -> String {
+fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &Replay) -> String {
     let n = &sc.names;
     let sit = &rp.situation;
     let c = &sc.currency;
@@ -506,13 +506,7 @@ fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &runner::Rep
     t
 }
 
-fn explain_json(
-    sc: &Scenario,
-    seed: u64,
-    index: u64,
-    s: usize,
-    rp: &runner::Replay,
-) -> serde_json::Value {
+fn explain_json(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &Replay) -> serde_json::Value {
     let n = &sc.names;
     let sit = &rp.situation;
     let facts = |f: &Facts| serde_json::json!(f.names());

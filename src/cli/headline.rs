@@ -31,7 +31,7 @@ pub(super) fn print_headline(
     let _ = writeln!(
         out,
         "n = {} incidents per strategy; {} confidence intervals{}; money in {} at {} prices; all columns in {}",
-        runner::thousands(incidents),
+        thousands(incidents),
         ci_label(),
         if tally.paired {
             ", differences paired incident by incident"
@@ -105,7 +105,7 @@ pub fn headline_table(rows: &[SummaryRow]) -> String {
 pub(super) fn print_region_headline(
     sc: &Scenario,
     region: &crate::model::region::Region,
-    run: &crate::region::RegionRun,
+    run: &crate::losses::RegionRun,
     dir: &Path,
 ) {
     if quiet() {
@@ -120,8 +120,8 @@ pub(super) fn print_region_headline(
     );
     say!(
         "n = {} periods of {} vehicles; {} confidence intervals; AAL: average annual loss; money in {} at {} prices; all columns in {} and summary.csv",
-        runner::thousands(run.periods),
-        runner::thousands(region.vehicles),
+        thousands(run.periods),
+        thousands(region.vehicles),
         ci_label(),
         sc.currency,
         sc.price_year,
@@ -133,10 +133,10 @@ pub(super) fn print_region_headline(
 /// the scenario's currency).
 pub fn region_headline_table(
     region: &crate::model::region::Region,
-    series: &[crate::region::losses::LossSeries],
+    series: &[crate::losses::LossSeries],
     rows: &[SummaryRow],
 ) -> String {
-    use crate::region::losses::{Perspective, insurer_cost};
+    use crate::losses::{Perspective, insurer_cost};
     let ci = format!("{} CI", ci_label());
     let mut header = vec![
         "strategy".to_string(),

@@ -16,8 +16,10 @@ use crate::report::output::{self, StagedDir};
 use crate::report::schema::{self, Manifest, ScenarioInfo};
 use crate::report::shard::{self, RunIdentity, ShardState};
 use crate::report::tables;
-use crate::runner::{self, Amount, CHUNK_INCIDENTS, RunOptions};
+use crate::run::incidents::{Amount, Replay, RunOptions};
+use crate::run::progress::thousands;
 use crate::scenario::{self, Loaded, Override};
+use crate::units::{CHUNK_INCIDENTS, Shard};
 
 /// Discrete-event Monte Carlo simulator of car lockouts.
 #[derive(Debug, Parser)]
@@ -88,7 +90,7 @@ pub enum Command {
         #[arg(long, value_name = "R")]
         precision: Option<f64>,
         /// With --precision: stop after this many incidents even if the target is not met.
-        #[arg(long, default_value_t = runner::DEFAULT_MAX_INCIDENTS, allow_negative_numbers = true, value_parser = parse_count)]
+        #[arg(long, default_value_t = crate::run::incidents::DEFAULT_MAX_INCIDENTS, allow_negative_numbers = true, value_parser = parse_count)]
         max_incidents: u64,
         /// For a scenario with a [region]: simulated periods (default: the region's `periods`).
         #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
@@ -384,7 +386,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             let loaded = load(&scenario, &set)?;
             let out = out.unwrap_or_else(|| default_out_dir(&scenario));
             let sc = &loaded.scenario;
-            runner::check_run_options(
+            crate::run::check_run_options(
                 sc,
                 incidents,
                 periods,
@@ -402,7 +404,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                 }
                 let periods = periods.unwrap_or(region.periods);
                 if let Some(shard) = &shard {
-                    let shard = runner::Shard::parse(shard).map_err(UsageError)?;
+                    let shard = Shard::parse(shard).map_err(UsageError)?;
                     if precision.is_some() {
                         usage!(
                             "--precision cannot be combined with --shard: where a precision run stops depends on all of its results"
@@ -449,7 +451,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             }
             let shard = shard
                 .as_deref()
-                .map(runner::Shard::parse)
+                .map(Shard::parse)
                 .transpose()
                 .map_err(UsageError)?;
             if precision.is_some() && shard.is_some() {

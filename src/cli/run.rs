@@ -12,7 +12,7 @@ pub(super) fn run_command(
     let sc = &loaded.scenario;
     // Refuse an unusable --out before simulating anything.
     let staged = StagedDir::create(out)?;
-    let result = runner::run(sc, opts)?;
+    let result = crate::run::incidents::run(sc, opts)?;
     let secs = result.wall_time.as_secs_f64();
     let simulated = result.simulated.end - result.simulated.start;
     let mut manifest = manifest_for(loaded, opts.seed, result.incidents, result.threads, secs);
@@ -82,7 +82,7 @@ pub(super) fn region_shard_command(
     loaded: &Loaded,
     seed: u64,
     periods: u64,
-    shard: runner::Shard,
+    shard: Shard,
     threads: usize,
     out: &Path,
 ) -> anyhow::Result<()> {
@@ -92,9 +92,9 @@ pub(super) fn region_shard_command(
     let share = shard.chunks(periods);
     let started = std::time::Instant::now();
     let (partial, threads) = if share.is_empty() {
-        (crate::region::Partial::empty(sc, region), threads)
+        (crate::losses::Partial::empty(sc, region), threads)
     } else {
-        crate::region::simulate_periods(
+        crate::run::periods::simulate_periods(
             sc,
             region,
             seed,
@@ -145,7 +145,7 @@ pub(super) fn region_precision_command(
     let sc = &loaded.scenario;
     let region = sc.region.as_ref().expect("checked by the caller");
     let staged = StagedDir::create(out)?;
-    let (run, reached, met) = crate::region::run_until_precise(
+    let (run, reached, met) = crate::run::periods::run_until_precise(
         sc,
         region,
         seed,
@@ -175,7 +175,7 @@ pub(super) fn region_precision_command(
     Ok(())
 }
 
-fn region_manifest(loaded: &Loaded, seed: u64, run: &crate::region::RegionRun) -> Manifest {
+fn region_manifest(loaded: &Loaded, seed: u64, run: &crate::losses::RegionRun) -> Manifest {
     let sc = &loaded.scenario;
     let secs = run.wall_time.as_secs_f64();
     let incidents = run.tally.strategy(sc.baseline).time.count();
@@ -190,7 +190,7 @@ fn region_manifest(loaded: &Loaded, seed: u64, run: &crate::region::RegionRun) -
 fn commit_region_results(
     staged: StagedDir,
     sc: &Scenario,
-    run: &crate::region::RegionRun,
+    run: &crate::losses::RegionRun,
     manifest: &Manifest,
     plots: bool,
     ord_tables: bool,
@@ -209,7 +209,7 @@ fn write_region_tables(
     dir: &Path,
     sc: &Scenario,
     region: &crate::model::region::Region,
-    run: &crate::region::RegionRun,
+    run: &crate::losses::RegionRun,
     ord: bool,
 ) -> anyhow::Result<()> {
     // Each table is written by `write` into its file; an error names the file.
@@ -229,7 +229,7 @@ fn write_region_tables(
         Ok(())
     })?;
     let series = run.loss_series(sc, region);
-    let rps = crate::region::losses::STANDARD_RETURN_PERIODS;
+    let rps = crate::losses::STANDARD_RETURN_PERIODS;
     use crate::report::loss_tables as l;
     let (currency, price_year) = (&sc.currency, sc.price_year);
     table("ylt.csv", &|w| {
@@ -296,8 +296,8 @@ pub(super) fn region_run_command(
     };
     let sink = splt
         .as_mut()
-        .map(|w| w as &mut dyn crate::region::EventSink);
-    let run = crate::region::run(sc, region, seed, periods, threads, !quiet(), sink);
+        .map(|w| w as &mut dyn crate::losses::EventSink);
+    let run = crate::run::periods::run(sc, region, seed, periods, threads, !quiet(), sink);
     let run = if ord.event_table {
         run.with_context(|| format!("cannot write {}", splt_path.display()))?
     } else {

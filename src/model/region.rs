@@ -103,6 +103,24 @@ fn minute_of_day(t: f64) -> f64 {
     if m < 0.0 { m + 1440.0 } else { m }
 }
 
+/// The month (1-12), day of month (from 1), hour and minute of `t` minutes into a period.
+pub fn calendar_date(t: f64) -> (u8, u8, u8, u8) {
+    let day = ((t / 1440.0) as u32).min(364);
+    let mut month = 0;
+    let mut first = 0;
+    while day >= first + MONTH_DAYS[month] {
+        first += MONTH_DAYS[month];
+        month += 1;
+    }
+    let minute_of_day = (t - day as f64 * 1440.0).clamp(0.0, 1439.0) as u32;
+    (
+        month as u8 + 1,
+        (day - first + 1) as u8,
+        (minute_of_day / 60) as u8,
+        (minute_of_day % 60) as u8,
+    )
+}
+
 /// A compiled responder pool.
 #[derive(Debug, Clone)]
 pub struct Pool {

@@ -1,7 +1,7 @@
 //! The loss tables of a region run, written from its [`LossSeries`]: `ylt.csv`,
 //! `ep_curve.csv`, `insurer_cost.csv`, and the Oasis ORD files (`ord/ept.csv`, `ord/alt.csv`,
 //! `ord/summary-info.csv`, and the event table `ord/splt.csv`, streamed while the run
-//! proceeds). The figures are computed in [`crate::region::losses`]; this module only lays
+//! proceeds). The figures are computed in [`crate::losses`]; this module only lays
 //! them out, with the project's number formatter.
 //!
 //! # Tables
@@ -24,7 +24,7 @@ use super::schema::{
     EpRow, InsurerCostRow, ORD_EPCALC_FULL_UNCERTAINTY, ORD_SAMPLE_TYPE_SAMPLE, OrdAltRow,
     OrdEptRow, OrdSummaryInfoRow, RowWriter, SpltRow, YltRow, finite, write_rows,
 };
-use crate::region::losses::*;
+use crate::losses::*;
 use crate::stats::CI_LEVEL;
 
 /// Checks the layout the writers rely on: series grouped by strategy, each strategy with the
@@ -351,7 +351,7 @@ impl<W: Write> SpltWriter<W> {
     }
 
     /// Writes one claim of a running region simulation.
-    pub fn write_claim(&mut self, e: &crate::region::EventLoss) -> csv::Result<()> {
+    pub fn write_claim(&mut self, e: &crate::losses::EventLoss) -> csv::Result<()> {
         self.write_event(
             e.period,
             e.weight,
@@ -372,8 +372,8 @@ impl<W: Write> SpltWriter<W> {
     }
 }
 
-impl<W: Write> crate::region::EventSink for SpltWriter<W> {
-    fn claim(&mut self, event: &crate::region::EventLoss) -> anyhow::Result<()> {
+impl<W: Write> crate::losses::EventSink for SpltWriter<W> {
+    fn claim(&mut self, event: &crate::losses::EventLoss) -> anyhow::Result<()> {
         Ok(self.write_claim(event)?)
     }
 }

@@ -5,8 +5,8 @@
 use std::io::Write;
 
 use super::schema::{ResponderRow, WaitRow, finite, write_rows};
+use crate::losses::RegionRun;
 use crate::model::Scenario;
-use crate::region::RegionRun;
 
 /// Writes `responders.csv`: one row per (strategy, pool).
 pub fn write_responders<W: Write>(out: W, sc: &Scenario, run: &RegionRun) -> csv::Result<()> {

@@ -14,8 +14,8 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Scenario;
-use crate::runner::{CHUNK_INCIDENTS, Shard};
 use crate::tally::RunTally;
+use crate::units::{CHUNK_INCIDENTS, Shard};
 
 /// File name of a shard's partial state.
 pub const STATE_FILE: &str = "state.json";
@@ -73,7 +73,7 @@ pub struct ShardState {
     pub tally: RunTally,
     /// For a region run: the part's periods.
     #[serde(default)]
-    pub region: Option<crate::region::Partial>,
+    pub region: Option<crate::losses::Partial>,
 }
 
 /// The bytes of `state.json` for `state`: the envelope with the state's SHA-256.
@@ -203,7 +203,7 @@ impl ShardState {
             .tally
             .strategies
             .len()
-            .min(crate::runner::MAX_STRATEGIES) as u64;
+            .min(crate::limits::MAX_STRATEGIES) as u64;
         let [start, end] = self.simulated;
         let expected = match (id.periods, &self.region) {
             (None, None) => {
@@ -366,7 +366,7 @@ fn state_path(dir: &str) -> String {
 pub fn validate_parts(parts: &[(String, ShardState)], scenario: &Scenario) -> anyhow::Result<()> {
     for (dir, p) in parts {
         let check = || -> Result<(), String> {
-            if p.tally.strategies.len() > crate::runner::MAX_STRATEGIES
+            if p.tally.strategies.len() > crate::limits::MAX_STRATEGIES
                 || p.identity
                     .incidents
                     .checked_mul(scenario.strategies.len() as u64)
@@ -429,8 +429,8 @@ pub fn merge_region(
     parts: Vec<(String, ShardState)>,
     scenario: &Scenario,
     region: &crate::model::region::Region,
-) -> anyhow::Result<crate::region::Partial> {
-    let mut acc = crate::region::Partial::empty(scenario, region);
+) -> anyhow::Result<crate::losses::Partial> {
+    let mut acc = crate::losses::Partial::empty(scenario, region);
     for (dir, p) in parts {
         let partial = p
             .region

@@ -2,7 +2,7 @@
 //! (taplo, Even Better TOML), and the field kinds `--set` uses for fields a file leaves at
 //! their default.
 //!
-//! Written by hand beside the serde types of [`super::spec`] and [`crate::region::spec`]: the
+//! Written by hand beside the serde types of [`super::spec`] and [`super::region_spec`]: the
 //! custom deserialisers (durations such as `"30 min"`, distributions as a bare value or a
 //! one-key table naming the family, `requires` as a list or a list of lists, policy steps as a
 //! name or `{ race = [...] }`) would be mis-described by a derived schema. A test validates

@@ -4,7 +4,7 @@
 use lockout::model::Scenario;
 use lockout::model::outcome::Outcome;
 use lockout::report::tables;
-use lockout::runner;
+use lockout::run::incidents::{Evaluator, replay, simulate_range};
 use lockout::tally::RunTally;
 
 use crate::testutil::{lockout, read, root};
@@ -85,14 +85,14 @@ fn tables_are_identical_for_1_2_and_7_threads() {
 fn tables_are_identical_for_any_chunk_grouping() {
     let sc = flagship();
     let n = 50_000;
-    let whole = runner::simulate_range(&sc, 5, 0..n);
+    let whole = simulate_range(&sc, 5, 0..n);
     // Grouping A: two uneven parts merged left to right.
-    let mut a = runner::simulate_range(&sc, 5, 0..17_000);
-    a.merge(&runner::simulate_range(&sc, 5, 17_000..n));
+    let mut a = simulate_range(&sc, 5, 0..17_000);
+    a.merge(&simulate_range(&sc, 5, 17_000..n));
     // Grouping B: three parts merged in another order.
-    let mut b = runner::simulate_range(&sc, 5, 40_000..n);
-    b.merge(&runner::simulate_range(&sc, 5, 0..9_999));
-    b.merge(&runner::simulate_range(&sc, 5, 9_999..40_000));
+    let mut b = simulate_range(&sc, 5, 40_000..n);
+    b.merge(&simulate_range(&sc, 5, 0..9_999));
+    b.merge(&simulate_range(&sc, 5, 9_999..40_000));
     assert_eq!(a, whole);
     assert_eq!(b, whole);
     assert_eq!(table_texts(&sc, &a), table_texts(&sc, &whole));
@@ -105,8 +105,8 @@ fn paired_differences_are_narrower_than_independent_ones() {
     // paired difference is narrower than that of the difference of two independent runs.
     let sc = flagship();
     let n = 40_000;
-    let same = runner::simulate_range(&sc, 21, 0..n);
-    let other = runner::simulate_range(&sc, 22, 0..n);
+    let same = simulate_range(&sc, 21, 0..n);
+    let other = simulate_range(&sc, 22, 0..n);
     let base = sc.baseline;
     for (s, strategy) in sc.strategies.iter().enumerate() {
         if s == base || same.strategy(s).total_cost_diff.sd() == 0.0 {
@@ -262,11 +262,11 @@ fn sharing_between_strategies_never_changes_an_outcome() {
         let sc = lockout::scenario::from_toml_str(text, "test.toml", &[])
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let seed = 7;
-        let mut evaluator = runner::Evaluator::new(&sc, seed);
+        let mut evaluator = Evaluator::new(&sc, seed);
         for index in 0..3000 {
             let shared: Vec<Outcome> = evaluator.evaluate(index).to_vec();
             for (s, out) in shared.iter().enumerate() {
-                let alone = runner::replay(&sc, seed, index, s).outcome;
+                let alone = replay(&sc, seed, index, s).outcome;
                 assert_eq!(
                     *out, alone,
                     "{name}: incident {index}, strategy {s} differs when shared"

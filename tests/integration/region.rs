@@ -1,7 +1,7 @@
 //! Region runs against closed forms (Erlang C, rate × exposure × severity) and for
 //! thread-count independence.
 
-use lockout::region;
+use lockout::engine;
 
 use crate::testutil::{Z99, compile, lockout, read};
 
@@ -81,7 +81,7 @@ fn mean_queue_wait(
     let periods = 24;
     let means: Vec<f64> = (1..=periods)
         .map(|p| {
-            let r = region::engine::simulate_period(sc, reg, seed, p);
+            let r = engine::period::simulate_period(sc, reg, seed, p);
             r.pools[0][0].queue_wait.mean()
         })
         .collect();
@@ -117,7 +117,7 @@ fn with_unlimited_responders_the_aal_is_rate_times_exposure_times_severity() {
     // responders: the annual loss is Poisson(2000) × 100.
     let sc = compile(&region_scenario(2000, 500, 200));
     let reg = sc.region.as_ref().unwrap();
-    let run = region::run(&sc, reg, 3, 200, 0, false, None).unwrap();
+    let run = lockout::run::periods::run(&sc, reg, 3, 200, 0, false, None).unwrap();
     let annual: Vec<f64> = run
         .losses
         .iter()
@@ -606,10 +606,10 @@ fn simulating_other_calls_lazily_changes_no_result() {
         let sc = compile(&text);
         let reg = sc.region.as_ref().unwrap();
         for period in 1..=3 {
-            let lazy = region::engine::simulate_period(&sc, reg, 11, period);
+            let lazy = engine::period::simulate_period(&sc, reg, 11, period);
             for s in 0..sc.strategies.len() {
                 let (eager, _) =
-                    region::engine::simulate_period_logged(&sc, reg, 11, period, Some(s), false);
+                    engine::period::simulate_period_logged(&sc, reg, 11, period, Some(s), false);
                 let what = format!("{name}, period {period}, strategy {s}");
                 assert_eq!(lazy.pools[s], eager.pools[s], "pools differ: {what}");
                 assert_eq!(lazy.losses[s], eager.losses[s], "losses differ: {what}");
@@ -643,7 +643,7 @@ fn a_retried_call_draws_its_own_travel_time() {
         );
     let sc = compile(&text);
     let reg = sc.region.as_ref().unwrap();
-    let (_, log) = region::engine::simulate_period_logged(&sc, reg, 5, 1, Some(0), false);
+    let (_, log) = engine::period::simulate_period_logged(&sc, reg, 5, 1, Some(0), false);
     // Travel times by incident, from "... dispatched to incident #N after ...; on scene at T"
     // (an incident's number, its SPLT EventId, is its own: its arrival starts its list).
     let mut open: std::collections::HashMap<String, Vec<f64>> = Default::default();

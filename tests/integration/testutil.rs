@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use lockout::model::Scenario;
 use lockout::report::schema::SummaryRow;
 use lockout::report::tables;
-use lockout::runner::{self, RunOptions};
+use lockout::run::incidents::RunOptions;
 use lockout::tally::RunTally;
 
 /// The repository root.
@@ -65,7 +65,8 @@ pub fn compile(text: &str) -> Scenario {
 
 /// Runs `incidents` incidents and returns the tally and summary rows.
 pub fn run(sc: &Scenario, incidents: u64, seed: u64) -> (RunTally, Vec<SummaryRow>) {
-    let result = runner::run(sc, &RunOptions::incidents(seed, incidents)).expect("run");
+    let result =
+        lockout::run::incidents::run(sc, &RunOptions::incidents(seed, incidents)).expect("run");
     let rows = tables::summarise(sc, &result.tally);
     (result.tally, rows)
 }

@@ -61,7 +61,7 @@ pub struct Manifest {
     pub evaluations_per_second: f64,
     /// For a shard: which part of the run this directory holds (tables are not written).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shard: Option<crate::runner::Shard>,
+    pub shard: Option<crate::units::Shard>,
     /// For a merged run: how many shards it was merged from (threads and wall time are sums).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_shards: Option<u64>,

@@ -1,126 +1,32 @@
-//! The one runner: units of work (incident chunks, region periods) folded on a rayon pool into
-//! mergeable accumulators, with progress, precision batches and shard ranges written once for
-//! every kind of run ([`Work`]); and the incident level's own work: fixed chunks, the hot loop,
-//! and single-incident replay.
-//!
-//! Incidents are split into chunks of [`CHUNK_INCIDENTS`] (a constant, independent of the thread
-//! count). Rayon folds chunks into per-worker [`RunTally`]s and merges them; since every random
-//! draw is keyed by (seed, incident, tag) and every merge is exact, the result is the same to the
-//! bit whatever the number of threads or the grouping of chunks. Region periods go the same
-//! way ([`crate::region::PeriodWork`]).
+//! The incident level as units of work: chunks of [`CHUNK_INCIDENTS`] incidents, each worker
+//! an [`Evaluator`] (the hot loop); fixed-size and precision-driven runs; and the replay of one
+//! incident for `lockout explain`.
 
-use std::io::IsTerminal;
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use rayon::prelude::*;
-
+use super::progress::progress_bar;
+use super::{Work, fold_units, run_until_precise, thread_pool};
 use crate::engine::incident::{ContextPart, DriverPart, VehiclePart};
 use crate::engine::{Scratch, Situation, SituationDraws, TraceEvent, simulate};
+use crate::limits::MAX_STRATEGIES;
 use crate::model::Scenario;
 use crate::model::outcome::Outcome;
 use crate::tally::RunTally;
-
-/// Incidents per chunk: the unit of parallel work and of progress.
-pub const CHUNK_INCIDENTS: u64 = 1 << 14;
-
-/// The most strategies a scenario may compare (outcomes of one incident live on the stack).
-pub use crate::limits::MAX_STRATEGIES;
+use crate::units::{CHUNK_INCIDENTS, Shard};
 
 /// Chunks per batch of a precision-driven run: the precision is checked after each batch.
-pub const PRECISION_BATCH_CHUNKS: u64 = 16;
+pub(crate) const PRECISION_BATCH_CHUNKS: u64 = 16;
 
 /// Default cap on incidents for `--precision` runs.
-pub const DEFAULT_MAX_INCIDENTS: u64 = 100_000_000;
-
-/// One part of a run split across machines: part `index` (from 1) of `count`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Shard {
-    /// This part, from 1.
-    pub index: u64,
-    /// Number of parts.
-    pub count: u64,
-}
-
-impl Shard {
-    /// Parses `K/N`.
-    pub fn parse(text: &str) -> Result<Shard, String> {
-        let (k, n) = text
-            .split_once('/')
-            .ok_or_else(|| format!("--shard {text}: expected K/N, e.g. 2/8"))?;
-        let k: u64 = k
-            .trim()
-            .parse()
-            .map_err(|_| format!("--shard {text}: K is not a number"))?;
-        let n: u64 = n
-            .trim()
-            .parse()
-            .map_err(|_| format!("--shard {text}: N is not a number"))?;
-        if n == 0 || k == 0 || k > n {
-            return Err(format!("--shard {text}: need 1 <= K <= N"));
-        }
-        if n > crate::limits::MAX_SHARDS {
-            return Err(format!(
-                "--shard {text}: at most {} parts",
-                crate::limits::MAX_SHARDS
-            ));
-        }
-        Ok(Shard { index: k, count: n })
-    }
-
-    /// The contiguous chunks of this part among `n_chunks`: `[⌊(K−1)·C/N⌋, ⌊K·C/N⌋)`.
-    pub fn chunks(self, n_chunks: u64) -> Range<u64> {
-        let at = |k: u64| ((k as u128 * n_chunks as u128) / self.count as u128) as u64;
-        at(self.index - 1)..at(self.index)
-    }
-}
-
-/// Checks the options of `lockout run` against the scenario they run, before anything is
-/// simulated ([`crate::limits`] has the bounds). Every error names the option.
-pub fn check_run_options(
-    scenario: &Scenario,
-    incidents: Option<u64>,
-    periods: Option<u64>,
-    threads: usize,
-    shard: Option<&str>,
-    max_incidents: u64,
-) -> Result<(), String> {
-    crate::limits::check_threads(threads)?;
-    if let Some(n) = incidents {
-        crate::limits::check_incidents("--incidents", n)?;
-    }
-    crate::limits::check_incidents("--max-incidents", max_incidents)?;
-    let (units, what) = match &scenario.region {
-        Some(region) => {
-            let p = periods.unwrap_or(region.periods);
-            crate::limits::check_periods(p, scenario.strategies.len(), region.insured)?;
-            (p, "periods")
-        }
-        None => (
-            incidents
-                .unwrap_or(scenario.incidents)
-                .div_ceil(CHUNK_INCIDENTS),
-            "chunks of 16,384 incidents",
-        ),
-    };
-    if let Some(text) = shard {
-        let shard = Shard::parse(text)?;
-        if shard.count > units {
-            return Err(format!(
-                "--shard {text}: more parts than the run has {what} ({units}); use N <= {units}"
-            ));
-        }
-    }
-    Ok(())
-}
+pub(crate) const DEFAULT_MAX_INCIDENTS: u64 = 100_000_000;
 
 /// How many incidents to simulate.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Amount {
     /// Exactly this many (or this shard's share of them).
     Incidents(u64),
-    /// Batches of [`PRECISION_BATCH_CHUNKS`] chunks until every strategy's 95% confidence
+    /// Batches of `PRECISION_BATCH_CHUNKS` (16) chunks until every strategy's 95% confidence
     /// half-width of mean time and mean total cost is within `relative` of the mean, at least
     /// `min_incidents` and at most `max_incidents`.
     Precision {
@@ -275,128 +181,6 @@ impl<'a> Evaluator<'a> {
     }
 }
 
-/// A kind of run the runner drives: numbered units of work (incident chunks, region periods)
-/// folded into a mergeable accumulator. Implementations must make the merged accumulator
-/// independent of how units are grouped (exact merges), so that any thread count and any
-/// sharding give the same bits.
-pub trait Work: Sync {
-    /// What units are folded into: one per worker, merged in unit order.
-    type Acc: Send;
-    /// Per-worker working memory kept between units (scratch buffers).
-    type Worker: Send;
-    /// An empty accumulator.
-    fn empty(&self) -> Self::Acc;
-    /// Fresh working memory for one worker.
-    fn worker(&self) -> Self::Worker;
-    /// Simulates unit `unit` into `acc`; returns how far it moves the progress bar (incidents,
-    /// periods).
-    fn simulate(&self, worker: &mut Self::Worker, unit: u64, acc: &mut Self::Acc) -> u64;
-    /// Adds `other` (units after those of `acc`) into `acc`.
-    fn merge(&self, acc: Self::Acc, other: Self::Acc) -> Self::Acc;
-    /// The largest relative 95% half-width of the estimates a precision run targets.
-    fn relative_precision(&self, acc: &Self::Acc) -> f64;
-}
-
-/// A rayon pool of `threads` workers (0: one per core), within [`crate::limits::MAX_THREADS`].
-pub fn thread_pool(threads: usize) -> anyhow::Result<rayon::ThreadPool> {
-    crate::limits::check_threads(threads).map_err(anyhow::Error::msg)?;
-    Ok(rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?)
-}
-
-/// Simulates `units` of `work` on `pool` and merges them in unit order.
-pub fn fold_units<W: Work>(
-    pool: &rayon::ThreadPool,
-    work: &W,
-    units: Range<u64>,
-    progress: &ProgressBar,
-) -> W::Acc {
-    pool.install(|| {
-        units
-            .into_par_iter()
-            .fold(
-                || (work.empty(), work.worker()),
-                |(mut acc, mut worker), unit| {
-                    progress.inc(work.simulate(&mut worker, unit, &mut acc));
-                    (acc, worker)
-                },
-            )
-            .map(|(acc, _)| acc)
-            .reduce(|| work.empty(), |a, b| work.merge(a, b))
-    })
-}
-
-/// Simulates `units` of `work` on `pool` in batches of `batch` units, each batch in parallel,
-/// and hands every unit's result to `sink` in unit order: for outputs streamed while a run
-/// proceeds (the region's event table), with memory bounded by one batch.
-pub fn map_units_in_order<T: Send>(
-    pool: &rayon::ThreadPool,
-    units: Range<u64>,
-    batch: u64,
-    map: impl Fn(u64) -> T + Sync,
-    mut sink: impl FnMut(T) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let mut first = units.start;
-    while first < units.end {
-        let last = (first + batch).min(units.end);
-        let results: Vec<T> = pool.install(|| (first..last).into_par_iter().map(&map).collect());
-        for r in results {
-            sink(r)?;
-        }
-        first = last;
-    }
-    Ok(())
-}
-
-/// How a precision run went: the accumulator, the units simulated (`0..units`), the largest
-/// relative half-width reached and whether it met the target.
-pub struct Precise<A> {
-    /// The merged accumulator of every unit simulated.
-    pub acc: A,
-    /// Units simulated, from 0.
-    pub units: u64,
-    /// The largest relative 95% half-width reached.
-    pub reached: f64,
-    /// Whether it is within the target.
-    pub met: bool,
-}
-
-/// Simulates batches of `batch` units of `work` until its relative precision is within
-/// `target` (and at least `min_units` are done), or `max_units` are done. Batches end at the
-/// same units whatever the thread count, so where the run stops depends only on its results.
-pub fn run_until_precise<W: Work>(
-    pool: &rayon::ThreadPool,
-    work: &W,
-    target: f64,
-    batch: u64,
-    min_units: u64,
-    max_units: u64,
-    progress: &ProgressBar,
-) -> anyhow::Result<Precise<W::Acc>> {
-    anyhow::ensure!(
-        target > 0.0 && target.is_finite(),
-        "--precision must be a positive fraction such as 0.01"
-    );
-    let mut acc = work.empty();
-    let mut done = 0;
-    loop {
-        let end = (done + batch).min(max_units);
-        acc = work.merge(acc, fold_units(pool, work, done..end, progress));
-        done = end;
-        let reached = work.relative_precision(&acc);
-        let met = reached <= target;
-        if (met && done >= min_units) || done >= max_units {
-            return Ok(Precise {
-                acc,
-                units: done,
-                reached,
-                met,
-            });
-        }
-    }
-}
-
 /// The incident level as [`Work`]: units are chunks of [`CHUNK_INCIDENTS`] incidents of a run
 /// of `incidents`, each worker an [`Evaluator`].
 struct IncidentChunks<'a> {
@@ -437,7 +221,7 @@ impl<'a> Work for IncidentChunks<'a> {
 
 /// The largest relative 95% half-width, over strategies, of mean time and mean total cost.
 /// A mean of 0 with a half-width of 0 counts as precise.
-pub fn relative_precision(tally: &RunTally) -> f64 {
+pub(crate) fn relative_precision(tally: &RunTally) -> f64 {
     let rel = |m: &crate::stats::Moments| m.relative_half_width(crate::stats::CI_LEVEL);
     tally
         .iter()
@@ -531,71 +315,6 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> 
     }
 }
 
-/// A progress bar on stderr with rate and ETA, hidden when stderr is not a terminal or in CI:
-/// `[00:00:03] ████░░░░ 1,600,000/10,000,000 incidents (528,899 incidents/s, ETA 16 s)`.
-pub fn progress_bar(total: u64, wanted: bool, unit: &str) -> ProgressBar {
-    let visible = wanted && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    if !visible {
-        return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    let rate_unit = unit.to_string();
-    bar.set_style(
-        ProgressStyle::with_template(&format!(
-            "{{spinner}} [{{elapsed_precise}}] {{wide_bar}} {{human_pos}}/{{human_len}} {unit} ({{rate}}, ETA {{time_left}})"
-        ))
-        .expect("valid template")
-        .with_key("rate", move |s: &ProgressState, w: &mut dyn std::fmt::Write| {
-            let _ = write!(w, "{}", format_rate(s.per_sec(), &rate_unit));
-        })
-        .with_key("time_left", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
-            // Before the first chunk completes there is no rate to extrapolate from.
-            let text = if s.pos() == 0 {
-                "?".to_string()
-            } else {
-                format_eta(s.eta())
-            };
-            let _ = write!(w, "{text}");
-        }),
-    );
-    bar
-}
-
-/// A whole number with thousands separators: `1234567` → `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A progress rate for people: whole units with thousands separators (`528,899 incidents/s`),
-/// one decimal below 10 per second (`2.5 periods/s`).
-pub fn format_rate(per_sec: f64, unit: &str) -> String {
-    if !per_sec.is_finite() || per_sec <= 0.0 {
-        return format!("0 {unit}/s");
-    }
-    if per_sec < 10.0 {
-        return format!("{per_sec:.1} {unit}/s");
-    }
-    format!("{} {unit}/s", thousands(per_sec.round() as u64))
-}
-
-/// Time left for people: `42 s`, `3 min 05 s`, `2 h 07 min`.
-pub fn format_eta(left: Duration) -> String {
-    let secs = left.as_secs_f64().ceil() as u64;
-    match secs {
-        0..60 => format!("{secs} s"),
-        60..3600 => format!("{} min {:02} s", secs / 60, secs % 60),
-        _ => format!("{} h {:02} min", secs / 3600, secs / 60 % 60),
-    }
-}
-
 /// One incident under one strategy, replayed exactly as a run sees it, with its event trace.
 #[derive(Debug, Clone)]
 pub struct Replay {
@@ -625,31 +344,5 @@ pub fn replay(scenario: &Scenario, seed: u64, index: u64, strategy: usize) -> Re
         situation,
         outcome,
         trace,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rates_and_times_read_easily() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(528_899), "528,899");
-        assert_eq!(thousands(12_345_678), "12,345,678");
-        assert_eq!(
-            format_rate(528_899.123_456, "incidents"),
-            "528,899 incidents/s"
-        );
-        assert_eq!(format_rate(2.46, "periods"), "2.5 periods/s");
-        assert_eq!(format_rate(f64::NAN, "periods"), "0 periods/s");
-        assert_eq!(format_eta(Duration::from_secs_f64(41.2)), "42 s");
-        assert_eq!(format_eta(Duration::from_secs(185)), "3 min 05 s");
-        assert_eq!(
-            format_eta(Duration::from_secs(2 * 3600 + 7 * 60 + 3)),
-            "2 h 07 min"
-        );
     }
 }

@@ -1,17 +1,12 @@
-//! Region and fleet simulation: years of incidents against shared responders.
-//!
-//! A region run simulates periods (365-day years). In each, lockouts arrive as a
-//! non-homogeneous Poisson process; each runs the same compiled remedy and policy model as the
-//! incident level, but remedies bound to a responder pool wait for a free responder (queue,
-//! then travel), so waits come from load. The calendar is fixed: every period has 365 days and
-//! starts on a Monday at 00:00 local time; there is no daylight saving. Night is 22:00 to
-//! 06:00, the weekend Saturday and Sunday: an arrival's `night` and `weekend` facts come from its
-//! time, not from the context's probabilities.
+//! What a region run produces: [`Partial`], the mergeable results of some periods (a
+//! thread's accumulator, a shard's state), and [`RegionRun`], the finished run of every period
+//! that the report layer reads.
 
-pub mod engine;
-pub mod losses;
-
-use crate::model::region::{MONTH_DAYS, Region};
+use super::{LossSeries, PeriodAccumulator, Perspective, PoolTally, SeverityTally};
+use crate::model::Scenario;
+use crate::model::region::Region;
+use crate::stats::{CI_LEVEL, Moments};
+use crate::tally::RunTally;
 
 /// The results of a region run, merged over periods.
 #[derive(Debug, Clone)]
@@ -19,13 +14,13 @@ pub struct RegionRun {
     /// Periods simulated.
     pub periods: u64,
     /// Per period (in period order): per strategy, ground-up and insured losses.
-    pub losses: Vec<Vec<[losses::PeriodAccumulator; 2]>>,
+    pub losses: Vec<Vec<[PeriodAccumulator; 2]>>,
     /// Incident statistics over all periods (unpaired).
-    pub tally: crate::tally::RunTally,
+    pub tally: RunTally,
     /// Per strategy: claim severities, ground-up and insured.
-    pub severity: Vec<[losses::SeverityTally; 2]>,
+    pub severity: Vec<[SeverityTally; 2]>,
     /// Per strategy and pool.
-    pub pools: Vec<Vec<engine::PoolTally>>,
+    pub pools: Vec<Vec<PoolTally>>,
     /// Events popped, all periods and strategies.
     pub events: u64,
     /// Threads used.
@@ -38,48 +33,32 @@ pub struct RegionRun {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Partial {
     /// Per simulated period: (period_no, per strategy ground-up and insured losses).
-    pub losses: Vec<(u64, Vec<[losses::PeriodAccumulator; 2]>)>,
+    pub losses: Vec<(u64, Vec<[PeriodAccumulator; 2]>)>,
     /// Incident statistics.
-    pub tally: crate::tally::RunTally,
+    pub tally: RunTally,
     /// Claim severities.
-    pub severity: Vec<[losses::SeverityTally; 2]>,
+    pub severity: Vec<[SeverityTally; 2]>,
     /// Per strategy and pool.
-    pub pools: Vec<Vec<engine::PoolTally>>,
+    pub pools: Vec<Vec<PoolTally>>,
     /// Events popped.
     pub events: u64,
 }
 
 impl Partial {
     /// Nothing yet.
-    pub fn empty(scenario: &crate::model::Scenario, region: &Region) -> Partial {
+    pub fn empty(scenario: &Scenario, region: &Region) -> Partial {
         let n = scenario.strategies.len();
         Partial {
             losses: Vec::new(),
-            tally: crate::tally::RunTally::new_unpaired(scenario),
+            tally: RunTally::new_unpaired(scenario),
             severity: (0..n)
-                .map(|_| [losses::SeverityTally::new(), losses::SeverityTally::new()])
+                .map(|_| [SeverityTally::new(), SeverityTally::new()])
                 .collect(),
             pools: (0..n)
-                .map(|_| {
-                    region
-                        .pools
-                        .iter()
-                        .map(|_| engine::PoolTally::empty())
-                        .collect()
-                })
+                .map(|_| region.pools.iter().map(|_| PoolTally::empty()).collect())
                 .collect(),
             events: 0,
         }
-    }
-
-    fn add(&mut self, r: engine::PeriodResult) {
-        self.absorb(Partial {
-            losses: vec![(r.period_no, r.losses)],
-            tally: r.tally,
-            severity: r.severity,
-            pools: r.pools,
-            events: r.events,
-        });
     }
 
     /// Both together (exact).
@@ -88,7 +67,9 @@ impl Partial {
         self
     }
 
-    fn absorb(&mut self, other: Partial) {
+    /// Adds `other` (periods this does not have) into this, in place (exact): what
+    /// [`Partial::merge`] does.
+    pub fn absorb(&mut self, other: Partial) {
         self.tally.merge(&other.tally);
         for (a, b) in self.severity.iter_mut().zip(&other.severity) {
             for (x, y) in a.iter_mut().zip(b) {
@@ -124,8 +105,8 @@ impl Partial {
         let mut periods = false;
         for s in 0..self.severity.len() {
             for k in 0..2 {
-                let mut loss = crate::stats::Moments::new();
-                let mut downtime = crate::stats::Moments::new();
+                let mut loss = Moments::new();
+                let mut downtime = Moments::new();
                 for (_, per) in &self.losses {
                     loss.push(per[s][k].aggregate_loss());
                     downtime.push(per[s][k].downtime_h());
@@ -154,13 +135,13 @@ impl Partial {
     /// accumulator's own invariants. `Err` says what is wrong.
     pub fn validate(
         &self,
-        scenario: &crate::model::Scenario,
+        scenario: &Scenario,
         region: &Region,
         periods: std::ops::Range<u64>,
     ) -> Result<(), String> {
         let n = scenario.strategies.len();
         self.tally
-            .validate(&crate::tally::RunTally::new_unpaired(scenario))
+            .validate(&RunTally::new_unpaired(scenario))
             .map_err(|e| format!("tally: {e}"))?;
         if self.severity.len() != n || self.pools.len() != n {
             return Err(format!(
@@ -316,282 +297,37 @@ impl Partial {
     }
 }
 
-/// A region run as the runner's [`Work`](crate::runner::Work): unit `u` is period `u + 1`,
-/// simulated whole on one worker and folded into a [`Partial`].
-pub struct PeriodWork<'a> {
-    /// The scenario.
-    pub scenario: &'a crate::model::Scenario,
-    /// Its region.
-    pub region: &'a Region,
-    /// The run's seed.
-    pub seed: u64,
-}
-
-impl crate::runner::Work for PeriodWork<'_> {
-    type Acc = Partial;
-    type Worker = ();
-
-    fn empty(&self) -> Partial {
-        Partial::empty(self.scenario, self.region)
-    }
-
-    fn worker(&self) {}
-
-    fn simulate(&self, _: &mut (), unit: u64, acc: &mut Partial) -> u64 {
-        let period = unit + 1;
-        engine::simulate_period_into(
-            self.scenario,
-            self.region,
-            self.seed,
-            period,
-            None,
-            false,
-            acc,
-        );
-        1
-    }
-
-    fn merge(&self, acc: Partial, other: Partial) -> Partial {
-        acc.merge(other)
-    }
-
-    fn relative_precision(&self, acc: &Partial) -> f64 {
-        aal_relative_precision(&acc.losses, self.scenario.strategies.len())
-    }
-}
-
-/// Simulates periods `first..=last` on `threads` threads and returns their merged results.
-pub fn simulate_periods(
-    scenario: &crate::model::Scenario,
-    region: &Region,
-    seed: u64,
-    periods: std::ops::RangeInclusive<u64>,
-    threads: usize,
-    progress: bool,
-) -> anyhow::Result<(Partial, usize)> {
-    let pool = crate::runner::thread_pool(threads)?;
-    let units = periods.start() - 1..*periods.end();
-    let bar =
-        crate::runner::progress_bar(units.end.saturating_sub(units.start), progress, "periods");
-    let work = PeriodWork {
-        scenario,
-        region,
-        seed,
-    };
-    let partial = crate::runner::fold_units(&pool, &work, units, &bar);
-    bar.finish_and_clear();
-    Ok((partial, pool.current_num_threads()))
-}
-
-/// The month (1-12), day of month (from 1), hour and minute of `t` minutes into a period.
-pub fn calendar_date(t: f64) -> (u8, u8, u8, u8) {
-    let day = ((t / 1440.0) as u32).min(364);
-    let mut month = 0;
-    let mut first = 0;
-    while day >= first + MONTH_DAYS[month] {
-        first += MONTH_DAYS[month];
-        month += 1;
-    }
-    let minute_of_day = (t - day as f64 * 1440.0).clamp(0.0, 1439.0) as u32;
-    (
-        month as u8 + 1,
-        (day - first + 1) as u8,
-        (minute_of_day / 60) as u8,
-        (minute_of_day % 60) as u8,
-    )
-}
-
-/// One claim of a region run as the event table (ORD SPLT) lists it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct EventLoss {
-    /// Period, from 1.
-    pub period: u64,
-    /// The period's weight: 1/P for P equally likely periods.
-    pub weight: f64,
-    /// The incident's id within its period (the SPLT's EventId).
-    pub event_id: u64,
-    /// Year within the simulation (from 1), and the local month (1-12), day (1-31), hour
-    /// (0-23) and minute (0-59) of the arrival.
-    pub year: u32,
-    /// Month, 1-12.
-    pub month: u8,
-    /// Day of the month, 1-31.
-    pub day: u8,
-    /// Hour, 0-23.
-    pub hour: u8,
-    /// Minute, 0-59.
-    pub minute: u8,
-    /// The strategy and perspective ([`losses::summary_id`]).
-    pub summary_id: u32,
-    /// The loss, in the scenario's currency.
-    pub loss: f64,
-}
-
-/// Receives every claim of a region run in period order while the run proceeds, so that the
-/// event table stays bounded in memory without the engine writing files (the report layer
-/// writes it as `ord/splt.csv`).
-pub trait EventSink {
-    /// One claim.
-    fn claim(&mut self, event: &EventLoss) -> anyhow::Result<()>;
-}
-
-/// Periods simulated together between two writes of the event table.
-const EVENT_TABLE_BATCH: u64 = 64;
-
-/// Simulates periods 1..=`periods` on a rayon pool of `threads` threads (0: one per core).
-/// Every merge is exact and the loss rows are put in period order, so the result does not
-/// depend on the number of threads. With `event_table`, every incident's losses are streamed
-/// to it in period order (periods are then simulated in batches, so memory stays bounded).
-pub fn run(
-    scenario: &crate::model::Scenario,
-    region: &Region,
-    seed: u64,
-    periods: u64,
-    threads: usize,
-    progress: bool,
-    event_table: Option<&mut dyn EventSink>,
-) -> anyhow::Result<RegionRun> {
-    crate::limits::check_periods(periods, scenario.strategies.len(), region.insured)
-        .map_err(anyhow::Error::msg)?;
-    let started = std::time::Instant::now();
-    let Some(table) = event_table else {
-        let (partial, threads) =
-            simulate_periods(scenario, region, seed, 1..=periods, threads, progress)?;
-        return partial.finish(periods, threads, started.elapsed());
-    };
-    let pool = crate::runner::thread_pool(threads)?;
-    let threads = pool.current_num_threads();
-    let bar = crate::runner::progress_bar(periods, progress, "periods");
-    let perspectives = if region.insured { 2 } else { 1 };
-    let weight = 1.0 / periods as f64;
-    let mut partial = Partial::empty(scenario, region);
-    crate::runner::map_units_in_order(
-        &pool,
-        0..periods,
-        EVENT_TABLE_BATCH,
-        |unit| {
-            let r = engine::simulate_period_logged(scenario, region, seed, unit + 1, None, true).0;
-            bar.inc(1);
-            r
-        },
-        |r| {
-            for e in &r.event_losses {
-                let (month, day, hour, minute) = calendar_date(e.time_min);
-                for (k, loss) in [e.ground_up, e.insured]
-                    .into_iter()
-                    .enumerate()
-                    .take(perspectives)
-                {
-                    if !losses::is_claim(loss) {
-                        continue;
-                    }
-                    let perspective = losses::Perspective::ALL[k];
-                    table.claim(&EventLoss {
-                        period: r.period_no,
-                        weight,
-                        event_id: e.event_id,
-                        year: r.period_no as u32,
-                        month,
-                        day,
-                        hour,
-                        minute,
-                        summary_id: losses::summary_id(
-                            e.strategy as usize,
-                            perspective,
-                            perspectives,
-                        ),
-                        loss,
-                    })?;
-                }
-            }
-            partial.add(r);
-            Ok(())
-        },
-    )?;
-    bar.finish_and_clear();
-    partial.finish(periods, threads, started.elapsed())
-}
-
-/// Periods per batch of a precision-driven region run.
-pub const PRECISION_BATCH_PERIODS: u64 = 64;
-
 /// The largest relative 95% half-width, over strategies, of the ground-up average annual loss
 /// (the sd of period losses / √P, as in insurer_cost.csv). A zero AAL with zero spread counts
 /// as precise.
-pub fn aal_relative_precision(
-    losses: &[(u64, Vec<[losses::PeriodAccumulator; 2]>)],
+pub(crate) fn aal_relative_precision(
+    losses: &[(u64, Vec<[PeriodAccumulator; 2]>)],
     strategies: usize,
 ) -> f64 {
     (0..strategies)
         .map(|s| {
-            let mut m = crate::stats::Moments::default();
+            let mut m = Moments::default();
             for (_, per) in losses {
                 m.push(per[s][0].aggregate_loss());
             }
-            m.relative_half_width(crate::stats::CI_LEVEL)
+            m.relative_half_width(CI_LEVEL)
         })
         .fold(0.0, f64::max)
-}
-
-/// Simulates batches of [`PRECISION_BATCH_PERIODS`] periods until every strategy's ground-up
-/// AAL is known within `relative` (95% half-width over the AAL), or `max_periods` are done.
-/// The stop depends only on results. Returns the run, the precision reached and whether it met
-/// the target.
-pub fn run_until_precise(
-    scenario: &crate::model::Scenario,
-    region: &Region,
-    seed: u64,
-    relative: f64,
-    max_periods: u64,
-    threads: usize,
-    progress: bool,
-) -> anyhow::Result<(RegionRun, f64, bool)> {
-    crate::limits::check_periods(max_periods, scenario.strategies.len(), region.insured)
-        .map_err(anyhow::Error::msg)?;
-    let started = std::time::Instant::now();
-    let pool = crate::runner::thread_pool(threads)?;
-    let bar = crate::runner::progress_bar(max_periods, progress, "periods");
-    let work = PeriodWork {
-        scenario,
-        region,
-        seed,
-    };
-    let precise = crate::runner::run_until_precise(
-        &pool,
-        &work,
-        relative,
-        PRECISION_BATCH_PERIODS,
-        0,
-        max_periods,
-        &bar,
-    )?;
-    bar.finish_and_clear();
-    Ok((
-        precise
-            .acc
-            .finish(precise.units, pool.current_num_threads(), started.elapsed())?,
-        precise.reached,
-        precise.met,
-    ))
 }
 
 impl RegionRun {
     /// The loss series of every strategy and perspective (ground-up, then insured when the
     /// region has policy terms), in table order.
-    pub fn loss_series(
-        &self,
-        scenario: &crate::model::Scenario,
-        region: &Region,
-    ) -> Vec<losses::LossSeries> {
-        let perspectives: &[losses::Perspective] = if region.insured {
-            &losses::Perspective::ALL
+    pub fn loss_series(&self, scenario: &Scenario, region: &Region) -> Vec<LossSeries> {
+        let perspectives: &[Perspective] = if region.insured {
+            &Perspective::ALL
         } else {
-            &losses::Perspective::ALL[..1]
+            &Perspective::ALL[..1]
         };
         let mut out = Vec::new();
         for (s, st) in scenario.strategies.iter().enumerate() {
             for &p in perspectives {
-                out.push(losses::LossSeries {
+                out.push(LossSeries {
                     strategy: st.name.clone(),
                     perspective: p,
                     exposure_vehicle_years: region.vehicles as f64 * self.periods as f64,
