@@ -2,7 +2,7 @@
 //! period's event log, with filters and the reason each remedy was skipped.
 
 use super::*;
-use crate::engine::incident::StepCause;
+use crate::engine::StepCause;
 
 /// Parses `I` or an inclusive range `A..B`.
 fn parse_incidents(text: &str) -> anyhow::Result<(u64, u64, bool)> {

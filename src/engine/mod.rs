@@ -3,12 +3,15 @@
 //! shared responder pools ([`period`]). Engines write no files and format no numbers: they
 //! return outcomes and record into the accumulators of [`crate::tally`] and [`crate::losses`].
 
+pub mod attempt;
 pub mod incident;
 pub mod period;
 pub mod queue;
+pub mod situation;
 pub mod streams;
+pub mod trace;
 
-pub use incident::{
-    AttemptDraws, Process, Scheduler, Scratch, Situation, SituationDraws, Trace, TraceEvent,
-    simulate,
-};
+pub use attempt::AttemptDraws;
+pub use incident::{Process, Scheduler, Scratch, simulate};
+pub use situation::{Situation, SituationDraws};
+pub use trace::{StepCause, Trace, TraceEvent};

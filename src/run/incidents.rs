@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::progress::progress_bar;
 use super::{Work, fold_units, run_until_precise, thread_pool};
-use crate::engine::incident::{ContextPart, DriverPart, VehiclePart};
+use crate::engine::situation::{ContextPart, DriverPart, VehiclePart};
 use crate::engine::{Scratch, Situation, SituationDraws, TraceEvent, simulate};
 use crate::limits::MAX_STRATEGIES;
 use crate::model::Scenario;
