@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::outcome::Outcome;
+use crate::model::outcome::{Outcome, fallback_index};
 use crate::model::{Place, Scenario};
 use crate::stats::moments::IN_RANGE_LIMIT;
 use crate::stats::{FixedSum, Moments, QuantileSketch, checked};
@@ -185,8 +185,12 @@ pub struct StrategyTally {
     pub damaged: u64,
     /// Per remedy, in scenario order.
     pub remedies: Vec<RemedyTally>,
-    /// Incidents the fallback ended, as a remedy-like row.
+    /// Incidents a fallback ended (any of them), as a remedy-like row.
     pub fallback: RemedyTally,
+    /// The same, per fallback in scenario order, when the scenario has more than one fallback
+    /// (empty otherwise: the row above is then the one fallback's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_fallback: Vec<RemedyTally>,
     /// Per (segment, driver profile, place) cell, in that nesting order: one push per incident
     /// instead of one per dimension; the marginals are exact sums of cells.
     pub cells: Vec<GroupTally>,
@@ -247,11 +251,19 @@ impl StrategyTally {
         ended_by.resolved += 1;
         push!(ended_by.resolved_time, o.time_to_access_min, IN_RANGE);
         push!(ended_by.resolved_cost, cost, IN_RANGE);
+        if o.unresolved()
+            && let Some(t) = fallback_index(o.resolved_by).and_then(|i| self.by_fallback.get_mut(i))
+        {
+            t.resolved += 1;
+            push!(t.resolved_time, o.time_to_access_min, IN_RANGE);
+            push!(t.resolved_cost, cost, IN_RANGE);
+        }
         self.cells[shape.index(o.segment, o.driver, o.place)].record::<IN_RANGE>(o, cost);
     }
 
     fn checked_merge(&mut self, b: &StrategyTally) -> Result<(), String> {
-        if (self.remedies.len(), self.cells.len()) != (b.remedies.len(), b.cells.len()) {
+        let shape = |t: &StrategyTally| (t.remedies.len(), t.by_fallback.len(), t.cells.len());
+        if shape(self) != shape(b) {
             return Err("the parts have different numbers of remedies or cells".into());
         }
         let a = self;
@@ -271,6 +283,9 @@ impl StrategyTally {
             x.checked_merge(y)?;
         }
         a.fallback.checked_merge(&b.fallback)?;
+        for (x, y) in a.by_fallback.iter_mut().zip(&b.by_fallback) {
+            x.checked_merge(y)?;
+        }
         for (x, y) in a.cells.iter_mut().zip(&b.cells) {
             x.checked_merge(y)?;
         }
@@ -339,6 +354,17 @@ impl StrategyTally {
                 .map(|t| t.resolved),
         )?;
         same_count(&[("the run", n), ("the resolved of every row", resolved)])?;
+        if !self.by_fallback.is_empty() {
+            for (i, t) in self.by_fallback.iter().enumerate() {
+                t.validate(n)
+                    .map_err(|e| format!("by_fallback[{i}]: {e}"))?;
+            }
+            let by = checked_sum("resolved", self.by_fallback.iter().map(|t| t.resolved))?;
+            same_count(&[
+                ("fallback.resolved", self.fallback.resolved),
+                ("the resolved of every fallback", by),
+            ])?;
+        }
         for (c, cell) in self.cells.iter().enumerate() {
             cell.validate().map_err(|e| format!("cells[{c}]: {e}"))?;
         }
@@ -423,6 +449,11 @@ impl RunTally {
             damaged: 0,
             remedies: vec![RemedyTally::default(); n.remedies.len()],
             fallback: RemedyTally::default(),
+            by_fallback: if n.fallbacks.len() > 1 {
+                vec![RemedyTally::default(); n.fallbacks.len()]
+            } else {
+                Vec::new()
+            },
             cells: vec![
                 GroupTally::default();
                 n.segments.len() * n.drivers.len() * Place::ALL.len()
@@ -652,12 +683,18 @@ impl RunTally {
                 ("damage cost", &st.cost_damage),
             ]
             .into_iter()
-            .chain(st.remedies.iter().chain([&st.fallback]).flat_map(|r| {
-                [
-                    ("time to access", &r.resolved_time),
-                    ("cost", &r.resolved_cost),
-                ]
-            }));
+            .chain(
+                st.remedies
+                    .iter()
+                    .chain([&st.fallback])
+                    .chain(&st.by_fallback)
+                    .flat_map(|r| {
+                        [
+                            ("time to access", &r.resolved_time),
+                            ("cost", &r.resolved_cost),
+                        ]
+                    }),
+            );
             let bad = moments
                 .into_iter()
                 .chain(group)
@@ -703,6 +740,9 @@ impl RunTally {
                 x.merge(y);
             }
             a.fallback.merge(&b.fallback);
+            for (x, y) in a.by_fallback.iter_mut().zip(&b.by_fallback) {
+                x.merge(y);
+            }
             for (x, y) in a.cells.iter_mut().zip(&b.cells) {
                 x.merge(y);
             }

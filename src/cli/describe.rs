@@ -46,7 +46,8 @@ pub fn describe(sc: &Scenario) -> String {
     }
     s += &format!(
         "  horizon {} min, then fallback \"{}\"\n",
-        base.model.horizon_min, n.fallback
+        base.model.horizon_min,
+        n.fallbacks.join("\" or \"")
     );
     s += &format!(
         "  incident rate {} per vehicle-year; value of time {} {}/h; prices in {} {}\n",

@@ -318,8 +318,8 @@ pub(super) fn explain_command(
 }
 
 fn remedy_name(sc: &Scenario, r: u16) -> &str {
-    if r == FALLBACK {
-        &sc.names.fallback
+    if let Some(i) = fallback_index(r) {
+        &sc.names.fallbacks[i]
     } else {
         &sc.names.remedies[r as usize]
     }
@@ -387,7 +387,7 @@ fn facts_along(sc: &Scenario, s: usize, rp: &Replay) -> Vec<Facts> {
                     remedy,
                     success: true,
                     ..
-                } if *remedy != FALLBACK => {
+                } if fallback_index(*remedy).is_none() => {
                     let r = &model.remedies[*remedy as usize];
                     facts = Facts((facts.0 | r.sets) & !r.clears);
                 }
@@ -479,9 +479,13 @@ fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &Replay) -> 
             }
             TraceEvent::StepsExhausted => "every step tried without access: give up".into(),
             TraceEvent::HorizonReached => "give-up horizon reached".into(),
-            TraceEvent::FallbackStarted { duration_min, cost } => format!(
+            TraceEvent::FallbackStarted {
+                fallback,
+                duration_min,
+                cost,
+            } => format!(
                 "fallback {}: {duration_min:.1} min, {c} {cost:.2}",
-                n.fallback
+                n.fallbacks[*fallback as usize]
             ),
             TraceEvent::Access { by } => format!("keys in hand (by {})", remedy_name(sc, *by)),
         };

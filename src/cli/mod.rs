@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::engine::TraceEvent;
-use crate::model::outcome::FALLBACK;
+use crate::model::outcome::fallback_index;
 use crate::model::{Facts, Place, Scenario};
 use crate::report::output::{self, StagedDir};
 use crate::report::schema::{self, Manifest, ScenarioInfo};
@@ -532,12 +532,12 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             let seed = seed.unwrap_or(sc.seed);
             if let Some(r) = &remedy
                 && !sc.names.remedies.contains(r)
-                && *r != sc.names.fallback
+                && !sc.names.fallbacks.contains(r)
             {
                 usage!(
-                    "--remedy {r}: no such remedy (remedies: {}; or the fallback, \"{}\")",
+                    "--remedy {r}: no such remedy (remedies: {}; or a fallback: {})",
                     sc.names.remedies.join(", "),
-                    sc.names.fallback
+                    sc.names.fallbacks.join(", ")
                 );
             }
             if period.is_none() && (from.is_some() || to.is_some()) {

@@ -12,7 +12,7 @@ use super::queue::{EventQueue, SimTime};
 use super::situation::Situation;
 use super::streams::{self, TAG_FALLBACK};
 use super::trace::{StepCause, Trace, TraceEvent};
-use crate::model::outcome::{FALLBACK, Outcome};
+use crate::model::outcome::{FALLBACK, Outcome, fallback_code};
 use crate::model::{Facts, MAX_RACE, MAX_REMEDIES, Model, SpareKeyLocation};
 
 /// Where a running incident sends its timed work. The incident level keeps a private event
@@ -361,26 +361,32 @@ impl Process {
         start: f64,
         trace: &mut T,
     ) -> Outcome {
+        // The first fallback whose condition holds as the incident gives up (the last has none).
+        let last = model.fallbacks.len() - 1;
+        let i = model.fallbacks[..last]
+            .iter()
+            .position(|f| f.when.iter().any(|c| c.holds(self.facts)))
+            .unwrap_or(last);
+        let fallback = &model.fallbacks[i];
         let mut rng = streams::keyed_stream(self.key, TAG_FALLBACK);
-        let duration = model.fallback.duration.sample(&mut rng);
-        let cost = model
-            .fallback
-            .cost
-            .as_ref()
-            .map_or(0.0, |d| d.sample(&mut rng));
+        let duration = fallback.duration.sample(&mut rng);
+        let cost = fallback.cost.as_ref().map_or(0.0, |d| d.sample(&mut rng));
         trace.record(
             now - start,
             TraceEvent::FallbackStarted {
+                fallback: i as u16,
                 duration_min: duration,
                 cost,
             },
         );
         self.out.cost_direct += cost;
         self.out.time_to_access_min = now - start + duration;
-        self.out.resolved_by = FALLBACK;
+        self.out.resolved_by = fallback_code(i);
         trace.record(
             self.out.time_to_access_min,
-            TraceEvent::Access { by: FALLBACK },
+            TraceEvent::Access {
+                by: self.out.resolved_by,
+            },
         );
         self.out
     }

@@ -65,6 +65,9 @@ pub enum TraceEvent {
     HorizonReached,
     /// The fallback starts.
     FallbackStarted {
+        /// Which fallback (index in the scenario's order; omitted when 0, the first).
+        #[serde(skip_serializing_if = "is_first")]
+        fallback: u16,
         /// Minutes it takes.
         duration_min: f64,
         /// What it costs.
@@ -72,7 +75,7 @@ pub enum TraceEvent {
     },
     /// The keys are back in hand.
     Access {
-        /// Remedy index, or [`FALLBACK`].
+        /// Remedy index, or a fallback's code ([`crate::model::outcome::fallback_code`]).
         by: u16,
     },
 }
@@ -113,4 +116,8 @@ impl Trace for Vec<(f64, TraceEvent)> {
     fn record(&mut self, time_min: f64, event: TraceEvent) {
         self.push((time_min, event));
     }
+}
+
+fn is_first(i: &u16) -> bool {
+    *i == 0
 }

@@ -496,9 +496,11 @@ pub struct Policy {
     pub traces_steps: bool,
 }
 
-/// The fallback at the horizon, compiled.
+/// A fallback, compiled: what ends an incident at the horizon or when the steps run out.
 #[derive(Debug, Clone)]
 pub struct Fallback {
+    /// It is the one taken if one of these holds when the incident gives up (empty: always).
+    pub when: Vec<Condition>,
     /// Time from giving up to access.
     pub duration: Dist,
     /// Cost.
@@ -520,8 +522,9 @@ pub struct Model {
     pub policies: Vec<Policy>,
     /// Give-up horizon.
     pub horizon_min: Minutes,
-    /// The fallback.
-    pub fallback: Fallback,
+    /// The fallbacks in order: the first whose `when` holds ends the incident; the last has no
+    /// condition. At most [`outcome::MAX_FALLBACKS`].
+    pub fallbacks: Vec<Fallback>,
     /// Strategies whose models have the same remedies get the same number here: the raw draws
     /// of a remedy try in an incident are then the same under each, and are drawn once
     /// (see `engine::incident::DrawCache`). 0 until the scenario assigns it.
@@ -571,8 +574,8 @@ pub struct Names {
     pub remedy_labels: Vec<String>,
     /// Policy names.
     pub policies: Vec<String>,
-    /// The fallback's name.
-    pub fallback: String,
+    /// The fallbacks' names, in order.
+    pub fallbacks: Vec<String>,
 }
 
 /// A compiled scenario: settings, names, and one model per strategy.

@@ -3,8 +3,28 @@
 
 use serde::{Deserialize, Serialize};
 
-/// `resolved_by` of an incident the fallback ended.
+/// `resolved_by` of an incident the (first) fallback ended; fallback `i` is `FALLBACK - i`.
 pub const FALLBACK: u16 = u16::MAX;
+
+/// The most fallbacks a scenario may have (their `resolved_by` codes stay far above remedy
+/// indices, which are below `MAX_REMEDIES` = 64).
+pub const MAX_FALLBACKS: usize = 16;
+
+/// The `resolved_by` code of fallback `i` (below [`MAX_FALLBACKS`]).
+#[inline]
+pub const fn fallback_code(i: usize) -> u16 {
+    FALLBACK - i as u16
+}
+
+/// Which fallback a `resolved_by` code names, if it names one.
+#[inline]
+pub const fn fallback_index(code: u16) -> Option<usize> {
+    if code > FALLBACK - MAX_FALLBACKS as u16 {
+        Some((FALLBACK - code) as usize)
+    } else {
+        None
+    }
+}
 
 /// How one incident ended under one strategy: everything the statistics need.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -15,7 +35,8 @@ pub struct Outcome {
     pub cost_direct: f64,
     /// Repair of damage done by the remedies.
     pub cost_damage: f64,
-    /// Index of the remedy that gave access, or [`FALLBACK`].
+    /// Index of the remedy that gave access, or the code of the fallback that ended it
+    /// ([`fallback_code`]).
     pub resolved_by: u16,
     /// Remedies started (bit per remedy index).
     pub attempted: u64,
@@ -51,9 +72,9 @@ impl Outcome {
     pub fn cost(&self) -> f64 {
         self.cost_direct + self.cost_damage
     }
-    /// Whether the fallback ended it.
+    /// Whether a fallback ended it.
     #[inline]
     pub fn unresolved(&self) -> bool {
-        self.resolved_by == FALLBACK
+        self.resolved_by > FALLBACK - MAX_FALLBACKS as u16
     }
 }

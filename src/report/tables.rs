@@ -171,21 +171,31 @@ pub fn write_summary<W: Write>(out: W, rows: &[SummaryRow]) -> csv::Result<()> {
     write_rows(out, rows.iter().cloned())
 }
 
-/// Writes `remedies.csv`: one row per (strategy, remedy), then the fallback.
+/// Writes `remedies.csv`: one row per (strategy, remedy), then the fallback: one row named
+/// `fallback`, or with several fallbacks one row each, named `fallback: NAME`.
 pub fn write_remedies<W: Write>(out: W, scenario: &Scenario, tally: &RunTally) -> csv::Result<()> {
-    let fallback = "fallback".to_string();
+    let fallback_names: Vec<String> = match scenario.names.fallbacks.as_slice() {
+        [_] => vec!["fallback".to_string()],
+        several => several.iter().map(|f| format!("fallback: {f}")).collect(),
+    };
+    let fallback_names = &fallback_names;
     let rows = scenario
         .strategies
         .iter()
         .zip(tally.iter())
         .flat_map(|(st, t)| {
             let n = t.time.count();
+            let fallbacks = if t.by_fallback.is_empty() {
+                std::slice::from_ref(&t.fallback)
+            } else {
+                t.by_fallback.as_slice()
+            };
             let remedies = scenario
                 .names
                 .remedies
                 .iter()
                 .zip(&t.remedies)
-                .chain(std::iter::once((&fallback, &t.fallback)));
+                .chain(fallback_names.iter().zip(fallbacks));
             remedies.map(move |(name, r)| RemedyRow {
                 strategy: st.name.clone(),
                 remedy: name.clone(),

@@ -6,6 +6,7 @@
 use super::locate::FieldPath;
 use super::spec::{AdjustSpec, ContextSpec, DriverSpec, Requires, ScenarioSpec, VehicleSpec};
 use crate::dist::{Dist, DistSpec};
+use crate::model::outcome::MAX_FALLBACKS;
 use crate::model::{
     Adjustment, Condition, Context, DamageRisk, Driver, Escalation, Fact, Fallback, MAX_RACE,
     MAX_REMEDIES, Model, Names, Place, Policy, Remedy, Segment, SpareKeyLocation, Step,
@@ -216,12 +217,8 @@ pub fn compile_model(spec: &ScenarioSpec) -> Result<(Model, Names)> {
         });
     }
 
-    names.fallback = spec.fallback.name.clone();
-    let fb = root.key("fallback");
-    let fallback = Fallback {
-        duration: dist(&spec.fallback.duration.0, &fb.key("duration"))?,
-        cost: opt_dist(spec.fallback.cost.as_ref().map(|m| &m.0), &fb.key("cost"))?,
-    };
+    let fallbacks = compile_fallbacks(spec, &root)?;
+    names.fallbacks = spec.fallback.list.iter().map(|f| f.name.clone()).collect();
 
     Ok((
         Model {
@@ -231,11 +228,68 @@ pub fn compile_model(spec: &ScenarioSpec) -> Result<(Model, Names)> {
             remedies,
             policies,
             horizon_min: spec.horizon.0,
-            fallback,
+            fallbacks,
             remedy_group: 0,
         },
         names,
     ))
+}
+
+/// Where fallback `i` is in the file: `fallback` for a single `[fallback]`, `fallback[i]` for
+/// `[[fallback]]`.
+fn fallback_path(spec: &ScenarioSpec, root: &FieldPath, i: usize) -> FieldPath {
+    if spec.fallback.is_array {
+        root.key("fallback").index(i)
+    } else {
+        root.key("fallback")
+    }
+}
+
+/// The fallbacks in order; only the last may (and must) have no `when`, so exactly one default
+/// ends an incident that no condition picks out.
+fn compile_fallbacks(spec: &ScenarioSpec, root: &FieldPath) -> Result<Vec<Fallback>> {
+    let list = &spec.fallback.list;
+    if list.is_empty() {
+        return invalid(root.key("fallback"), "a scenario needs a fallback");
+    }
+    if list.len() > MAX_FALLBACKS {
+        return invalid(
+            fallback_path(spec, root, MAX_FALLBACKS),
+            format!("at most {MAX_FALLBACKS} fallbacks (got {})", list.len()),
+        );
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for (i, f) in list.iter().enumerate() {
+        let at = fallback_path(spec, root, i);
+        let when = conditions(&f.when, &at.key("when"))?;
+        let last = i + 1 == list.len();
+        if last && !when.is_empty() {
+            return invalid(
+                at.key("when"),
+                "the last fallback is the default and has no `when`: add one without conditions \
+                 after it",
+            );
+        }
+        if !last && when.is_empty() {
+            return invalid(
+                at,
+                "only the last fallback may have no `when` (the fallbacks after this one could \
+                 never be taken)",
+            );
+        }
+        if list[..i].iter().any(|g| g.name == f.name) {
+            return invalid(
+                at.key("name"),
+                format!("a second fallback named `{}`", f.name),
+            );
+        }
+        out.push(Fallback {
+            when,
+            duration: dist(&f.duration.0, &at.key("duration"))?,
+            cost: opt_dist(f.cost.as_ref().map(|m| &m.0), &at.key("cost"))?,
+        });
+    }
+    Ok(out)
 }
 
 fn compile_segments(
@@ -853,12 +907,15 @@ pub fn check_limits(spec: &ScenarioSpec) -> Result<()> {
         }
         Ok(upper)
     };
-    let fb = root.key("fallback");
-    let fallback_time = range(fb.key("duration"), &spec.fallback.duration.0, 1.0)?;
-    let fallback_cost = match &spec.fallback.cost {
-        Some(c) => range(fb.key("cost"), &c.0, 1.0)?,
-        None => 0.0,
-    };
+    // The worst fallback: the longest and the dearest (they need not be the same one).
+    let (mut fallback_time, mut fallback_cost) = (0.0f64, 0.0f64);
+    for (i, f) in spec.fallback.list.iter().enumerate() {
+        let fb = fallback_path(spec, &root, i);
+        fallback_time = fallback_time.max(range(fb.key("duration"), &f.duration.0, 1.0)?);
+        if let Some(c) = &f.cost {
+            fallback_cost = fallback_cost.max(range(fb.key("cost"), &c.0, 1.0)?);
+        }
+    }
     // The worst cost of one try of each remedy: every adjustment applied at once.
     let mut remedy_cost = std::collections::BTreeMap::new();
     for (key, r) in &spec.remedy {

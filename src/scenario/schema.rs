@@ -60,15 +60,11 @@ pub fn json_schema() -> Value {
             "value_of_time_per_hour": { "type": "number", "minimum": 0, "description": "Money per hour of waiting." },
             "horizon": { "$ref": "#/definitions/duration", "description": "Give up after this long without access; the fallback then ends the incident." },
             "fallback": {
-                "type": "object",
-                "description": "What ends an incident that reaches the horizon or runs out of remedies.",
-                "additionalProperties": false,
-                "required": ["name", "duration"],
-                "properties": {
-                    "name": { "type": "string" },
-                    "duration": { "$ref": "#/definitions/duration_dist", "description": "Time from giving up to access." },
-                    "cost": { "$ref": "#/definitions/money_dist" }
-                }
+                "description": "What ends an incident that reaches the horizon or runs out of remedies: one [fallback], or several [[fallback]] of which the first whose `when` holds is taken (the last, the default, has no `when`).",
+                "anyOf": [
+                    { "$ref": "#/definitions/fallback" },
+                    { "type": "array", "items": { "$ref": "#/definitions/fallback" }, "minItems": 1, "maxItems": 16 }
+                ]
             },
             "vehicle": {
                 "type": "array",
@@ -200,6 +196,17 @@ pub fn json_schema() -> Value {
                     { "type": "array", "items": { "$ref": "#/definitions/fact_literal" } },
                     { "type": "array", "items": { "type": "array", "items": { "$ref": "#/definitions/fact_literal" } } }
                 ]
+            },
+            "fallback": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name", "duration"],
+                "properties": {
+                    "name": { "type": "string" },
+                    "when": { "$ref": "#/definitions/conditions", "description": "Facts that must hold when the incident gives up for this fallback to be taken." },
+                    "duration": { "$ref": "#/definitions/duration_dist", "description": "Time from giving up to access." },
+                    "cost": { "$ref": "#/definitions/money_dist" }
+                }
             },
             "step": {
                 "description": "A remedy name, or a table with `race` (several started at once) or `remedy` (one), and optionally `when` (the step runs only if these facts hold when its turn comes), `escalate` and `escalate_after` (when the next step starts without waiting for this one to end).",

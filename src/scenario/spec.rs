@@ -35,8 +35,10 @@ pub struct ScenarioSpec {
     pub value_of_time_per_hour: f64,
     /// After this long without access the driver gives up and the fallback ends the incident.
     pub horizon: Duration,
-    /// What ends an incident that reaches the horizon or runs out of remedies.
-    pub fallback: FallbackSpec,
+    /// What ends an incident that reaches the horizon or runs out of remedies: one `[fallback]`,
+    /// or several `[[fallback]]` of which the first whose `when` holds is taken (the last has
+    /// no `when`: the default).
+    pub fallback: Fallbacks,
     /// Vehicle segments.
     #[serde(default)]
     pub vehicle: Vec<VehicleSpec>,
@@ -67,12 +69,50 @@ fn default_seed() -> u64 {
     42
 }
 
-/// The fallback that ends an incident at the horizon (for example a tow to the dealer).
+/// The fallbacks as written: `[fallback]` (one) or `[[fallback]]` (several, in order).
+#[derive(Debug, Clone)]
+pub struct Fallbacks {
+    /// The fallbacks in file order.
+    pub list: Vec<FallbackSpec>,
+    /// Whether written as `[[fallback]]` (field paths then carry an index).
+    pub is_array: bool,
+}
+
+impl<'de> Deserialize<'de> for Fallbacks {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let v = toml::Value::deserialize(d)?;
+        match v {
+            toml::Value::Table(_) => Ok(Fallbacks {
+                list: vec![FallbackSpec::deserialize(v).map_err(D::Error::custom)?],
+                is_array: false,
+            }),
+            toml::Value::Array(items) => Ok(Fallbacks {
+                list: items
+                    .into_iter()
+                    .map(FallbackSpec::deserialize)
+                    .collect::<Result<_, _>>()
+                    .map_err(D::Error::custom)?,
+                is_array: true,
+            }),
+            _ => Err(D::Error::custom(
+                "fallback is a table [fallback], or several [[fallback]] tables",
+            )),
+        }
+    }
+}
+
+/// A fallback that ends an incident at the horizon or when the steps run out (for example a tow
+/// to the dealer to open the trunk, or a new key when the keys are lost).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FallbackSpec {
     /// What it is, for tables and traces.
     pub name: String,
+    /// Facts that must hold when the incident gives up for this fallback to be the one taken
+    /// (same form as a remedy's `requires`); the last fallback has none.
+    #[serde(default)]
+    pub when: Requires,
     /// Time from giving up to access.
     pub duration: DurationDist,
     /// What it costs.

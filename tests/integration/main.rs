@@ -16,6 +16,8 @@ mod determinism;
 mod escalation;
 /// `explain`: SPLT event ids for region incidents, filters, summaries, skip reasons.
 mod explain;
+/// Fallbacks by situation: the first whose facts hold ends the incident.
+mod fallbacks;
 /// Frozen copies of the shipped scenarios still give their frozen tables, byte for byte.
 mod golden;
 /// The module graph of src/ against the layering table: no cycle, no arrow upwards.

@@ -10,7 +10,7 @@ use super::pools::{Job, NO_JOB, PoolState};
 use crate::engine::queue::{EventQueue, SimTime};
 use crate::engine::{Process, Situation};
 use crate::losses::{Partial, PeriodAccumulator, PoolTally, insured_loss, is_claim};
-use crate::model::outcome::Outcome;
+use crate::model::outcome::{Outcome, fallback_index};
 use crate::model::region::{Calendar, PERIOD_MIN, Region};
 use crate::model::{Fact, Facts, MAX_RACE, Scenario};
 
@@ -345,8 +345,8 @@ pub fn simulate_period_into(
                 }
                 let downtime_h = out.time_to_access_min / 60.0;
                 let names = &scenario.names;
-                let by = if out.unresolved() {
-                    names.fallback.as_str()
+                let by = if let Some(i) = fallback_index(out.resolved_by) {
+                    names.fallbacks[i].as_str()
                 } else {
                     names.remedies[out.resolved_by as usize].as_str()
                 };
