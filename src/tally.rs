@@ -24,6 +24,12 @@ macro_rules! push {
     };
 }
 
+/// A statistic left its exact fixed-point range (see [`Moments::overflowed`]): no table may be
+/// written from it. The message names the statistic and what to change.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InexactError(pub String);
+
 /// Counts and moments of one group of incidents (a segment, driver profile or place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GroupTally {
@@ -664,7 +670,7 @@ impl RunTally {
 
     /// An error when any statistic left its exact fixed-point range (see
     /// [`Moments::overflowed`]): a table must never hold a saturated or wrapped number.
-    pub fn check_exact(&self) -> anyhow::Result<()> {
+    pub fn check_exact(&self) -> Result<(), InexactError> {
         for (s, st) in self.strategies.iter().enumerate() {
             let moments = [
                 ("time to access", &st.time),
@@ -706,13 +712,13 @@ impl RunTally {
                         .map(|(w, _)| w)
                 });
             if let Some(what) = bad {
-                anyhow::bail!(
+                return Err(InexactError(format!(
                     "the {what} statistics of strategy {} left the exact fixed-point range (a value above \
                      {} or a sum beyond 128 bits); no table is written (lower the distribution's \
                      tail, or run fewer incidents)",
                     s + 1,
                     crate::limits::MAX_VALUE
-                );
+                )));
             }
         }
         Ok(())

@@ -358,7 +358,7 @@ pub(super) fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyho
         let partial = shard::merge_region(states, sc, region).map_err(as_input)?;
         let run = partial
             .finish(periods, threads, std::time::Duration::from_secs_f64(secs))
-            .map_err(as_input)?;
+            .map_err(|e| as_input(e.into()))?;
         let mut manifest = region_manifest(&loaded, id.seed, &run);
         manifest.merged_shards = Some(parts.len() as u64);
         let dir = commit_region_results(staged, sc, &run, &manifest, plots, false)?;

@@ -31,6 +31,6 @@ pub struct EventLoss {
 /// event table stays bounded in memory without the engine writing files (the report layer
 /// writes it as `ord/splt.csv`).
 pub trait EventSink {
-    /// One claim.
-    fn claim(&mut self, event: &EventLoss) -> anyhow::Result<()>;
+    /// One claim; an error is the writer's (the run stops with it).
+    fn claim(&mut self, event: &EventLoss) -> std::io::Result<()>;
 }

@@ -55,7 +55,7 @@ pub use insurer::{InsurerCost, LossSeries, insurer_cost};
 pub use period::{PeriodAccumulator, PeriodRow};
 pub use pools::PoolTally;
 pub(crate) use results::aal_relative_precision;
-pub use results::{Partial, RegionRun};
+pub use results::{FinishError, Partial, RegionRun};
 pub use severity::SeverityTally;
 
 use crate::model::region::PolicyTerms;

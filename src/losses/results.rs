@@ -6,7 +6,18 @@ use super::{LossSeries, PeriodAccumulator, Perspective, PoolTally, SeverityTally
 use crate::model::Scenario;
 use crate::model::region::Region;
 use crate::stats::{CI_LEVEL, Moments};
-use crate::tally::RunTally;
+use crate::tally::{InexactError, RunTally};
+
+/// Why merged period results cannot make a finished region run.
+#[derive(Debug, thiserror::Error)]
+pub enum FinishError {
+    /// The parts' periods are not exactly 1..=N, each once (a part missing or given twice).
+    #[error("the periods of the parts do not make up periods 1..={0}")]
+    Periods(u64),
+    /// A statistic left its exact range.
+    #[error(transparent)]
+    Inexact(#[from] InexactError),
+}
 
 /// The results of a region run, merged over periods.
 #[derive(Debug, Clone)]
@@ -90,7 +101,7 @@ impl Partial {
     /// An error when any statistic left its exact fixed-point range: the incident statistics,
     /// claim severities, pool statistics, and the moments of the period losses the tables
     /// derive (AAL, its sd) over the periods.
-    fn check_exact(&self) -> anyhow::Result<()> {
+    fn check_exact(&self) -> Result<(), InexactError> {
         self.tally.check_exact()?;
         let severity = self
             .severity
@@ -114,19 +125,20 @@ impl Partial {
                 periods |= loss.overflowed() || downtime.overflowed();
             }
         }
-        anyhow::ensure!(
-            !(severity || pools || periods),
-            "the {} statistics left the exact fixed-point range (a period loss above {} or a sum \
-             beyond 128 bits); no table is written",
-            if severity {
-                "claim severity"
-            } else if pools {
-                "responder"
-            } else {
-                "period loss"
-            },
-            crate::limits::MAX_PERIOD_LOSS
-        );
+        if severity || pools || periods {
+            return Err(InexactError(format!(
+                "the {} statistics left the exact fixed-point range (a period loss above {} or a \
+                 sum beyond 128 bits); no table is written",
+                if severity {
+                    "claim severity"
+                } else if pools {
+                    "responder"
+                } else {
+                    "period loss"
+                },
+                crate::limits::MAX_PERIOD_LOSS
+            )));
+        }
         Ok(())
     }
 
@@ -258,17 +270,16 @@ impl Partial {
         periods: u64,
         threads: usize,
         wall_time: std::time::Duration,
-    ) -> anyhow::Result<RegionRun> {
+    ) -> Result<RegionRun, FinishError> {
         let mut losses = self.losses;
         losses.sort_by_key(|(p, _)| *p);
         let numbered = losses
             .iter()
             .enumerate()
             .all(|(i, (p, _))| *p == i as u64 + 1);
-        anyhow::ensure!(
-            numbered && losses.len() as u64 == periods,
-            "the periods of the parts do not make up periods 1..={periods}"
-        );
+        if !(numbered && losses.len() as u64 == periods) {
+            return Err(FinishError::Periods(periods));
+        }
         let checked = Partial {
             losses,
             tally: self.tally,

@@ -373,7 +373,7 @@ impl<W: Write> SpltWriter<W> {
 }
 
 impl<W: Write> crate::losses::EventSink for SpltWriter<W> {
-    fn claim(&mut self, event: &crate::losses::EventLoss) -> anyhow::Result<()> {
+    fn claim(&mut self, event: &crate::losses::EventLoss) -> std::io::Result<()> {
         Ok(self.write_claim(event)?)
     }
 }

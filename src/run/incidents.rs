@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use super::progress::progress_bar;
-use super::{Work, fold_units, run_until_precise, thread_pool};
+use super::{RunError, Work, fold_units, run_until_precise, thread_pool};
 use crate::engine::situation::{ContextPart, DriverPart, VehiclePart};
 use crate::engine::{Scratch, Situation, SituationDraws, TraceEvent, simulate};
 use crate::limits::MAX_STRATEGIES;
@@ -230,18 +230,19 @@ pub(crate) fn relative_precision(tally: &RunTally) -> f64 {
 }
 
 /// Runs the scenario on a rayon pool as `opts` says.
-pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> {
-    anyhow::ensure!(
-        scenario.strategies.len() <= MAX_STRATEGIES,
-        "at most {MAX_STRATEGIES} strategies can be compared in one run (got {})",
-        scenario.strategies.len()
-    );
+pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, RunError> {
+    if scenario.strategies.len() > MAX_STRATEGIES {
+        return Err(RunError::Options(format!(
+            "at most {MAX_STRATEGIES} strategies can be compared in one run (got {})",
+            scenario.strategies.len()
+        )));
+    }
     let pool = thread_pool(opts.threads)?;
     let threads = pool.current_num_threads();
     let started = Instant::now();
     match opts.amount {
         Amount::Incidents(incidents) => {
-            crate::limits::check_incidents("--incidents", incidents).map_err(anyhow::Error::msg)?;
+            crate::limits::check_incidents("--incidents", incidents).map_err(RunError::Options)?;
             let n_chunks = incidents.div_ceil(CHUNK_INCIDENTS);
             let chunks = match opts.shard {
                 Some(shard) => shard.chunks(n_chunks),
@@ -276,12 +277,15 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunResult> 
             min_incidents,
             max_incidents,
         } => {
-            anyhow::ensure!(
-                opts.shard.is_none(),
-                "--precision cannot be combined with --shard: where a precision run stops depends on all of its results"
-            );
+            if opts.shard.is_some() {
+                return Err(RunError::Options(
+                    "--precision cannot be combined with --shard: where a precision run stops \
+                     depends on all of its results"
+                        .into(),
+                ));
+            }
             crate::limits::check_incidents("--max-incidents", max_incidents)
-                .map_err(anyhow::Error::msg)?;
+                .map_err(RunError::Options)?;
             let progress = progress_bar(max_incidents, opts.progress, "incidents");
             // Chunks of a run of `max_incidents`: only the last one can be short, so batches
             // end where a run of that many incidents would, whatever the thread count.

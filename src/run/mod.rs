@@ -85,9 +85,30 @@ pub(crate) trait Work: Sync {
     fn relative_precision(&self, acc: &Self::Acc) -> f64;
 }
 
+/// Why a run could not produce its results.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The options ask for what the runner cannot do (a count past a limit, precision with
+    /// shards, ...); the message names the option and the rule.
+    #[error("{0}")]
+    Options(String),
+    /// The worker threads could not be started.
+    #[error(transparent)]
+    ThreadPool(#[from] rayon::ThreadPoolBuildError),
+    /// A statistic left its exact range: no table may be written.
+    #[error(transparent)]
+    Inexact(#[from] crate::tally::InexactError),
+    /// The region's period results did not make a finished run.
+    #[error(transparent)]
+    Finish(#[from] crate::losses::FinishError),
+    /// The event table's writer failed.
+    #[error(transparent)]
+    EventTable(std::io::Error),
+}
+
 /// A rayon pool of `threads` workers (0: one per core), within [`crate::limits::MAX_THREADS`].
-pub(crate) fn thread_pool(threads: usize) -> anyhow::Result<rayon::ThreadPool> {
-    crate::limits::check_threads(threads).map_err(anyhow::Error::msg)?;
+pub(crate) fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, RunError> {
+    crate::limits::check_threads(threads).map_err(RunError::Options)?;
     Ok(rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?)
@@ -123,8 +144,8 @@ pub(crate) fn map_units_in_order<T: Send>(
     units: Range<u64>,
     batch: u64,
     map: impl Fn(u64) -> T + Sync,
-    mut sink: impl FnMut(T) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
+    mut sink: impl FnMut(T) -> Result<(), RunError>,
+) -> Result<(), RunError> {
     let mut first = units.start;
     while first < units.end {
         let last = (first + batch).min(units.end);
@@ -161,11 +182,12 @@ pub(crate) fn run_until_precise<W: Work>(
     min_units: u64,
     max_units: u64,
     progress: &ProgressBar,
-) -> anyhow::Result<Precise<W::Acc>> {
-    anyhow::ensure!(
-        target > 0.0 && target.is_finite(),
-        "--precision must be a positive fraction such as 0.01"
-    );
+) -> Result<Precise<W::Acc>, RunError> {
+    if !(target > 0.0 && target.is_finite()) {
+        return Err(RunError::Options(
+            "--precision must be a positive fraction such as 0.01".into(),
+        ));
+    }
     let mut acc = work.empty();
     let mut done = 0;
     loop {

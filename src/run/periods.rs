@@ -12,7 +12,7 @@
 //! engine ([`crate::engine::period`]) and folded into a [`Partial`].
 
 use super::progress::progress_bar;
-use super::{Work, fold_units, map_units_in_order, thread_pool};
+use super::{RunError, Work, fold_units, map_units_in_order, thread_pool};
 use crate::losses::{self, EventLoss, EventSink, Partial, RegionRun, aal_relative_precision};
 use crate::model::Scenario;
 use crate::model::region::{Region, calendar_date};
@@ -69,7 +69,7 @@ pub(crate) fn simulate_periods(
     periods: std::ops::RangeInclusive<u64>,
     threads: usize,
     progress: bool,
-) -> anyhow::Result<(Partial, usize)> {
+) -> Result<(Partial, usize), RunError> {
     let pool = thread_pool(threads)?;
     let units = periods.start() - 1..*periods.end();
     let bar = progress_bar(units.end.saturating_sub(units.start), progress, "periods");
@@ -98,14 +98,14 @@ pub fn run(
     threads: usize,
     progress: bool,
     event_table: Option<&mut dyn EventSink>,
-) -> anyhow::Result<RegionRun> {
+) -> Result<RegionRun, RunError> {
     crate::limits::check_periods(periods, scenario.strategies.len(), region.insured)
-        .map_err(anyhow::Error::msg)?;
+        .map_err(RunError::Options)?;
     let started = std::time::Instant::now();
     let Some(table) = event_table else {
         let (partial, threads) =
             simulate_periods(scenario, region, seed, 1..=periods, threads, progress)?;
-        return partial.finish(periods, threads, started.elapsed());
+        return Ok(partial.finish(periods, threads, started.elapsed())?);
     };
     let pool = thread_pool(threads)?;
     let threads = pool.current_num_threads();
@@ -142,22 +142,24 @@ pub fn run(
                         continue;
                     }
                     let perspective = losses::Perspective::ALL[k];
-                    table.claim(&EventLoss {
-                        period: r.period_no,
-                        weight,
-                        event_id: e.event_id,
-                        year: r.period_no as u32,
-                        month,
-                        day,
-                        hour,
-                        minute,
-                        summary_id: losses::summary_id(
-                            e.strategy as usize,
-                            perspective,
-                            perspectives,
-                        ),
-                        loss,
-                    })?;
+                    table
+                        .claim(&EventLoss {
+                            period: r.period_no,
+                            weight,
+                            event_id: e.event_id,
+                            year: r.period_no as u32,
+                            month,
+                            day,
+                            hour,
+                            minute,
+                            summary_id: losses::summary_id(
+                                e.strategy as usize,
+                                perspective,
+                                perspectives,
+                            ),
+                            loss,
+                        })
+                        .map_err(RunError::EventTable)?;
                 }
             }
             partial.absorb(r.into_partial());
@@ -165,7 +167,7 @@ pub fn run(
         },
     )?;
     bar.finish_and_clear();
-    partial.finish(periods, threads, started.elapsed())
+    Ok(partial.finish(periods, threads, started.elapsed())?)
 }
 
 /// Periods per batch of a precision-driven region run.
@@ -183,9 +185,9 @@ pub(crate) fn run_until_precise(
     max_periods: u64,
     threads: usize,
     progress: bool,
-) -> anyhow::Result<(RegionRun, f64, bool)> {
+) -> Result<(RegionRun, f64, bool), RunError> {
     crate::limits::check_periods(max_periods, scenario.strategies.len(), region.insured)
-        .map_err(anyhow::Error::msg)?;
+        .map_err(RunError::Options)?;
     let started = std::time::Instant::now();
     let pool = thread_pool(threads)?;
     let bar = progress_bar(max_periods, progress, "periods");
