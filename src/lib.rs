@@ -24,7 +24,7 @@
 //! incident, and one period of a region, as discrete-event simulations), [`run`] (the one
 //! runner: units of work, rayon, precision, shards, progress; incident chunks and region
 //! periods), [`report`] (every file written: tables, loss tables, manifest, figures, page,
-//! shard state, the output directory), [`sweep`] (one run per value of a field), [`cli`].
+//! shard state, the output directory), [`cli`] (the commands, `sweep` among them).
 
 // The scenario schema is one `serde_json::json!` literal, deeper than the default limit.
 #![recursion_limit = "256"]
@@ -41,6 +41,5 @@ pub mod run;
 pub mod scenario;
 pub mod stats;
 pub mod suggest;
-pub mod sweep;
 pub mod tally;
 pub mod units;

@@ -323,6 +323,8 @@ mod describe;
 mod explain;
 mod headline;
 mod run;
+/// `lockout sweep`: one run per value of a field.
+mod sweep;
 
 pub use describe::describe;
 use explain::{explain_command, explain_period, strategy_index};
@@ -496,14 +498,14 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                 d.push("-sweep");
                 PathBuf::from(d)
             });
-            let opts = crate::sweep::SweepOptions {
+            let opts = sweep::SweepOptions {
                 incidents,
                 periods,
                 seed,
                 threads,
                 plots: !no_plots,
             };
-            crate::sweep::run_sweep(&scenario, &set, &opts, &out)
+            sweep::run_sweep(&scenario, &set, &opts, &out)
         }
         Command::Check { scenario, set } => {
             let loaded = load(&scenario, &set)?;

@@ -52,13 +52,6 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "tally", "losses", "units", "model", "stats", "limits", "digest",
         ],
     ),
-    (
-        "sweep",
-        &[
-            "scenario", "report", "run", "losses", "tally", "engine", "model", "dist", "stats",
-            "limits", "digest",
-        ],
-    ),
 ];
 
 /// Modules that must not touch files (`std::fs`): the engines, the accumulators, the model and

@@ -148,7 +148,7 @@ fn output_layer() -> Vec<PathBuf> {
         }
     }
     let src = root().join("src");
-    let mut files = vec![src.join("sweep.rs")];
+    let mut files = Vec::new();
     walk(&src.join("report"), &mut files);
     walk(&src.join("cli"), &mut files);
     files.retain(|f| !f.starts_with(src.join("report/schema")) && !f.ends_with("cli/explain.rs"));
