@@ -336,8 +336,8 @@ use run::{
 /// read for a reason other than its content), 2 when the input is wrong (the scenario, an
 /// option, an output path lockout must not touch, a damaged or foreign file).
 pub fn exit_code(e: &anyhow::Error) -> u8 {
+    use crate::report::figures::read::PlotError;
     use crate::report::output::OutputError;
-    use crate::report::plots::PlotError;
     for cause in e.chain() {
         if cause.is::<UsageError>() || cause.is::<scenario::ScenarioError>() {
             return 2;
@@ -666,7 +666,7 @@ fn load(path: &Path, set: &[String]) -> anyhow::Result<Loaded> {
 /// overwriting only files lockout wrote there (listed in its marker) and adding the new ones to
 /// the marker.
 fn plot_command(dir: &Path) -> anyhow::Result<()> {
-    use crate::report::plots::{FIGURE_NAMES, REGION_FIGURE_NAMES, SWEEP_FIGURE_NAMES};
+    use crate::report::figures::{FIGURE_NAMES, REGION_FIGURE_NAMES, SWEEP_FIGURE_NAMES};
     // A sweep directory (from `lockout sweep`) has sweep.csv and no summary.csv.
     if dir.join("sweep.csv").is_file() && !dir.join("summary.csv").exists() {
         let names: Vec<String> = SWEEP_FIGURE_NAMES
@@ -674,7 +674,7 @@ fn plot_command(dir: &Path) -> anyhow::Result<()> {
             .flat_map(|n| [format!("{n}.png"), format!("{n}.svg")])
             .collect();
         output::check_may_write(dir, &names)?;
-        let written = crate::report::plots::draw_sweep_figures(dir)
+        let written = crate::report::figures::draw_sweep_figures(dir)
             .with_context(|| format!("cannot draw the figures of {}", dir.display()))?;
         output::record_written(dir, &written)?;
         println!("redrew the sweep figures in {}", dir.display());
