@@ -93,6 +93,9 @@ pub enum Command {
         #[arg(long, default_value_t = crate::run::incidents::DEFAULT_MAX_INCIDENTS, allow_negative_numbers = true, value_parser = parse_count)]
         max_incidents: u64,
         /// For a scenario with a [region]: simulated periods (default: the region's `periods`).
+        // The doc comment is the --help text, written for the terminal: `[region]` is the TOML
+        // table, not a link.
+        #[allow(rustdoc::broken_intra_doc_links)]
         #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
         periods: Option<u64>,
         /// For a region run: also write the Oasis ORD tables (ord/ept.csv, ord/alt.csv,
@@ -124,6 +127,8 @@ pub enum Command {
         #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = parse_count_usize)]
         threads: usize,
         /// Output directory (default: results/<scenario file stem>-sweep/).
+        // The doc comment is the --help text, written for the terminal: no HTML.
+        #[allow(rustdoc::invalid_html_tags)]
         #[arg(long)]
         out: Option<PathBuf>,
         /// Skip the staffing figure.
