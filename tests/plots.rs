@@ -9,12 +9,13 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use lockout::report::figures::read::{PlotError, Tables};
+use lockout::report::figures::{
+    FIGURE_NAMES, FIGURE_SIZE_PX, REGION_FIGURE_NAMES, SWEEP_FIGURE_NAMES, draw_figures,
+    draw_sweep_figures,
+};
 use lockout::report::format::format_fixed;
 use lockout::report::page::{REPORT_FILE, render_all, write_report};
-use lockout::report::plots::{
-    FIGURE_NAMES, FIGURE_SIZE_PX, PlotError, REGION_FIGURE_NAMES, SWEEP_FIGURE_NAMES, Tables,
-    draw_figures, draw_sweep_figures,
-};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/run-dir");
 /// A 30-period run of metro-roadside-club.toml (`lockout run ... --periods 30`) cut down to

@@ -93,6 +93,9 @@ pub enum Command {
         #[arg(long, default_value_t = crate::run::incidents::DEFAULT_MAX_INCIDENTS, allow_negative_numbers = true, value_parser = parse_count)]
         max_incidents: u64,
         /// For a scenario with a [region]: simulated periods (default: the region's `periods`).
+        // The doc comment is the --help text, written for the terminal: `[region]` is the TOML
+        // table, not a link.
+        #[allow(rustdoc::broken_intra_doc_links)]
         #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
         periods: Option<u64>,
         /// For a region run: also write the Oasis ORD tables (ord/ept.csv, ord/alt.csv,
@@ -124,6 +127,8 @@ pub enum Command {
         #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = parse_count_usize)]
         threads: usize,
         /// Output directory (default: results/<scenario file stem>-sweep/).
+        // The doc comment is the --help text, written for the terminal: no HTML.
+        #[allow(rustdoc::invalid_html_tags)]
         #[arg(long)]
         out: Option<PathBuf>,
         /// Skip the staffing figure.
@@ -338,8 +343,8 @@ use run::{
 /// read for a reason other than its content), 2 when the input is wrong (the scenario, an
 /// option, an output path lockout must not touch, a damaged or foreign file).
 pub fn exit_code(e: &anyhow::Error) -> u8 {
+    use crate::report::figures::read::PlotError;
     use crate::report::output::OutputError;
-    use crate::report::plots::PlotError;
     for cause in e.chain() {
         if cause.is::<UsageError>() || cause.is::<scenario::ScenarioError>() {
             return 2;
@@ -668,7 +673,7 @@ fn load(path: &Path, set: &[String]) -> anyhow::Result<Loaded> {
 /// overwriting only files lockout wrote there (listed in its marker) and adding the new ones to
 /// the marker.
 fn plot_command(dir: &Path) -> anyhow::Result<()> {
-    use crate::report::plots::{FIGURE_NAMES, REGION_FIGURE_NAMES, SWEEP_FIGURE_NAMES};
+    use crate::report::figures::{FIGURE_NAMES, REGION_FIGURE_NAMES, SWEEP_FIGURE_NAMES};
     // A sweep directory (from `lockout sweep`) has sweep.csv and no summary.csv.
     if dir.join("sweep.csv").is_file() && !dir.join("summary.csv").exists() {
         let names: Vec<String> = SWEEP_FIGURE_NAMES
@@ -676,7 +681,7 @@ fn plot_command(dir: &Path) -> anyhow::Result<()> {
             .flat_map(|n| [format!("{n}.png"), format!("{n}.svg")])
             .collect();
         output::check_may_write(dir, &names)?;
-        let written = crate::report::plots::draw_sweep_figures(dir)
+        let written = crate::report::figures::draw_sweep_figures(dir)
             .with_context(|| format!("cannot draw the figures of {}", dir.display()))?;
         output::record_written(dir, &written)?;
         println!("redrew the sweep figures in {}", dir.display());

@@ -398,7 +398,7 @@ pub fn run_sweep(
         )?;
     }
     if plots {
-        crate::report::plots::draw_sweep_figures(staged.path())
+        crate::report::figures::draw_sweep_figures(staged.path())
             .context("cannot draw the sweep figures")?;
     }
     let dir = staged.commit()?;

@@ -1,10 +1,10 @@
 //! Reports: CSV tables, the run manifest, figures and the report page, written atomically.
 
+pub mod figures;
 pub mod format;
 pub mod loss_tables;
 pub mod output;
 pub mod page;
-pub mod plots;
 pub mod region_tables;
 pub mod schema;
 pub mod shard;

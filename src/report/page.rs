@@ -11,11 +11,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::figures::read::{PlotError, RegionTables, Tables, perspective_label};
+use super::figures::{FIGURE_NAMES, FIGURE_SIZE_PX, REGION_FIGURE_NAMES, draw_figures};
 use super::format::{decimals_for, format_fixed, format_percent, format_trimmed};
-use super::plots::{
-    FIGURE_NAMES, FIGURE_SIZE_PX, PlotError, REGION_FIGURE_NAMES, RegionTables, Tables,
-    draw_figures, perspective_label,
-};
 use super::schema::{CheaperWhen, InsurerCostRow, SummaryRow};
 
 /// File name of the report page inside the results directory.

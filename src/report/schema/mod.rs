@@ -4,7 +4,7 @@
 //! A row type's serde field names (or `#[serde(rename)]`) *are* the table's header, in column
 //! order. The writers build rows and serialise them with [`RowWriter`] or [`write_rows`]; the
 //! figures, the report page and the tests read the same types back (see
-//! [`crate::report::plots::Tables`]). A column added to a row type appears in the table, in the reader
+//! [`crate::report::figures::read::Tables`]). A column added to a row type appears in the table, in the reader
 //! and in the figures at once; nothing else spells its name.
 //!
 //! Numbers are written as the project always wrote them, whatever the csv crate would do by
