@@ -282,3 +282,31 @@ fn refusals_name_the_field() {
         "{e}"
     );
 }
+
+#[test]
+fn adoption_tallies_merge_exactly_and_read_back() {
+    let sc = compile(&scenario(
+        0.4,
+        &format!("{APP}\nuptake = 0.3\ntarget = {{ segments = [\"keyless\"] }}"),
+    ));
+    let whole = lockout::run::incidents::simulate_range(&sc, 9, 0..3000);
+    let mut parts = lockout::run::incidents::simulate_range(&sc, 9, 1700..3000);
+    parts.merge(&lockout::run::incidents::simulate_range(&sc, 9, 0..1700));
+    assert_eq!(parts, whole);
+    // A shard's state (JSON) reads back, validates against the scenario, and merges checked.
+    let json = serde_json::to_string(&whole).unwrap();
+    let back: lockout::tally::RunTally = serde_json::from_str(&json).unwrap();
+    back.validate(&lockout::tally::RunTally::new(&sc)).unwrap();
+    let mut twice = back.clone();
+    twice.checked_merge(&back).unwrap();
+    assert_eq!(
+        twice.prevention[1].as_ref().unwrap().adopters,
+        2 * whole.prevention[1].as_ref().unwrap().adopters
+    );
+    // A tally of a scenario without uptake does not match one with it.
+    let plain = compile(&scenario(0.4, APP));
+    assert!(
+        back.validate(&lockout::tally::RunTally::new(&plain))
+            .is_err()
+    );
+}
