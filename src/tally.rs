@@ -414,6 +414,89 @@ impl StrategyTally {
     }
 }
 
+/// What a strategy that applies to a share of the vehicles needs beyond its [`StrategyTally`]
+/// (which holds the selected outcomes: an adopter's under the strategy, a non-adopter's under
+/// the baseline, each lockout of the baseline's stream once): who adopted, and the total cost
+/// weighted by each lockout's incident rate multiplier, so that the annual cost per vehicle
+/// comes out right over the whole population (see [`crate::model::Strategy`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreventionTally {
+    /// Weight of an adopter's lockout: the strategy's incident rate multiplier `m`.
+    pub adopter_weight: f64,
+    /// Weight of a non-adopter's lockout: the baseline's multiplier `m_b`.
+    pub other_weight: f64,
+    /// Lockouts whose vehicle is targeted.
+    pub targeted: u64,
+    /// Lockouts whose vehicle adopts the strategy.
+    pub adopters: u64,
+    /// Every lockout: weight × total cost (its mean × the scenario's rate is the incident
+    /// cost per vehicle-year).
+    pub weighted_total_cost: Moments,
+    /// Adopters' lockouts: total cost under the strategy.
+    pub adopter_total_cost: Moments,
+    /// Adopters' lockouts, paired: `m` × total cost under the strategy − `m_b` × total cost
+    /// under the baseline (a non-adopter's is 0).
+    pub adopter_weighted_diff: Moments,
+}
+
+impl PreventionTally {
+    fn new(adopter_weight: f64, other_weight: f64) -> Self {
+        PreventionTally {
+            adopter_weight,
+            other_weight,
+            targeted: 0,
+            adopters: 0,
+            weighted_total_cost: Moments::default(),
+            adopter_total_cost: Moments::default(),
+            adopter_weighted_diff: Moments::default(),
+        }
+    }
+
+    fn moments(&self) -> [(&'static str, &Moments); 3] {
+        [
+            ("weighted total cost", &self.weighted_total_cost),
+            ("adopters' total cost", &self.adopter_total_cost),
+            ("adopters' weighted difference", &self.adopter_weighted_diff),
+        ]
+    }
+
+    fn merge(&mut self, b: &PreventionTally) {
+        self.targeted += b.targeted;
+        self.adopters += b.adopters;
+        self.weighted_total_cost.merge(&b.weighted_total_cost);
+        self.adopter_total_cost.merge(&b.adopter_total_cost);
+        self.adopter_weighted_diff.merge(&b.adopter_weighted_diff);
+    }
+
+    fn checked_merge(&mut self, b: &PreventionTally) -> Result<(), String> {
+        self.targeted = checked(self.targeted.checked_add(b.targeted), "targeted")?;
+        self.adopters = checked(self.adopters.checked_add(b.adopters), "adopters")?;
+        self.weighted_total_cost
+            .checked_merge(&b.weighted_total_cost)?;
+        self.adopter_total_cost
+            .checked_merge(&b.adopter_total_cost)?;
+        self.adopter_weighted_diff
+            .checked_merge(&b.adopter_weighted_diff)
+    }
+
+    fn validate(&self, n: u64) -> Result<(), String> {
+        for (what, m) in self.moments() {
+            m.validate().map_err(|e| format!("{what}: {e}"))?;
+        }
+        at_most("targeted", self.targeted, n)?;
+        at_most("adopters", self.adopters, self.targeted)?;
+        same_count(&[
+            ("the run", n),
+            ("weighted_total_cost", self.weighted_total_cost.count()),
+        ])?;
+        same_count(&[
+            ("adopters", self.adopters),
+            ("adopter_total_cost", self.adopter_total_cost.count()),
+            ("adopter_weighted_diff", self.adopter_weighted_diff.count()),
+        ])
+    }
+}
+
 /// The whole run's accumulators: one [`StrategyTally`] per strategy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunTally {
@@ -434,6 +517,11 @@ pub struct RunTally {
     pub paired: bool,
     /// Value of time in money per minute (turns minutes into time cost).
     pub value_of_time_per_min: f64,
+    /// Per strategy, for one that applies to a share of the vehicles: adoption and weighted
+    /// costs (`None` for one that applies to all). Empty when every strategy applies to all,
+    /// and then not written, so such a tally reads and writes as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prevention: Vec<Option<PreventionTally>>,
 }
 
 impl RunTally {
@@ -465,11 +553,28 @@ impl RunTally {
                 n.segments.len() * n.drivers.len() * Place::ALL.len()
             ],
         };
+        // A strategy that applies to a share of the vehicles records selected outcomes, not
+        // its model's: it neither shares another's tally nor lends its own.
+        let all = |s: usize| scenario.strategies[s].applies_to_all();
         let alias: Vec<Option<usize>> = scenario
             .strategies
             .iter()
-            .map(|s| s.same_model_as)
+            .enumerate()
+            .map(|(k, s)| s.same_model_as.filter(|&j| all(k) && all(j)))
             .collect();
+        let base_weight = scenario.strategies[scenario.baseline].incident_rate_multiplier;
+        let prevention = if (0..scenario.strategies.len()).all(all) {
+            Vec::new()
+        } else {
+            scenario
+                .strategies
+                .iter()
+                .map(|s| {
+                    (!s.applies_to_all())
+                        .then(|| PreventionTally::new(s.incident_rate_multiplier, base_weight))
+                })
+                .collect()
+        };
         RunTally {
             incidents: 0,
             strategies: alias
@@ -493,6 +598,7 @@ impl RunTally {
             baseline: scenario.baseline,
             paired: true,
             value_of_time_per_min: scenario.value_of_time_per_hour / 60.0,
+            prevention,
         }
     }
 
@@ -586,6 +692,28 @@ impl RunTally {
         }
     }
 
+    /// Records who was targeted and who adopted in one incident (a bit per strategy that
+    /// applies to a share of the vehicles), after [`RunTally::record`] of its `outcomes`
+    /// (a non-adopter's being the baseline's).
+    pub fn record_adoption(&mut self, outcomes: &[Outcome], targeted: u64, adopted: u64) {
+        let base_total = self.total_cost(&outcomes[self.baseline]);
+        let vot = self.value_of_time_per_min;
+        for (s, (p, o)) in self.prevention.iter_mut().zip(outcomes).enumerate() {
+            let Some(p) = p else { continue };
+            let total = o.cost() + vot * o.time_to_access_min;
+            p.targeted += (targeted >> s) & 1;
+            if (adopted >> s) & 1 != 0 {
+                p.adopters += 1;
+                p.weighted_total_cost.push(p.adopter_weight * total);
+                p.adopter_total_cost.push(total);
+                p.adopter_weighted_diff
+                    .push(p.adopter_weight * total - p.other_weight * base_total);
+            } else {
+                p.weighted_total_cost.push(p.other_weight * total);
+            }
+        }
+    }
+
     /// Checks a tally read from a file against `expected`, an empty tally of the same kind
     /// for the scenario ([`RunTally::new`] or [`RunTally::new_unpaired`]): the same shape
     /// (strategies, aliases, remedies, cells, baseline, value of time), and counts that agree
@@ -614,6 +742,25 @@ impl RunTally {
                 expected.baseline,
                 expected.paired
             ));
+        }
+        let weights = |t: &RunTally| -> Vec<Option<(f64, f64)>> {
+            t.prevention
+                .iter()
+                .map(|p| p.as_ref().map(|p| (p.adopter_weight, p.other_weight)))
+                .collect()
+        };
+        if weights(self) != weights(expected) {
+            return Err(
+                "its strategies that apply to a share of the vehicles, or their incident rate \
+                 multipliers, do not match the scenario"
+                    .into(),
+            );
+        }
+        for (s, p) in self.prevention.iter().enumerate() {
+            if let Some(p) = p {
+                p.validate(self.incidents)
+                    .map_err(|e| format!("prevention[{s}]: {e}"))?;
+            }
         }
         if !self.paired && self.incidents != 0 {
             return Err(format!(
@@ -656,6 +803,23 @@ impl RunTally {
             return Err("the parts' tallies have different shapes".into());
         }
         self.incidents = checked(self.incidents.checked_add(other.incidents), "incidents")?;
+        if self.prevention.len() != other.prevention.len() {
+            return Err("the parts' tallies have different shapes".into());
+        }
+        for (s, (a, b)) in self
+            .prevention
+            .iter_mut()
+            .zip(&other.prevention)
+            .enumerate()
+        {
+            match (a, b) {
+                (Some(a), Some(b)) => a
+                    .checked_merge(b)
+                    .map_err(|e| format!("prevention[{s}]: {e}"))?,
+                (None, None) => {}
+                _ => return Err("the parts' tallies have different shapes".into()),
+            }
+        }
         for (s, (a, b)) in self
             .strategies
             .iter_mut()
@@ -671,6 +835,16 @@ impl RunTally {
     /// An error when any statistic left its exact fixed-point range (see
     /// [`Moments::overflowed`]): a table must never hold a saturated or wrapped number.
     pub fn check_exact(&self) -> Result<(), InexactError> {
+        for (s, p) in self.prevention.iter().enumerate() {
+            let Some(p) = p else { continue };
+            if let Some((what, _)) = p.moments().into_iter().find(|(_, m)| m.overflowed()) {
+                return Err(InexactError(format!(
+                    "the {what} statistics of strategy {} left the exact fixed-point range; no \
+                     table is written (lower the distribution's tail, or run fewer incidents)",
+                    s + 1
+                )));
+            }
+        }
         for (s, st) in self.strategies.iter().enumerate() {
             let moments = [
                 ("time to access", &st.time),
@@ -729,6 +903,12 @@ impl RunTally {
         assert_eq!(self.strategies.len(), other.strategies.len());
         assert_eq!(self.paired, other.paired);
         self.incidents += other.incidents;
+        assert_eq!(self.prevention.len(), other.prevention.len());
+        for (a, b) in self.prevention.iter_mut().zip(&other.prevention) {
+            if let (Some(a), Some(b)) = (a, b) {
+                a.merge(b);
+            }
+        }
         for (a, b) in self.strategies.iter_mut().zip(&other.strategies) {
             a.time.merge(&b.time);
             a.cost.merge(&b.cost);

@@ -3,6 +3,7 @@
 //! shared responder pools ([`period`]). Engines write no files and format no numbers: they
 //! return outcomes and record into the accumulators of [`crate::tally`] and [`crate::losses`].
 
+pub mod adoption;
 pub mod attempt;
 pub mod incident;
 pub mod period;

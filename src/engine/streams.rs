@@ -20,6 +20,9 @@ pub const GENERATOR: &str =
 pub const TAG_SITUATION: u64 = 1;
 /// Tag of the stream that draws the fallback's time and cost.
 pub const TAG_FALLBACK: u64 = 2;
+/// Tag of the stream that draws an incident's adoption uniform: whether its vehicle adopts a
+/// strategy with an uptake (one uniform per incident, shared by every strategy).
+pub const TAG_ADOPTION: u64 = 3;
 /// Try `k` (from 0) of remedy `r` draws from tag `TAG_REMEDY_BASE + r + (k << 8)`.
 pub const TAG_REMEDY_BASE: u64 = 0x100;
 

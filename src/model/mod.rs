@@ -531,15 +531,85 @@ pub struct Model {
     pub remedy_group: u16,
 }
 
-/// A prevention strategy: its cost and its version of the model.
+/// Who a strategy can apply to: the vehicles whose lockouts, as the baseline draws them, fall
+/// in every listed set. Empty lists do not restrict; all empty is everyone.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Target {
+    /// By vehicle segment index: whether targeted (empty: every segment).
+    pub segments: Vec<bool>,
+    /// By driver profile index (empty: every profile).
+    pub drivers: Vec<bool>,
+    /// By context index (empty: every context).
+    pub contexts: Vec<bool>,
+    /// Alternatives over the situation's starting facts, one of which must hold (empty: always).
+    pub facts: Vec<Condition>,
+}
+
+impl Target {
+    /// Whether the target is the whole population.
+    pub fn is_everyone(&self) -> bool {
+        self.segments.is_empty()
+            && self.drivers.is_empty()
+            && self.contexts.is_empty()
+            && self.facts.is_empty()
+    }
+
+    /// Whether a lockout with this segment, driver profile, context and starting facts (under
+    /// the baseline) is a targeted vehicle's. No string is looked up and nothing is allocated.
+    #[inline]
+    pub fn holds(&self, segment: usize, driver: usize, context: usize, facts: Facts) -> bool {
+        let within =
+            |set: &[bool], i: usize| set.is_empty() || set.get(i).copied().unwrap_or(false);
+        within(&self.segments, segment)
+            && within(&self.drivers, driver)
+            && within(&self.contexts, context)
+            && (self.facts.is_empty() || self.facts.iter().any(|c| c.holds(facts)))
+    }
+}
+
+/// A prevention strategy: its cost, who it applies to, and its version of the model.
+///
+/// # Who a strategy applies to
+///
+/// A strategy's effect (its model and its incident rate multiplier `m`) applies to a lockout
+/// only if the vehicle is targeted ([`Target`], judged on the lockout as the baseline draws it)
+/// and adopts the strategy: the incident's adoption uniform `U` (its own stream, one per
+/// incident, shared by every strategy) is below the `uptake` `u`. Adopter sets are therefore
+/// nested across strategies with the same target (a larger uptake adds adopters, never swaps
+/// them) and every incident stays paired.
+///
+/// The population under the strategy is a mixture: non-adopters keep the baseline's model and
+/// rate, adopters use the strategy's model at the rate × `m`. Incidents are drawn from the
+/// baseline's stream, so with `a` the adopters' share of vehicles (the targeted share × `u`;
+/// among the baseline's lockouts it is the same share, the baseline rate being the same for
+/// every vehicle), the expected annual cost per vehicle is
+///
+/// ```text
+/// P·a + r·[ (1 − a)·m_b·E[total | non-adopter, baseline] + a·m·E[total | adopter, strategy] ]
+/// ```
+///
+/// where `P = annual_cost × lockout_share` is charged per adopting vehicle, `r` the scenario's
+/// rate and `m_b` the baseline's multiplier. The run realises it by per-incident selection: an
+/// adopter's lockout takes the strategy's outcome and weight `m`, a non-adopter's the
+/// baseline's outcome (already computed for the same incident) and weight `m_b`; the mean of
+/// weight × total cost over the baseline's lockouts estimates the bracket. Adopters are
+/// `a·m / (a·m + (1 − a)·m_b)` of the strategy's lockouts. Non-adopters' paired differences
+/// are exactly 0, so the interval of a saving only carries the adopters' noise.
 #[derive(Debug, Clone)]
 pub struct Strategy {
     /// Name as in the tables.
     pub name: String,
     /// What it means.
     pub description: String,
-    /// Cost per vehicle-year.
+    /// Cost per adopting vehicle-year (the whole fee; see `lockout_share`).
     pub annual_cost: f64,
+    /// The share of `annual_cost` attributable to lockouts (a membership that also covers
+    /// breakdowns is charged to lockouts only in part).
+    pub lockout_share: f64,
+    /// Who it can apply to.
+    pub target: Target,
+    /// The share of targeted vehicles that adopt it.
+    pub uptake: f64,
     /// Multiplies the incident rate.
     pub incident_rate_multiplier: f64,
     /// The model under this strategy.
@@ -557,6 +627,19 @@ pub struct Strategy {
     /// differ at most in the population): where an incident's situation comes out the same under
     /// both, so does its outcome, which is then reused.
     pub same_engine_as: Option<usize>,
+}
+
+impl Strategy {
+    /// Whether the strategy applies to every vehicle (no target, uptake 1): then every lockout
+    /// runs its model, as before strategies could target.
+    pub fn applies_to_all(&self) -> bool {
+        self.target.is_everyone() && self.uptake >= 1.0
+    }
+
+    /// What one adopting vehicle is charged per year: `annual_cost × lockout_share`.
+    pub fn prevention_cost_per_adopter(&self) -> f64 {
+        self.annual_cost * self.lockout_share
+    }
 }
 
 /// Names of the scenario's entities, by index, for tables and traces.

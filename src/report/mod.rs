@@ -5,6 +5,7 @@ pub mod format;
 pub mod loss_tables;
 pub mod output;
 pub mod page;
+pub mod prevention;
 pub mod region_tables;
 pub mod schema;
 pub mod shard;

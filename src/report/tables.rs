@@ -1,4 +1,5 @@
-//! The CSV tables of an incident-level run: summary, remedies, segments, distributions.
+//! The CSV tables of an incident-level run: summary, remedies, segments, distributions,
+//! prevention.
 //!
 //! Every table is tidy (one observation per row, one header row), money columns come with
 //! `currency` and `price_year` columns, physical units are in the column names, and floats are
@@ -56,20 +57,43 @@ pub fn summarise(scenario: &Scenario, tally: &RunTally) -> Vec<SummaryRow> {
             let (tlo, thi) = t.time.ci(CI_LEVEL);
             let (clo, chi) = t.cost.ci(CI_LEVEL);
             let total = mean_ci(&t.total_cost);
-            let rate = scenario.incident_rate_per_vehicle_year * st.incident_rate_multiplier;
-            let incident_cost = rate * total[0];
-            let annual = [
-                incident_cost + st.annual_cost,
-                rate * total[1] + st.annual_cost,
-                rate * total[2] + st.annual_cost,
-            ];
+            let charged = st.prevention_cost_per_adopter();
+            let base_charged = base_strategy.prevention_cost_per_adopter();
+            // A strategy that applies to a share of the vehicles: the per-year columns are the
+            // whole population's, adopters' lockouts weighted by their rate (see
+            // `super::prevention`); its per-incident columns are over the baseline's lockouts.
+            let partial = tally.prevention.get(i).and_then(Option::as_ref).map(|_| {
+                let f = super::prevention::Figures::of(scenario, tally, i);
+                (super::prevention::per_year(scenario, st, &f), f)
+            });
+            let (rate, prevention, incident_cost, annual) = match &partial {
+                Some((y, _)) => (y.incident_rate, y.prevention, y.incident_cost, y.annual),
+                None => {
+                    let rate =
+                        scenario.incident_rate_per_vehicle_year * st.incident_rate_multiplier;
+                    let incident_cost = rate * total[0];
+                    let annual = [
+                        incident_cost + charged,
+                        rate * total[1] + charged,
+                        rate * total[2] + charged,
+                    ];
+                    (rate, charged, incident_cost, annual)
+                }
+            };
             let (break_even, cheaper_when) = if i == tally.baseline {
                 (f64::NAN, None)
             } else {
-                let (rate, when) = break_even_rate(
-                    st.annual_cost - base_strategy.annual_cost,
-                    base.total_cost.mean() - st.incident_rate_multiplier * t.total_cost.mean(),
-                );
+                let (extra, saving) = match &partial {
+                    Some((y, f)) => (
+                        y.prevention - base_charged,
+                        base_strategy.incident_rate_multiplier * base.total_cost.mean() - f.y.0,
+                    ),
+                    None => (
+                        charged - base_charged,
+                        base.total_cost.mean() - st.incident_rate_multiplier * t.total_cost.mean(),
+                    ),
+                };
+                let (rate, when) = break_even_rate(extra, saving);
                 (rate, Some(when))
             };
             let time_diff = diff(tally, &t.time_diff, &t.time, &base.time);
@@ -111,7 +135,7 @@ pub fn summarise(scenario: &Scenario, tally: &RunTally) -> Vec<SummaryRow> {
                 damage_rate: ratio(t.damaged, n),
                 unresolved_rate: ratio(t.unresolved, n),
                 incident_rate_per_vehicle_year: rate,
-                prevention_cost_per_year: st.annual_cost,
+                prevention_cost_per_year: prevention,
                 incident_cost_per_vehicle_year: incident_cost,
                 annual_cost_per_vehicle: annual[0],
                 annual_cost_per_vehicle_ci95_low: annual[1],
@@ -301,7 +325,7 @@ pub fn write_distributions<W: Write>(
     write_rows(out, rows)
 }
 
-/// Writes the four tables into `dir`.
+/// Writes the five tables into `dir`.
 pub fn write_all(dir: &Path, scenario: &Scenario, tally: &RunTally) -> anyhow::Result<()> {
     use anyhow::Context as _;
     let path = |name: &str| dir.join(name);
@@ -315,6 +339,11 @@ pub fn write_all(dir: &Path, scenario: &Scenario, tally: &RunTally) -> anyhow::R
         .with_context(|| failed("segments.csv"))?;
     write_distributions(file("distributions.csv")?, scenario, tally)
         .with_context(|| failed("distributions.csv"))?;
+    write_rows(
+        file("prevention.csv")?,
+        super::prevention::rows(scenario, tally, &rows),
+    )
+    .with_context(|| failed("prevention.csv"))?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::progress::progress_bar;
 use super::{RunError, Work, fold_units, run_until_precise, thread_pool};
+use crate::engine::adoption::{adoption_uniform, adopts};
 use crate::engine::situation::{ContextPart, DriverPart, VehiclePart};
 use crate::engine::{Scratch, Situation, SituationDraws, TraceEvent, simulate};
 use crate::limits::MAX_STRATEGIES;
@@ -101,9 +102,21 @@ pub fn simulate_range(scenario: &Scenario, seed: u64, range: Range<u64>) -> RunT
 /// context) of one with that part the same (`same_part_as`); the outcome of one with the same
 /// remedies and policies when the situation came out the same (`same_engine_as`); and the raw
 /// draws of each remedy try (the [`Scratch`]'s draw cache).
+///
+/// A strategy that applies to a share of the vehicles (a target or an uptake, see
+/// [`crate::model::Strategy`]) is simulated as any other; then, where the incident's vehicle
+/// does not adopt it, its outcome is replaced by the baseline's outcome of the same incident
+/// (per-incident selection), and [`Evaluator::adoption`] says who was targeted and who adopted.
 pub struct Evaluator<'a> {
     scenario: &'a Scenario,
     seed: u64,
+    /// Bit per strategy that applies to a share of the vehicles (0: none does, and nothing
+    /// about adoption is drawn).
+    partial: u64,
+    /// For the last incident: bit per partial strategy whose target holds.
+    targeted: u64,
+    /// For the last incident: bit per partial strategy its vehicle adopts.
+    adopted: u64,
     scratch: Scratch,
     outcomes: [Outcome; MAX_STRATEGIES],
     situations: [Situation; MAX_STRATEGIES],
@@ -116,9 +129,18 @@ impl<'a> Evaluator<'a> {
     /// An evaluator for run `seed` of `scenario` (at most [`MAX_STRATEGIES`] strategies).
     pub fn new(scenario: &'a Scenario, seed: u64) -> Evaluator<'a> {
         assert!(scenario.strategies.len() <= MAX_STRATEGIES);
+        let partial = scenario
+            .strategies
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.applies_to_all())
+            .fold(0u64, |m, (s, _)| m | 1u64 << s);
         Evaluator {
             scenario,
             seed,
+            partial,
+            targeted: 0,
+            adopted: 0,
             scratch: Scratch::default(),
             outcomes: [Outcome::EMPTY; MAX_STRATEGIES],
             situations: [Situation::EMPTY; MAX_STRATEGIES],
@@ -129,7 +151,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The outcomes of incident `index` under every strategy, in scenario order: the same as
-    /// [`replay`] of each strategy alone.
+    /// [`replay`] of each strategy alone (a non-adopter's outcome is the baseline's).
     #[inline]
     pub fn evaluate(&mut self, index: u64) -> &[Outcome] {
         let draws = SituationDraws::draw(self.seed, index);
@@ -170,13 +192,53 @@ impl<'a> Evaluator<'a> {
                 &mut (),
             );
         }
+        if self.partial != 0 {
+            self.select_adopters(index);
+        }
         &self.outcomes[..self.scenario.strategies.len()]
+    }
+
+    /// For the strategies that apply to a share of the vehicles: who of them the incident's
+    /// vehicle is targeted by and adopts; a non-adopter keeps the baseline's outcome.
+    #[inline(never)]
+    fn select_adopters(&mut self, index: u64) {
+        let strategies = &self.scenario.strategies;
+        let b = self.scenario.baseline;
+        // The baseline's situation is its own, or that of the strategy whose model it shares
+        // (which realised it: `same_model_as` names a strategy that is nobody's alias).
+        let base = self.situations[strategies[b].same_model_as.unwrap_or(b)];
+        let base_outcome = self.outcomes[b];
+        let u = adoption_uniform(self.seed, index);
+        let (mut targeted, mut adopted) = (0u64, 0u64);
+        let mut bits = self.partial;
+        while bits != 0 {
+            let s = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let (t, a) = adopts(&strategies[s], &base, u);
+            targeted |= (t as u64) << s;
+            adopted |= (a as u64) << s;
+            if !a {
+                self.outcomes[s] = base_outcome;
+            }
+        }
+        self.targeted = targeted;
+        self.adopted = adopted;
+    }
+
+    /// For the last incident evaluated: (targeted, adopted), a bit per strategy that applies
+    /// to a share of the vehicles (strategies that apply to all have no bit).
+    pub fn adoption(&self) -> (u64, u64) {
+        (self.targeted, self.adopted)
     }
 
     /// The hot loop: every incident of `range` under every strategy, folded into `tally`.
     fn simulate_into(&mut self, range: Range<u64>, tally: &mut RunTally) {
+        let n = self.scenario.strategies.len();
         for index in range {
             tally.record(self.evaluate(index));
+            if self.partial != 0 {
+                tally.record_adoption(&self.outcomes[..n], self.targeted, self.adopted);
+            }
         }
     }
 }
@@ -330,10 +392,22 @@ pub struct Replay {
     pub trace: Vec<(f64, TraceEvent)>,
 }
 
-/// Replays incident `index` of run `seed` under strategy `strategy`.
+/// Replays incident `index` of run `seed` under strategy `strategy` (for a strategy that
+/// applies to a share of the vehicles, under the baseline when the vehicle does not adopt it).
 pub fn replay(scenario: &Scenario, seed: u64, index: u64, strategy: usize) -> Replay {
-    let model = &scenario.strategies[strategy].model;
     let draws = SituationDraws::draw(seed, index);
+    let st = &scenario.strategies[strategy];
+    let strategy = if st.applies_to_all() {
+        strategy
+    } else {
+        let b = scenario.baseline;
+        let base = Situation::realise(&scenario.strategies[b].model, &draws);
+        match adopts(st, &base, adoption_uniform(seed, index)) {
+            (_, true) => strategy,
+            (_, false) => b,
+        }
+    };
+    let model = &scenario.strategies[strategy].model;
     let situation = Situation::realise(model, &draws);
     let mut trace = Vec::new();
     let outcome = simulate(

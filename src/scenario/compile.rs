@@ -4,12 +4,14 @@
 //! caller can point at the line in the file.
 
 use super::locate::FieldPath;
-use super::spec::{AdjustSpec, ContextSpec, DriverSpec, Requires, ScenarioSpec, VehicleSpec};
+use super::spec::{
+    AdjustSpec, ContextSpec, DriverSpec, Requires, ScenarioSpec, TargetSpec, VehicleSpec,
+};
 use crate::dist::{Dist, DistSpec};
 use crate::model::outcome::MAX_FALLBACKS;
 use crate::model::{
     Adjustment, Condition, Context, DamageRisk, Driver, Escalation, Fact, Fallback, MAX_RACE,
-    MAX_REMEDIES, Model, Names, Place, Policy, Remedy, Segment, SpareKeyLocation, Step,
+    MAX_REMEDIES, Model, Names, Place, Policy, Remedy, Segment, SpareKeyLocation, Step, Target,
     VEHICLE_FACTS,
 };
 use crate::suggest::hint;
@@ -729,6 +731,53 @@ fn probability(here: &FieldPath, p: f64) -> Result<()> {
     }
 }
 
+/// A share in [0, 1] (NaN refused).
+fn share(here: &FieldPath, v: f64) -> Result<()> {
+    if (0.0..=1.0).contains(&v) {
+        Ok(())
+    } else {
+        invalid(here.clone(), format!("a share must be in [0, 1] (got {v})"))
+    }
+}
+
+/// Compiles a strategy's `[strategy.target]` against the scenario's names; `here` is the
+/// `target` table's path.
+pub fn target(spec: &TargetSpec, names: &Names, here: &FieldPath) -> Result<Target> {
+    let members = |list: &[String], all: &[String], key: &str, what: &str| -> Result<Vec<bool>> {
+        if list.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut set = vec![false; all.len()];
+        for (i, name) in list.iter().enumerate() {
+            match all.iter().position(|n| n == name) {
+                Some(k) => set[k] = true,
+                None => {
+                    return invalid(
+                        here.key(key).index(i),
+                        format!(
+                            "unknown {what} \"{name}\" ({what}s: {}){}",
+                            all.join(", "),
+                            hint(name, all.iter().map(String::as_str), '"')
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(set)
+    };
+    Ok(Target {
+        segments: members(
+            &spec.segments,
+            &names.segments,
+            "segments",
+            "vehicle segment",
+        )?,
+        drivers: members(&spec.profiles, &names.drivers, "profiles", "driver profile")?,
+        contexts: members(&spec.contexts, &names.contexts, "contexts", "context")?,
+        facts: conditions(&spec.facts, &here.key("facts"))?,
+    })
+}
+
 fn nonneg(here: &FieldPath, v: f64) -> Result<()> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
@@ -797,6 +846,28 @@ pub fn check_strategies(spec: &ScenarioSpec) -> Result<()> {
             &at.key("incident_rate_multiplier"),
             s.incident_rate_multiplier,
         )?;
+        share(&at.key("lockout_share"), s.lockout_share)?;
+        share(&at.key("uptake"), s.uptake)?;
+        let partial = !s.target.is_everyone() || s.uptake < 1.0;
+        let partial_at = || {
+            if s.uptake < 1.0 {
+                at.key("uptake")
+            } else {
+                at.key("target")
+            }
+        };
+        if partial && s.baseline {
+            return invalid(
+                partial_at(),
+                "the baseline is the population as it is: it applies to every vehicle (move                  uptake and target to the strategies compared with it)",
+            );
+        }
+        if partial && spec.region.is_some() {
+            return invalid(
+                partial_at(),
+                "a region run simulates each strategy's own arrivals, so it cannot apply a                  strategy to a share of the vehicles yet: remove uptake and target here, or                  run the scenario without [region]",
+            );
+        }
         for (j, r) in s.disable.iter().enumerate() {
             if !spec.remedy.contains_key(r) {
                 return invalid(

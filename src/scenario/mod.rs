@@ -260,10 +260,16 @@ pub fn from_toml_str(
                 .iter()
                 .position(|o: &Strategy| o.model.contexts == model.contexts),
         ];
+        let target_path = strategy_path.key("target");
+        let target = compile::target(&st.target, &names, &target_path)
+            .map_err(|i| err_at(&i.path, i.message))?;
         strategies.push(Strategy {
             name: st.name.clone(),
             description: st.description.clone(),
             annual_cost: st.annual_cost,
+            lockout_share: st.lockout_share,
+            target,
+            uptake: st.uptake,
             incident_rate_multiplier: st.incident_rate_multiplier,
             model,
             same_model_as,

@@ -169,6 +169,19 @@ pub fn json_schema() -> Value {
                         "description": { "type": "string", "default": "" },
                         "baseline": { "type": "boolean", "default": false },
                         "annual_cost": { "type": "number", "default": 0.0, "description": "Per vehicle and year; negative for a saving (dropping a membership)." },
+                        "lockout_share": { "type": "number", "minimum": 0, "maximum": 1, "default": 1.0, "description": "Share of annual_cost attributable to lockouts (a membership that also covers breakdowns); only this share is charged." },
+                        "uptake": { "type": "number", "minimum": 0, "maximum": 1, "default": 1.0, "description": "Share of the targeted vehicles that adopt the strategy; the annual cost is charged per adopting vehicle." },
+                        "target": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "description": "The sub-population the strategy can apply to: a vehicle is targeted when it is in every list given (default: every vehicle).",
+                            "properties": {
+                                "segments": { "type": "array", "items": { "type": "string" }, "description": "Vehicle segment names." },
+                                "profiles": { "type": "array", "items": { "type": "string" }, "description": "Driver profile names." },
+                                "contexts": { "type": "array", "items": { "type": "string" }, "description": "Context names (or places)." },
+                                "facts": { "$ref": "#/definitions/conditions" }
+                            }
+                        },
                         "incident_rate_multiplier": { "type": "number", "minimum": 0, "default": 1.0 },
                         "disable": { "type": "array", "items": { "type": "string" }, "description": "Remedy names made unavailable." },
                         "set": { "type": "object", "description": "Path (as for --set) to new value." }

@@ -385,6 +385,16 @@ pub struct StrategySpec {
     /// What the strategy costs per vehicle and year.
     #[serde(default)]
     pub annual_cost: f64,
+    /// The share of `annual_cost` attributable to lockouts (a roadside membership also
+    /// covers breakdowns): only this share is charged.
+    #[serde(default = "one")]
+    pub lockout_share: f64,
+    /// Who the strategy can apply to (default: every vehicle).
+    #[serde(default)]
+    pub target: TargetSpec,
+    /// The share of targeted vehicles that adopt the strategy (default 1).
+    #[serde(default = "one")]
+    pub uptake: f64,
     /// Multiplies the incident rate (a waist-pouch habit makes lockouts rarer).
     #[serde(default = "one")]
     pub incident_rate_multiplier: f64,
@@ -394,6 +404,36 @@ pub struct StrategySpec {
     /// Changes to scenario fields: path (e.g. `driver.*.roadside_member`) to new value.
     #[serde(default)]
     pub set: BTreeMap<String, toml::Value>,
+}
+
+/// `[strategy.target]`: the sub-population a strategy can apply to. Each list that is given
+/// restricts it; a vehicle is targeted when it is in every list given.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSpec {
+    /// Vehicle segment names.
+    #[serde(default)]
+    pub segments: Vec<String>,
+    /// Driver profile names.
+    #[serde(default)]
+    pub profiles: Vec<String>,
+    /// Context names (a context's `name`, or its place when it has none).
+    #[serde(default)]
+    pub contexts: Vec<String>,
+    /// Facts of the lockout (as the baseline draws it) that must all hold, or a list of such
+    /// lists of which one must hold, as a remedy's `requires`.
+    #[serde(default)]
+    pub facts: Requires,
+}
+
+impl TargetSpec {
+    /// Whether no list is given: the target is everyone.
+    pub fn is_everyone(&self) -> bool {
+        self.segments.is_empty()
+            && self.profiles.is_empty()
+            && self.contexts.is_empty()
+            && matches!(self.facts, Requires::Nothing)
+    }
 }
 
 fn strings(v: &toml::Value, what: &str) -> Result<Vec<String>, String> {

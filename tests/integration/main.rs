@@ -40,3 +40,5 @@ mod shards;
 mod sweeps;
 /// Shared helpers.
 mod testutil;
+/// Strategies with a target and an uptake: the closed-form mixture, the cost split, adopters.
+mod uptake;

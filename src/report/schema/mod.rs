@@ -19,6 +19,7 @@
 //! | `remedies.csv` | [`RemedyRow`] |
 //! | `segments.csv` | [`SegmentRow`] |
 //! | `distributions.csv` | [`QuantileRow`] |
+//! | `prevention.csv` | [`PreventionRow`] |
 //! | `responders.csv` | [`ResponderRow`] |
 //! | `waits.csv` | [`WaitRow`] |
 //! | `ylt.csv` | [`YltRow`] |
@@ -43,6 +44,7 @@ use super::format::num;
 mod incident;
 mod losses;
 mod manifest;
+mod prevention;
 mod region;
 mod summary;
 mod sweep;
@@ -55,6 +57,7 @@ pub use losses::{
 pub use manifest::{
     MATH_BACKEND, Manifest, QUANTILE_METHOD, ScenarioInfo, SweepInfo, SweepManifest, platform,
 };
+pub use prevention::PreventionRow;
 pub use region::{ResponderRow, WaitRow};
 pub use summary::{CheaperWhen, SummaryRow};
 pub use sweep::{SweepRow, SweptValue};

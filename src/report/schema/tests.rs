@@ -167,6 +167,48 @@ fn incident_rows_round_trip() {
 }
 
 #[test]
+fn prevention_rows_round_trip() {
+    let rows: Vec<PreventionRow> = (0..9)
+        .map(|i| PreventionRow {
+            strategy: name(i),
+            baseline: i == 0,
+            uptake: f(i),
+            incident_rate_multiplier: f(i + 1),
+            incidents: [0, 1, u64::MAX][i % 3],
+            targeted_incidents: i as u64,
+            adopter_incidents: u64::MAX - i as u64,
+            targeted_share: o(i),
+            adopting_share: o(i + 1),
+            adopter_incident_share: o(i + 2),
+            annual_cost: f(i + 2),
+            lockout_share: f(i + 3),
+            prevention_cost_per_adopter: f(i + 4),
+            prevention_cost_per_vehicle: o(i + 3),
+            incident_rate_per_vehicle_year: o(i + 4),
+            incident_cost_per_vehicle_year: o(i + 5),
+            annual_cost_per_vehicle: o(i + 6),
+            annual_cost_per_vehicle_ci95_low: o(i + 7),
+            annual_cost_per_vehicle_ci95_high: o(i + 8),
+            saving_per_vehicle_vs_baseline: o(i + 9),
+            saving_per_vehicle_vs_baseline_ci95_low: o(i + 10),
+            saving_per_vehicle_vs_baseline_ci95_high: o(i + 11),
+            adopter_incident_rate_per_year: f(i + 5),
+            adopter_total_cost_mean: o(i + 12),
+            annual_cost_per_adopter: o(i + 13),
+            annual_cost_per_adopter_ci95_low: o(i + 14),
+            annual_cost_per_adopter_ci95_high: o(i + 15),
+            adopter_baseline_annual_cost: o(i + 16),
+            saving_per_adopter_vs_baseline: o(i + 17),
+            saving_per_adopter_vs_baseline_ci95_low: o(i + 18),
+            saving_per_adopter_vs_baseline_ci95_high: o(i + 19),
+            currency: name(i + 1),
+            price_year: [2025, -1, 0][i % 3],
+        })
+        .collect();
+    assert_eq!(round_trip(&rows), rows);
+}
+
+#[test]
 fn region_rows_round_trip() {
     let responders: Vec<ResponderRow> = (0..8)
         .map(|i| ResponderRow {
