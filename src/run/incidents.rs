@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use super::progress::progress_bar;
 use super::{Work, fold_units, run_until_precise, thread_pool};
 use crate::engine::situation::{ContextPart, DriverPart, VehiclePart};
-use crate::engine::{Scratch, Situation, SituationDraws, TraceEvent, simulate};
+use crate::engine::streams;
+use crate::engine::{FactDraws, Scratch, Situation, SituationDraws, TraceEvent, simulate};
 use crate::limits::MAX_STRATEGIES;
 use crate::model::Scenario;
 use crate::model::outcome::Outcome;
@@ -133,6 +134,13 @@ impl<'a> Evaluator<'a> {
     #[inline]
     pub fn evaluate(&mut self, index: u64) -> &[Outcome] {
         let draws = SituationDraws::draw(self.seed, index);
+        // The scenario's own facts: one uniform each, drawn once for every strategy.
+        let user_facts = &self.scenario.strategies[0].model.user_facts;
+        let fact_draws = if user_facts.ids.is_empty() {
+            FactDraws::NONE
+        } else {
+            FactDraws::draw_keyed(streams::incident_key(self.seed, index), user_facts)
+        };
         for (s, strategy) in self.scenario.strategies.iter().enumerate() {
             if let Some(j) = strategy.same_model_as {
                 self.outcomes[s] = self.outcomes[j];
@@ -152,7 +160,10 @@ impl<'a> Evaluator<'a> {
                         d.map_or_else(|| DriverPart::realise(model, &draws), |j| self.drivers[j]);
                     self.contexts[s] =
                         c.map_or_else(|| ContextPart::realise(model, &draws), |j| self.contexts[j]);
-                    Situation::assemble(self.vehicles[s], self.drivers[s], self.contexts[s])
+                    let mut sit =
+                        Situation::assemble(self.vehicles[s], self.drivers[s], self.contexts[s]);
+                    sit.add_user_facts(model, &fact_draws, None);
+                    sit
                 }
             };
             if let Some(j) = strategy.same_engine_as
@@ -330,7 +341,9 @@ pub struct Replay {
 pub fn replay(scenario: &Scenario, seed: u64, index: u64, strategy: usize) -> Replay {
     let model = &scenario.strategies[strategy].model;
     let draws = SituationDraws::draw(seed, index);
-    let situation = Situation::realise(model, &draws);
+    let mut situation = Situation::realise(model, &draws);
+    let key = streams::incident_key(seed, index);
+    situation.add_user_facts(model, &FactDraws::draw_keyed(key, &model.user_facts), None);
     let mut trace = Vec::new();
     let outcome = simulate(
         model,

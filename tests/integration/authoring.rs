@@ -300,7 +300,7 @@ fn files_with_known_mistakes_fail_validation_as_they_fail_check() {
             "keyless_trunk_button = 1.6",
             "vehicle",
         ),
-        ("\"!night\"", "\"!nite\"", "requires"),
+        ("\"!night\"", "\"!Night\"", "requires"),
         ("{ race = [\"b\"] }", "{ rase = [\"b\"] }", "steps"),
     ];
     let dir = tempfile::tempdir().unwrap();
