@@ -111,6 +111,8 @@ pub struct Evaluator<'a> {
     vehicles: [VehiclePart; MAX_STRATEGIES],
     drivers: [DriverPart; MAX_STRATEGIES],
     contexts: [ContextPart; MAX_STRATEGIES],
+    /// The current incident's draws of the scenario's own facts.
+    fact_draws: FactDraws,
 }
 
 impl<'a> Evaluator<'a> {
@@ -126,6 +128,7 @@ impl<'a> Evaluator<'a> {
             vehicles: [VehiclePart::default(); MAX_STRATEGIES],
             drivers: [DriverPart::default(); MAX_STRATEGIES],
             contexts: [ContextPart::default(); MAX_STRATEGIES],
+            fact_draws: FactDraws::NONE,
         }
     }
 
@@ -134,13 +137,13 @@ impl<'a> Evaluator<'a> {
     #[inline]
     pub fn evaluate(&mut self, index: u64) -> &[Outcome] {
         let draws = SituationDraws::draw(self.seed, index);
-        // The scenario's own facts: one uniform each, drawn once for every strategy.
+        // The scenario's own facts: one uniform each, drawn once for every strategy (a scenario
+        // without any draws nothing).
         let user_facts = &self.scenario.strategies[0].model.user_facts;
-        let fact_draws = if user_facts.ids.is_empty() {
-            FactDraws::NONE
-        } else {
-            FactDraws::draw_keyed(streams::incident_key(self.seed, index), user_facts)
-        };
+        if !user_facts.ids.is_empty() {
+            let key = streams::incident_key(self.seed, index);
+            self.fact_draws = FactDraws::draw_keyed(key, user_facts);
+        }
         for (s, strategy) in self.scenario.strategies.iter().enumerate() {
             if let Some(j) = strategy.same_model_as {
                 self.outcomes[s] = self.outcomes[j];
@@ -162,7 +165,7 @@ impl<'a> Evaluator<'a> {
                         c.map_or_else(|| ContextPart::realise(model, &draws), |j| self.contexts[j]);
                     let mut sit =
                         Situation::assemble(self.vehicles[s], self.drivers[s], self.contexts[s]);
-                    sit.add_user_facts(model, &fact_draws, None);
+                    sit.add_user_facts(model, &self.fact_draws, None);
                     sit
                 }
             };
