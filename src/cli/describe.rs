@@ -20,6 +20,14 @@ pub fn describe(sc: &Scenario) -> String {
         n.contexts.len(),
         n.contexts.join(", ")
     );
+    if !n.facts.is_empty() {
+        s += &format!(
+            "  {} declared facts (of at most {}): {}\n",
+            n.facts.len(),
+            crate::model::MAX_USER_FACTS,
+            n.facts.join(", ")
+        );
+    }
     s += &format!(
         "  {} remedies: {}\n",
         n.remedies.len(),

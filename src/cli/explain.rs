@@ -345,14 +345,16 @@ fn skip_reason(sc: &Scenario, s: usize, r: u16, facts: Facts) -> String {
         };
     }
     let unmet = |c: &crate::model::Condition| -> Vec<String> {
+        let user = sc.names.facts.iter().enumerate();
         Fact::ALL
             .iter()
-            .filter_map(|f| {
-                let bit = f.bit();
+            .map(|f| (f.bit(), f.name()))
+            .chain(user.map(|(i, n)| (crate::model::user_fact_bit(i), n.as_str())))
+            .filter_map(|(bit, name)| {
                 if c.need & bit != 0 && facts.0 & bit == 0 {
-                    Some(format!("needs {}", f.name()))
+                    Some(format!("needs {name}"))
                 } else if c.forbid & bit != 0 && facts.0 & bit != 0 {
-                    Some(format!("needs !{} but {} holds", f.name(), f.name()))
+                    Some(format!("needs !{name} but {name} holds"))
                 } else {
                     None
                 }
@@ -430,7 +432,7 @@ fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &Replay) -> 
         n.policies[sit.policy as usize],
         n.contexts[sit.context as usize],
         sit.spare_key.name(),
-        sit.facts.names().join(", ")
+        sit.facts.names(&n.facts).join(", ")
     );
     let facts = facts_along(sc, s, rp);
     for ((time, ev), facts) in rp.trace.iter().zip(facts) {
@@ -513,7 +515,7 @@ fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &Replay) -> 
 fn explain_json(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &Replay) -> serde_json::Value {
     let n = &sc.names;
     let sit = &rp.situation;
-    let facts = |f: &Facts| serde_json::json!(f.names());
+    let facts = |f: &Facts| serde_json::json!(f.names(&n.facts));
     let facts_before = facts_along(sc, s, rp);
     let trace: Vec<serde_json::Value> = rp
         .trace

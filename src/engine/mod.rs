@@ -14,5 +14,5 @@ pub mod trace;
 
 pub use attempt::AttemptDraws;
 pub use incident::{Process, Scheduler, Scratch, simulate};
-pub use situation::{Situation, SituationDraws};
+pub use situation::{FactDraws, Situation, SituationDraws};
 pub use trace::{StepCause, Trace, TraceEvent};

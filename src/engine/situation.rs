@@ -3,7 +3,9 @@
 
 use super::streams::{self, TAG_SITUATION};
 use crate::dist::unit_uniform;
-use crate::model::{Fact, Facts, Model, SpareKeyLocation, VEHICLE_FACTS};
+use crate::model::{
+    Fact, Facts, Level, MAX_USER_FACTS, Model, SpareKeyLocation, UserFacts, VEHICLE_FACTS,
+};
 
 /// Number of uniform draws that decide an incident's situation: the vehicle's segment and
 /// facts, 5 for the driver, 7 for the context.
@@ -27,6 +29,26 @@ impl SituationDraws {
     pub fn draw_keyed(key: u64) -> Self {
         let mut rng = streams::keyed_stream(key, TAG_SITUATION);
         SituationDraws(std::array::from_fn(|_| unit_uniform(&mut rng)))
+    }
+}
+
+/// The uniforms that decide the scenario's own facts, one per fact (in name order), each from
+/// the fact's own stream of the incident: drawn once per incident and shared by every strategy.
+#[derive(Debug, Clone, Copy)]
+pub struct FactDraws([f64; MAX_USER_FACTS]);
+
+impl FactDraws {
+    /// No draws (for a scenario that declares no facts).
+    pub const NONE: FactDraws = FactDraws([0.0; MAX_USER_FACTS]);
+
+    /// Draws the uniforms of the incident (or region arrival) with stream key `key`.
+    #[inline]
+    pub fn draw_keyed(key: u64, facts: &UserFacts) -> Self {
+        let mut d = FactDraws::NONE;
+        for (u, &id) in d.0.iter_mut().zip(&facts.ids) {
+            *u = unit_uniform(&mut streams::keyed_stream(key, streams::user_fact_tag(id)));
+        }
+        d
     }
 }
 
@@ -81,6 +103,32 @@ impl Situation {
             DriverPart::realise(model, d),
             ContextPart::realise(model, d),
         )
+    }
+
+    /// Adds the scenario's own facts, drawn in dependency order from `draws`; `hour` is the
+    /// incident's hour of the day where a clock knows it (region runs).
+    #[inline]
+    pub fn add_user_facts(&mut self, model: &Model, draws: &FactDraws, hour: Option<usize>) {
+        for f in &model.user_facts.order {
+            let p = match f.given.iter().find(|(c, _)| c.holds(self.facts)) {
+                Some((_, p)) => *p,
+                None => match (f.by_hour, hour) {
+                    (Some(by_hour), Some(h)) => by_hour[h],
+                    _ => {
+                        let value = match f.level {
+                            Level::Everyone => 0,
+                            Level::Vehicle => self.segment as usize,
+                            Level::Driver => self.driver as usize,
+                            Level::Context => self.context as usize,
+                        };
+                        f.probability[value]
+                    }
+                },
+            };
+            if draws.0[f.draw] < p {
+                self.facts.0 |= f.bit;
+            }
+        }
     }
 
     /// The situation made of its three parts.

@@ -26,6 +26,18 @@ pub const TAG_ADOPTION: u64 = 3;
 /// Try `k` (from 0) of remedy `r` draws from tag `TAG_REMEDY_BASE + r + (k << 8)`.
 pub const TAG_REMEDY_BASE: u64 = 0x100;
 
+/// The stream tags of the facts a scenario declares have these two top bits set (the other tags
+/// are small numbers): see [`user_fact_tag`].
+pub const TAG_USER_FACT: u64 = 3 << 62;
+
+/// The tag of the stream that draws the scenario's own fact with id `id` (a hash of its name,
+/// [`crate::model::user_fact_id`]), not its position: declaring or removing another fact
+/// changes no draw.
+#[inline]
+pub fn user_fact_tag(id: u64) -> u64 {
+    TAG_USER_FACT | (mix64(id) >> 2)
+}
+
 /// SplitMix64's output function: a strong 64-bit mixer.
 #[inline]
 fn mix64(mut z: u64) -> u64 {

@@ -186,14 +186,84 @@ impl Facts {
             self.0 &= !fact.bit();
         }
     }
-    /// The names of the facts that hold, for traces.
-    pub fn names(self) -> Vec<&'static str> {
+    /// The names of the facts that hold, for traces: the built-in ones in bit order, then the
+    /// scenario's own (`user`, the names of bits 32.. in order; see [`Names::facts`]).
+    pub fn names<'a>(self, user: &'a [String]) -> Vec<&'a str> {
         Fact::ALL
             .into_iter()
             .filter(|f| self.has(*f))
-            .map(Fact::name)
+            .map(|f| -> &'a str { f.name() })
+            .chain(
+                user.iter()
+                    .enumerate()
+                    .filter(|(i, _)| self.0 & user_fact_bit(*i) != 0)
+                    .map(|(_, n)| n.as_str()),
+            )
             .collect()
     }
+}
+
+/// The bit of the first fact a scenario declares (`[fact.NAME]`); the built-in facts take the
+/// bits below it.
+pub const FIRST_USER_FACT_BIT: usize = Fact::ALL.len();
+
+/// The most facts a scenario may declare of its own: the bits of [`Facts`] left after the
+/// built-in facts.
+pub const MAX_USER_FACTS: usize = 64 - FIRST_USER_FACT_BIT;
+
+/// The bit of the scenario's `i`-th own fact (in name order, from 0).
+#[inline]
+pub const fn user_fact_bit(i: usize) -> u64 {
+    1u64 << (FIRST_USER_FACT_BIT + i)
+}
+
+/// The stable id of the scenario's own fact `name`: an FNV-1a hash of the name, from which its
+/// random stream is keyed (so the stream depends on the name alone, not on the other facts).
+pub fn user_fact_id(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The level a scenario's own fact is drawn at: its probability is given per value of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// One probability for every incident.
+    Everyone,
+    /// Per vehicle segment.
+    Vehicle,
+    /// Per driver profile.
+    Driver,
+    /// Per context.
+    Context,
+}
+
+/// A fact the scenario declares (`[fact.NAME]`), compiled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserFact {
+    /// Its bit in [`Facts`].
+    pub bit: u64,
+    /// Its uniform's index in the incident's fact draws (its index in name order).
+    pub draw: usize,
+    /// Where its probability comes from.
+    pub level: Level,
+    /// Probability per value of the level (one value for [`Level::Everyone`]).
+    pub probability: Vec<f64>,
+    /// Ordered rules: the first whose condition holds gives the probability instead.
+    pub given: Vec<(Condition, f64)>,
+    /// Probability by hour of the day (0-23), used instead of the level's when the incident's
+    /// time is known (region runs) and no `given` rule holds.
+    pub by_hour: Option<[f64; 24]>,
+}
+
+/// The facts a scenario declares, compiled: drawn after the built-in situation, in an order
+/// where every fact a `given` rule tests is drawn first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserFacts {
+    /// Each fact's id ([`user_fact_id`]), in name order: its draw's stream derives from it.
+    pub ids: Vec<u64>,
+    /// The facts in draw order.
+    pub order: Vec<UserFact>,
 }
 
 /// A conjunction of fact literals: all of `need` hold and none of `forbid`.
@@ -529,6 +599,8 @@ pub struct Model {
     /// of a remedy try in an incident are then the same under each, and are drawn once
     /// (see `engine::incident::DrawCache`). 0 until the scenario assigns it.
     pub remedy_group: u16,
+    /// The scenario's own facts.
+    pub user_facts: UserFacts,
 }
 
 /// Who a strategy can apply to: the vehicles whose lockouts, as the baseline draws them, fall
@@ -659,6 +731,8 @@ pub struct Names {
     pub policies: Vec<String>,
     /// The fallbacks' names, in order.
     pub fallbacks: Vec<String>,
+    /// The scenario's own facts, in bit order (bit 32 first).
+    pub facts: Vec<String>,
 }
 
 /// A compiled scenario: settings, names, and one model per strategy.

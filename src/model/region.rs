@@ -86,6 +86,12 @@ impl Calendar {
         !(360.0..1320.0).contains(&minute)
     }
 
+    /// The hour of the day (0-23) at `t`.
+    #[inline]
+    pub fn hour_of_day(t: f64) -> usize {
+        ((minute_of_day(t) / 60.0) as usize).min(23)
+    }
+
     /// Whether `t` is on a Saturday or Sunday (day 0 is a Monday).
     #[inline]
     pub fn is_weekend(t: f64) -> bool {

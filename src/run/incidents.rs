@@ -9,7 +9,8 @@ use super::progress::progress_bar;
 use super::{RunError, Work, fold_units, run_until_precise, thread_pool};
 use crate::engine::adoption::{adoption_uniform, adopts};
 use crate::engine::situation::{ContextPart, DriverPart, VehiclePart};
-use crate::engine::{Scratch, Situation, SituationDraws, TraceEvent, simulate};
+use crate::engine::streams;
+use crate::engine::{FactDraws, Scratch, Situation, SituationDraws, TraceEvent, simulate};
 use crate::limits::MAX_STRATEGIES;
 use crate::model::Scenario;
 use crate::model::outcome::Outcome;
@@ -123,6 +124,8 @@ pub struct Evaluator<'a> {
     vehicles: [VehiclePart; MAX_STRATEGIES],
     drivers: [DriverPart; MAX_STRATEGIES],
     contexts: [ContextPart; MAX_STRATEGIES],
+    /// The current incident's draws of the scenario's own facts.
+    fact_draws: FactDraws,
 }
 
 impl<'a> Evaluator<'a> {
@@ -147,6 +150,7 @@ impl<'a> Evaluator<'a> {
             vehicles: [VehiclePart::default(); MAX_STRATEGIES],
             drivers: [DriverPart::default(); MAX_STRATEGIES],
             contexts: [ContextPart::default(); MAX_STRATEGIES],
+            fact_draws: FactDraws::NONE,
         }
     }
 
@@ -155,6 +159,13 @@ impl<'a> Evaluator<'a> {
     #[inline]
     pub fn evaluate(&mut self, index: u64) -> &[Outcome] {
         let draws = SituationDraws::draw(self.seed, index);
+        // The scenario's own facts: one uniform each, drawn once for every strategy (a scenario
+        // without any draws nothing).
+        let user_facts = &self.scenario.strategies[0].model.user_facts;
+        if !user_facts.ids.is_empty() {
+            let key = streams::incident_key(self.seed, index);
+            self.fact_draws = FactDraws::draw_keyed(key, user_facts);
+        }
         for (s, strategy) in self.scenario.strategies.iter().enumerate() {
             if let Some(j) = strategy.same_model_as {
                 self.outcomes[s] = self.outcomes[j];
@@ -174,7 +185,10 @@ impl<'a> Evaluator<'a> {
                         d.map_or_else(|| DriverPart::realise(model, &draws), |j| self.drivers[j]);
                     self.contexts[s] =
                         c.map_or_else(|| ContextPart::realise(model, &draws), |j| self.contexts[j]);
-                    Situation::assemble(self.vehicles[s], self.drivers[s], self.contexts[s])
+                    let mut sit =
+                        Situation::assemble(self.vehicles[s], self.drivers[s], self.contexts[s]);
+                    sit.add_user_facts(model, &self.fact_draws, None);
+                    sit
                 }
             };
             if let Some(j) = strategy.same_engine_as
@@ -397,18 +411,23 @@ pub struct Replay {
 pub fn replay(scenario: &Scenario, seed: u64, index: u64, strategy: usize) -> Replay {
     let draws = SituationDraws::draw(seed, index);
     let st = &scenario.strategies[strategy];
+    let key = streams::incident_key(seed, index);
     let strategy = if st.applies_to_all() {
         strategy
     } else {
         let b = scenario.baseline;
-        let base = Situation::realise(&scenario.strategies[b].model, &draws);
+        let base_model = &scenario.strategies[b].model;
+        let mut base = Situation::realise(base_model, &draws);
+        let fact_draws = FactDraws::draw_keyed(key, &base_model.user_facts);
+        base.add_user_facts(base_model, &fact_draws, None);
         match adopts(st, &base, adoption_uniform(seed, index)) {
             (_, true) => strategy,
             (_, false) => b,
         }
     };
     let model = &scenario.strategies[strategy].model;
-    let situation = Situation::realise(model, &draws);
+    let mut situation = Situation::realise(model, &draws);
+    situation.add_user_facts(model, &FactDraws::draw_keyed(key, &model.user_facts), None);
     let mut trace = Vec::new();
     let outcome = simulate(
         model,

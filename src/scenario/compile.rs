@@ -5,14 +5,16 @@
 
 use super::locate::FieldPath;
 use super::spec::{
-    AdjustSpec, ContextSpec, DriverSpec, Requires, ScenarioSpec, TargetSpec, VehicleSpec,
+    AdjustSpec, ContextSpec, DriverSpec, FactProbability, Requires, ScenarioSpec, TargetSpec,
+    VehicleSpec,
 };
 use crate::dist::{Dist, DistSpec};
 use crate::model::outcome::MAX_FALLBACKS;
 use crate::model::{
-    Adjustment, Condition, Context, DamageRisk, Driver, Escalation, Fact, Fallback, MAX_RACE,
-    MAX_REMEDIES, Model, Names, Place, Policy, Remedy, Segment, SpareKeyLocation, Step, Target,
-    VEHICLE_FACTS,
+    Adjustment, Condition, Context, DamageRisk, Driver, Escalation, FIRST_USER_FACT_BIT, Fact,
+    Fallback, Level, MAX_RACE, MAX_REMEDIES, MAX_USER_FACTS, Model, Names, Place, Policy, Remedy,
+    Segment, SpareKeyLocation, Step, Target, UserFact, UserFacts, VEHICLE_FACTS, user_fact_bit,
+    user_fact_id,
 };
 use crate::suggest::hint;
 
@@ -110,11 +112,12 @@ pub fn compile_model(spec: &ScenarioSpec) -> Result<(Model, Names)> {
         &mut names,
     )?;
     let contexts = compile_contexts(&spec.context, &root.key("context"), &mut names)?;
+    let user_facts = compile_facts(spec, &mut names)?;
 
     let mut remedies = Vec::with_capacity(spec.remedy.len());
     for (key, r) in &spec.remedy {
         let here = root.key("remedy").key(key);
-        remedies.push(compile_remedy(r, &here, &spec.driver)?);
+        remedies.push(compile_remedy(r, &here, &spec.driver, &names.facts)?);
     }
 
     if spec.policy.is_empty() {
@@ -158,7 +161,7 @@ pub fn compile_model(spec: &ScenarioSpec) -> Result<(Model, Names)> {
                 }
                 idx.push(r);
             }
-            let when = conditions(&step.when, &here.index(i).key("when"))?;
+            let when = conditions(&step.when, &here.index(i).key("when"), &names.facts)?;
             let e = step.escalate;
             let after_min = match e.after {
                 None => None,
@@ -219,7 +222,7 @@ pub fn compile_model(spec: &ScenarioSpec) -> Result<(Model, Names)> {
         });
     }
 
-    let fallbacks = compile_fallbacks(spec, &root)?;
+    let fallbacks = compile_fallbacks(spec, &root, &names.facts)?;
     names.fallbacks = spec.fallback.list.iter().map(|f| f.name.clone()).collect();
 
     Ok((
@@ -232,6 +235,7 @@ pub fn compile_model(spec: &ScenarioSpec) -> Result<(Model, Names)> {
             horizon_min: spec.horizon.0,
             fallbacks,
             remedy_group: 0,
+            user_facts,
         },
         names,
     ))
@@ -249,7 +253,11 @@ fn fallback_path(spec: &ScenarioSpec, root: &FieldPath, i: usize) -> FieldPath {
 
 /// The fallbacks in order; only the last may (and must) have no `when`, so exactly one default
 /// ends an incident that no condition picks out.
-fn compile_fallbacks(spec: &ScenarioSpec, root: &FieldPath) -> Result<Vec<Fallback>> {
+fn compile_fallbacks(
+    spec: &ScenarioSpec,
+    root: &FieldPath,
+    facts: &[String],
+) -> Result<Vec<Fallback>> {
     let list = &spec.fallback.list;
     if list.is_empty() {
         return invalid(root.key("fallback"), "a scenario needs a fallback");
@@ -263,7 +271,7 @@ fn compile_fallbacks(spec: &ScenarioSpec, root: &FieldPath) -> Result<Vec<Fallba
     let mut out = Vec::with_capacity(list.len());
     for (i, f) in list.iter().enumerate() {
         let at = fallback_path(spec, root, i);
-        let when = conditions(&f.when, &at.key("when"))?;
+        let when = conditions(&f.when, &at.key("when"), facts)?;
         let last = i + 1 == list.len();
         if last && !when.is_empty() {
             return invalid(
@@ -500,13 +508,241 @@ fn compile_contexts(
     Ok(out)
 }
 
+/// Compiles the scenario's own facts (`[fact.NAME]`, in name order) and records their names in
+/// `names.facts`. Each takes the next bit from 32; the facts its `given` rules test must be
+/// drawn before it, so those dependencies must form no cycle.
+fn compile_facts(spec: &ScenarioSpec, names: &mut Names) -> Result<UserFacts> {
+    let here = FieldPath::root().key("fact");
+    if spec.fact.len() > MAX_USER_FACTS {
+        let extra = spec
+            .fact
+            .keys()
+            .nth(MAX_USER_FACTS)
+            .expect("more than the limit");
+        return invalid(
+            here.key(extra),
+            format!(
+                "a scenario declares at most {MAX_USER_FACTS} facts of its own (the bits of the \
+                 fact set left by the {} built-in facts); this file declares {}, and `{extra}` \
+                 is the {}th in name order",
+                Fact::ALL.len(),
+                spec.fact.len(),
+                MAX_USER_FACTS + 1
+            ),
+        );
+    }
+    for name in spec.fact.keys() {
+        let at = here.key(name);
+        let word = name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && name.starts_with(|c: char| c.is_ascii_lowercase());
+        if !word {
+            return invalid(
+                at,
+                format!(
+                    "a fact's name is a lowercase word (letters, digits and `_`, starting with a \
+                     letter), such as child_inside (got \"{name}\")"
+                ),
+            );
+        }
+        if Fact::from_name(name).is_some() {
+            return invalid(
+                at,
+                format!("`{name}` is a built-in fact; declare only facts of your own"),
+            );
+        }
+    }
+    names.facts = spec.fact.keys().cloned().collect();
+    let facts = &names.facts;
+    let mut compiled = Vec::with_capacity(spec.fact.len());
+    // deps[i]: the declared facts the `given` rules of fact i test, as bits from 0.
+    let mut deps = Vec::with_capacity(spec.fact.len());
+    for (i, (name, f)) in spec.fact.iter().enumerate() {
+        let at = here.key(name);
+        let level = match f.level.as_deref() {
+            None => None,
+            Some("vehicle") => Some(Level::Vehicle),
+            Some("driver") => Some(Level::Driver),
+            Some("context") => Some(Level::Context),
+            Some(other) => {
+                return invalid(
+                    at.key("level"),
+                    format!(
+                        "level is \"vehicle\", \"driver\" or \"context\" (got \"{other}\"){}",
+                        hint(other, ["vehicle", "driver", "context"], '"')
+                    ),
+                );
+            }
+        };
+        let (level, by_value) = match &f.probability {
+            FactProbability::All(p) => {
+                probability(&at.key("probability"), *p)?;
+                (Level::Everyone, vec![*p])
+            }
+            FactProbability::ByValue(by) => {
+                let (level, values, what) = match level {
+                    Some(Level::Vehicle) => (Level::Vehicle, &names.segments, "vehicle segment"),
+                    Some(Level::Driver) => (Level::Driver, &names.drivers, "driver profile"),
+                    Some(Level::Context) => (Level::Context, &names.contexts, "context"),
+                    _ => {
+                        return invalid(
+                            at.key("probability"),
+                            "a table of probabilities names the values of a level: add level = \
+                             \"vehicle\", \"driver\" or \"context\" (or give one number)",
+                        );
+                    }
+                };
+                for (k, p) in by {
+                    if !values.contains(k) {
+                        return invalid(
+                            at.key("probability").key(k),
+                            format!(
+                                "unknown {what} `{k}` ({what}s: {}){}",
+                                values.join(", "),
+                                hint(k, values.iter().map(String::as_str), '`')
+                            ),
+                        );
+                    }
+                    probability(&at.key("probability").key(k), *p)?;
+                }
+                let missing: Vec<&str> = values
+                    .iter()
+                    .filter(|v| !by.contains_key(*v))
+                    .map(String::as_str)
+                    .collect();
+                if !missing.is_empty() {
+                    return invalid(
+                        at.key("probability"),
+                        format!(
+                            "give a probability for every {what}; missing: {}",
+                            missing.join(", ")
+                        ),
+                    );
+                }
+                (level, values.iter().map(|v| by[v]).collect())
+            }
+        };
+        let mut given = Vec::with_capacity(f.given.len());
+        let mut uses = 0u64;
+        for (k, g) in f.given.iter().enumerate() {
+            let gat = at.key("given").index(k);
+            let c = condition(&g.when, &gat.key("when"), facts)?;
+            probability(&gat.key("probability"), g.probability)?;
+            uses |= (c.need | c.forbid) >> FIRST_USER_FACT_BIT;
+            given.push((c, g.probability));
+        }
+        let by_hour = match &f.by_hour {
+            None => None,
+            Some(v) => {
+                let hat = at.key("by_hour");
+                if spec.region.is_none() {
+                    return invalid(
+                        hat,
+                        "by_hour needs the incident's time of day, which only region scenarios \
+                         (with a [region] section) have; give `probability` alone",
+                    );
+                }
+                if v.len() != 24 {
+                    return invalid(
+                        hat,
+                        format!(
+                            "by_hour lists 24 probabilities, from 00:00 to 23:00 (got {})",
+                            v.len()
+                        ),
+                    );
+                }
+                for (h, p) in v.iter().enumerate() {
+                    probability(&hat.index(h), *p)?;
+                }
+                Some(std::array::from_fn(|h| v[h]))
+            }
+        };
+        deps.push(uses);
+        compiled.push(UserFact {
+            bit: user_fact_bit(i),
+            draw: i,
+            level,
+            probability: by_value,
+            given,
+            by_hour,
+        });
+    }
+    // Draw order: repeatedly the first fact (in name order) whose dependencies are drawn.
+    let n = compiled.len();
+    let mut drawn = 0u64;
+    let mut order = Vec::with_capacity(n);
+    while order.len() < n {
+        let next = (0..n).find(|&i| drawn & (1 << i) == 0 && deps[i] & !drawn == 0);
+        match next {
+            Some(i) => {
+                drawn |= 1 << i;
+                order.push(compiled[i].clone());
+            }
+            None => return Err(fact_cycle(spec, facts, &deps, drawn)),
+        }
+    }
+    Ok(UserFacts {
+        ids: facts.iter().map(|f| user_fact_id(f)).collect(),
+        order,
+    })
+}
+
+/// The error for facts whose `given` rules depend on each other in a cycle: follows
+/// dependencies among the undrawn facts until one repeats, and points at the `given` rule that
+/// closes the cycle.
+fn fact_cycle(spec: &ScenarioSpec, facts: &[String], deps: &[u64], drawn: u64) -> Invalid {
+    let undrawn = |i: usize| drawn & (1 << i) == 0;
+    let first = (0..facts.len()).find(|&i| undrawn(i)).expect("a fact left");
+    let mut path = vec![first];
+    loop {
+        let at = *path.last().expect("non-empty");
+        // Every undrawn fact depends on an undrawn one (else it could be drawn).
+        let next = (0..facts.len())
+            .find(|&j| undrawn(j) && deps[at] & (1 << j) != 0)
+            .expect("an undrawn dependency");
+        if let Some(start) = path.iter().position(|&p| p == next) {
+            let cycle: Vec<&str> = path[start..]
+                .iter()
+                .chain(std::iter::once(&next))
+                .map(|&i| facts[i].as_str())
+                .collect();
+            let f = &spec.fact[&facts[at]];
+            let rule = f
+                .given
+                .iter()
+                .position(|g| {
+                    g.when
+                        .iter()
+                        .any(|l| l.trim_start_matches('!').trim() == facts[next])
+                })
+                .unwrap_or(0);
+            return Invalid {
+                path: FieldPath::root()
+                    .key("fact")
+                    .key(&facts[at])
+                    .key("given")
+                    .index(rule)
+                    .key("when"),
+                message: format!(
+                    "the facts' `given` rules depend on each other in a cycle ({}), so none of \
+                     them can be drawn first; a fact's rules may test only facts drawn before it",
+                    cycle.join(" → ")
+                ),
+            };
+        }
+        path.push(next);
+    }
+}
+
 fn compile_remedy(
     r: &super::spec::RemedySpec,
     here: &FieldPath,
     drivers: &[DriverSpec],
+    facts: &[String],
 ) -> Result<Remedy> {
     probability(&here.key("success"), r.success)?;
-    let requires = conditions(&r.requires, &here.key("requires"))?;
+    let requires = conditions(&r.requires, &here.key("requires"), facts)?;
     // Working time by spare key location: `duration_by_spare_key` overrides `duration`.
     let base = opt_dist(r.duration.as_ref().map(|d| &d.0), &here.key("duration"))?;
     let mut duration: [Option<Dist>; 6] = std::array::from_fn(|_| base.clone());
@@ -560,7 +796,7 @@ fn compile_remedy(
         .adjust
         .iter()
         .enumerate()
-        .map(|(i, a)| adjustment(a, &here.key("adjust").index(i)))
+        .map(|(i, a)| adjustment(a, &here.key("adjust").index(i), facts))
         .collect::<Result<Vec<_>>>()?;
     Ok(Remedy {
         available: r.available,
@@ -574,8 +810,8 @@ fn compile_remedy(
         cancel_fee: opt_dist(r.cancel_fee.as_ref().map(|d| &d.0), &here.key("cancel_fee"))?,
         damage,
         grants_access: r.grants_access,
-        sets: fact_mask(&r.sets, &here.key("sets"))?,
-        clears: fact_mask(&r.clears, &here.key("clears"))?,
+        sets: fact_mask(&r.sets, &here.key("sets"), facts)?,
+        clears: fact_mask(&r.clears, &here.key("clears"), facts)?,
         adjust,
     })
 }
@@ -596,7 +832,7 @@ fn could_apply_with_spare_key(requires: &[Condition], l: SpareKeyLocation) -> bo
             .any(|c| (c.need & spare_facts) & !present == 0 && c.forbid & present == 0)
 }
 
-fn adjustment(a: &AdjustSpec, here: &FieldPath) -> Result<Adjustment> {
+fn adjustment(a: &AdjustSpec, here: &FieldPath, facts: &[String]) -> Result<Adjustment> {
     for (field, v) in [
         ("wait_factor", a.wait_factor),
         ("duration_factor", a.duration_factor),
@@ -609,7 +845,7 @@ fn adjustment(a: &AdjustSpec, here: &FieldPath) -> Result<Adjustment> {
         probability(&here.key("success"), s)?;
     }
     Ok(Adjustment {
-        when: condition(&a.when, &here.key("when"))?,
+        when: condition(&a.when, &here.key("when"), facts)?,
         wait_factor: a.wait_factor,
         duration_factor: a.duration_factor,
         cost_factor: a.cost_factor,
@@ -618,33 +854,33 @@ fn adjustment(a: &AdjustSpec, here: &FieldPath) -> Result<Adjustment> {
     })
 }
 
-/// Resolves fact literals (`"fact"` or `"!fact"`) into a condition.
 /// Preconditions as written (`requires`, a step's `when`) as alternatives, one of which must
-/// hold (empty: always).
-fn conditions(r: &Requires, here: &FieldPath) -> Result<Vec<Condition>> {
+/// hold (empty: always). `facts` are the scenario's own facts, in bit order.
+fn conditions(r: &Requires, here: &FieldPath, facts: &[String]) -> Result<Vec<Condition>> {
     match r {
         Requires::Nothing => Ok(Vec::new()),
-        Requires::All(lits) => Ok(vec![condition(lits, here)?]),
+        Requires::All(lits) => Ok(vec![condition(lits, here, facts)?]),
         Requires::AnyOf(alts) => alts
             .iter()
             .enumerate()
-            .map(|(i, lits)| condition(lits, &here.index(i)))
+            .map(|(i, lits)| condition(lits, &here.index(i), facts))
             .collect(),
     }
 }
 
-fn condition(literals: &[String], here: &FieldPath) -> Result<Condition> {
+/// Resolves fact literals (`"fact"` or `"!fact"`) into a condition.
+fn condition(literals: &[String], here: &FieldPath, facts: &[String]) -> Result<Condition> {
     let mut c = Condition::default();
     for lit in literals {
         let (negated, name) = match lit.strip_prefix('!') {
             Some(n) => (true, n.trim()),
             None => (false, lit.trim()),
         };
-        let fact = lookup_fact(name, here)?;
+        let bit = lookup_fact(name, here, facts)?;
         if negated {
-            c.forbid |= fact.bit();
+            c.forbid |= bit;
         } else {
-            c.need |= fact.bit();
+            c.need |= bit;
         }
     }
     if c.need & c.forbid != 0 {
@@ -653,21 +889,38 @@ fn condition(literals: &[String], here: &FieldPath) -> Result<Condition> {
     Ok(c)
 }
 
-fn fact_mask(names: &[String], here: &FieldPath) -> Result<u64> {
+fn fact_mask(names: &[String], here: &FieldPath, facts: &[String]) -> Result<u64> {
     names
         .iter()
-        .try_fold(0u64, |m, n| Ok(m | lookup_fact(n, here)?.bit()))
+        .try_fold(0u64, |m, n| Ok(m | lookup_fact(n, here, facts)?))
 }
 
-fn lookup_fact(name: &str, here: &FieldPath) -> Result<Fact> {
-    Fact::from_name(name).ok_or_else(|| Invalid {
-        path: here.clone(),
-        message: format!(
-            "unknown fact `{name}` (facts: {}){}",
+/// The bit of fact `name`: a built-in one, or one of the scenario's own `facts` (bit order).
+fn lookup_fact(name: &str, here: &FieldPath, facts: &[String]) -> Result<u64> {
+    if let Some(f) = Fact::from_name(name) {
+        return Ok(f.bit());
+    }
+    if let Some(i) = facts.iter().position(|f| f == name) {
+        return Ok(user_fact_bit(i));
+    }
+    let all: Vec<&str> = Fact::ALL
+        .iter()
+        .map(|f| f.name())
+        .chain(facts.iter().map(String::as_str))
+        .collect();
+    invalid(
+        here.clone(),
+        format!(
+            "unknown fact `{name}` (facts: {}{}){}",
             Fact::ALL.map(|f| f.name()).join(", "),
-            hint(name, Fact::ALL.map(|f| f.name()), '`')
+            if facts.is_empty() {
+                String::new()
+            } else {
+                format!("; declared in [fact]: {}", facts.join(", "))
+            },
+            hint(name, all.iter().copied(), '`')
         ),
-    })
+    )
 }
 
 fn cumulative_shares(
@@ -774,7 +1027,7 @@ pub fn target(spec: &TargetSpec, names: &Names, here: &FieldPath) -> Result<Targ
         )?,
         drivers: members(&spec.profiles, &names.drivers, "profiles", "driver profile")?,
         contexts: members(&spec.contexts, &names.contexts, "contexts", "context")?,
-        facts: conditions(&spec.facts, &here.key("facts"))?,
+        facts: conditions(&spec.facts, &here.key("facts"), &names.facts)?,
     })
 }
 
@@ -894,11 +1147,12 @@ pub fn check_same_structure(base: &Names, variant: &Names) -> std::result::Resul
     let same = base.segments == variant.segments
         && base.drivers == variant.drivers
         && base.contexts == variant.contexts
-        && base.remedies == variant.remedies;
+        && base.remedies == variant.remedies
+        && base.facts == variant.facts;
     if same {
         Ok(())
     } else {
-        Err("a strategy may change parameters but not add, remove or rename segments, drivers, contexts or remedies".into())
+        Err("a strategy may change parameters but not add, remove or rename segments, drivers, contexts, remedies or facts".into())
     }
 }
 

@@ -227,13 +227,14 @@ pub fn from_toml_str(
         } else {
             None
         };
-        // A strategy that only changes the population (vehicles, drivers, contexts) runs the
+        // A strategy that only changes the population (vehicles, drivers, contexts, the
+        // probabilities of the scenario's own facts) runs the
         // base scenario's remedies and policies.
         let engine_unchanged = |s: &spec::StrategySpec| {
             s.disable.is_empty()
                 && s.set.keys().all(|p| {
                     let head = p.split('.').next().unwrap_or("");
-                    matches!(head, "vehicle" | "driver" | "context")
+                    matches!(head, "vehicle" | "driver" | "context" | "fact")
                 })
         };
         let same_engine_as = if engine_unchanged(st) {
@@ -248,6 +249,7 @@ pub fn from_toml_str(
             o.model.segments == model.segments
                 && o.model.drivers == model.drivers
                 && o.model.contexts == model.contexts
+                && o.model.user_facts == model.user_facts
         });
         let same_part_as = [
             strategies

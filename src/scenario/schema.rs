@@ -21,6 +21,9 @@ pub const TITLE: &str = "lockout scenario";
 pub const DURATION_PATTERN: &str =
     r"^\s*\+?([0-9][0-9_]*(\.[0-9_]*)?|\.[0-9][0-9_]*)\s*(s|sec|min|h|d)\s*$";
 
+/// The name of a fact a scenario declares: a lowercase word.
+pub const FACT_NAME_PATTERN: &str = "^[a-z][a-z0-9_]*$";
+
 /// The JSON Schema of a scenario file.
 pub fn json_schema() -> Value {
     let facts: Vec<&str> = Fact::ALL.iter().map(|f| f.name()).collect();
@@ -140,6 +143,12 @@ pub fn json_schema() -> Value {
                     }
                 }
             },
+            "fact": {
+                "type": "object",
+                "description": "The scenario's own facts by name (at most 32), usable wherever the built-in facts are.",
+                "propertyNames": { "pattern": FACT_NAME_PATTERN },
+                "additionalProperties": { "$ref": "#/definitions/user_fact" }
+            },
             "remedy": {
                 "type": "object",
                 "description": "Remedies by name.",
@@ -200,8 +209,51 @@ pub fn json_schema() -> Value {
             "money": { "type": "number", "description": "Money in the scenario currency." },
             "duration_dist": dist_schema("duration"),
             "money_dist": dist_schema("money"),
-            "fact_literal": { "enum": literals, "description": "A fact, or !fact for must-not." },
-            "fact": { "enum": facts },
+            "fact_literal": {
+                "description": "A fact, or !fact for must-not: a built-in fact, or one the scenario declares in [fact].",
+                "anyOf": [ { "enum": literals }, { "type": "string", "pattern": "^!?[a-z][a-z0-9_]*$" } ]
+            },
+            "fact": {
+                "description": "A built-in fact, or one the scenario declares in [fact].",
+                "anyOf": [ { "enum": facts }, { "type": "string", "pattern": FACT_NAME_PATTERN } ]
+            },
+            "user_fact": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["probability"],
+                "properties": {
+                    "description": { "type": "string", "description": "What the fact means." },
+                    "source": { "type": "string", "description": "Where its probabilities come from." },
+                    "level": { "enum": ["vehicle", "driver", "context"], "description": "The level whose values a table of probabilities names." },
+                    "probability": {
+                        "description": "One probability for every incident, or a table giving one for every segment, driver profile or context (by name) of `level`.",
+                        "anyOf": [
+                            { "$ref": "#/definitions/probability" },
+                            { "type": "object", "additionalProperties": { "$ref": "#/definitions/probability" } }
+                        ]
+                    },
+                    "given": {
+                        "type": "array",
+                        "description": "Ordered rules: the first whose facts all hold gives the probability instead. They may test built-in facts and declared facts, but the declared facts may not depend on each other in a cycle.",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["when", "probability"],
+                            "properties": {
+                                "when": { "type": "array", "items": { "$ref": "#/definitions/fact_literal" } },
+                                "probability": { "$ref": "#/definitions/probability" }
+                            }
+                        }
+                    },
+                    "by_hour": {
+                        "type": "array",
+                        "description": "24 probabilities by hour of the day from 00:00, used instead of `probability` when the incident's time is known (region scenarios only).",
+                        "minItems": 24,
+                        "maxItems": 24,
+                        "items": { "$ref": "#/definitions/probability" }
+                    }
+                }
+            },
             "remedy": remedy,
             "conditions": {
                 "description": "Facts that must all hold, or a list of such lists of which one must hold.",

@@ -48,6 +48,10 @@ pub struct ScenarioSpec {
     /// Contexts: where and when the lockout happens.
     #[serde(default)]
     pub context: Vec<ContextSpec>,
+    /// The scenario's own facts by name: what each means, where it comes from and how it is
+    /// drawn (usable wherever the built-in facts are).
+    #[serde(default)]
+    pub fact: BTreeMap<String, FactSpec>,
     /// Remedies by name (ordered by name in every table).
     #[serde(default)]
     pub remedy: BTreeMap<String, RemedySpec>,
@@ -230,6 +234,52 @@ pub struct ContextSpec {
 
 fn one() -> f64 {
     1.0
+}
+
+/// A fact the scenario declares: drawn once per incident, after the built-in facts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactSpec {
+    /// What it means.
+    #[serde(default)]
+    pub description: String,
+    /// Where its probabilities come from.
+    #[serde(default)]
+    pub source: String,
+    /// `vehicle`, `driver` or `context`: the level whose values `probability` names.
+    #[serde(default)]
+    pub level: Option<String>,
+    /// One probability for every incident, or a table giving one per value of `level` (every
+    /// segment, driver profile or context by name).
+    pub probability: FactProbability,
+    /// Ordered rules `{ when = [facts], probability = p }`: the first whose facts all hold gives
+    /// the probability instead.
+    #[serde(default)]
+    pub given: Vec<GivenSpec>,
+    /// 24 probabilities, by hour of the day from 00:00, used instead of `probability` when the
+    /// incident's time is known (region scenarios only).
+    #[serde(default)]
+    pub by_hour: Option<Vec<f64>>,
+}
+
+/// A fact's probability as written: one number, or one per value of its level.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum FactProbability {
+    /// The same for every incident.
+    All(f64),
+    /// By segment, driver profile or context name.
+    ByValue(BTreeMap<String, f64>),
+}
+
+/// A rule refining a fact's probability when other facts hold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GivenSpec {
+    /// Facts that must all hold (`"!fact"` for must-not).
+    pub when: Vec<String>,
+    /// The fact's probability when they do.
+    pub probability: f64,
 }
 
 /// A remedy: preconditions, success, duration, cost and damage risk.

@@ -193,6 +193,14 @@ impl Validator {
                         }
                     }
                 }
+                "propertyNames" => {
+                    if let Some(obj) = v.as_object() {
+                        for name in obj.keys() {
+                            let key = Value::String(name.clone());
+                            self.check(rule, &key, &format!("{at}/{name}"), out);
+                        }
+                    }
+                }
                 "anyOf" => {
                     let ok = rule.as_array().unwrap().iter().any(|sub| {
                         let mut errs = Vec::new();
@@ -270,6 +278,18 @@ fn every_shipped_scenario_and_the_starter_validate_against_the_schema() {
         &minimal("[remedy.b]\nduration = \"2 min\"\n[policy.only]\nsteps = [\"b\"]"),
     );
     assert!(errs.is_empty(), "minimal: {errs:#?}");
+    // Declared facts, and their names in conditions.
+    let facts = "[fact.child_inside]\ndescription = \"A child is inside\"\nsource = \"x\"\n\
+                 level = \"driver\"\nprobability = { driver = 0.1 }\n\
+                 given = [{ when = [\"night\"], probability = 0.2 }]\n\
+                 [remedy.b]\nduration = \"2 min\"\nrequires = [\"!child_inside\"]\n\
+                 sets = [\"child_inside\"]\n[policy.only]\nsteps = [\"b\"]";
+    let text = minimal(facts);
+    lockout::scenario::from_toml_str(&text, "facts.toml", &[]).expect("check accepts it");
+    let errs = errors(&validator, &text);
+    assert!(errs.is_empty(), "facts: {errs:#?}");
+    let errs = errors(&validator, &text.replace("fact.child_inside", "fact.Child"));
+    assert!(!errs.is_empty(), "a fact's name is a lowercase word");
 }
 
 #[test]
@@ -300,7 +320,7 @@ fn files_with_known_mistakes_fail_validation_as_they_fail_check() {
             "keyless_trunk_button = 1.6",
             "vehicle",
         ),
-        ("\"!night\"", "\"!nite\"", "requires"),
+        ("\"!night\"", "\"!Night\"", "requires"),
         ("{ race = [\"b\"] }", "{ rase = [\"b\"] }", "steps"),
     ];
     let dir = tempfile::tempdir().unwrap();

@@ -258,6 +258,23 @@ fn sharing_between_strategies_never_changes_an_outcome() {
              set = {{ \"driver.*.spare_key\" = {{ wallet = 1.0 }} }}\n"
         ),
     ));
+    // Declared facts, one of them gating a remedy, changed by strategies alone or with a part
+    // of the population.
+    texts.push((
+        "flagship with declared facts".into(),
+        format!(
+            "{flagship}\n\
+             [fact.heat]\nprobability = 0.3\n\n\
+             [fact.child_inside]\nlevel = \"driver\"\nprobability = {{ calm = 0.1, flustered = 0.4 }}\n\
+             given = [{{ when = [\"heat\", \"!night\"], probability = 0.7 }}]\n\n\
+             [[strategy]]\nname = \"fewer children\"\n\
+             set = {{ \"fact.child_inside.probability.flustered\" = 0.1 }}\n\n\
+             [[strategy]]\nname = \"fewer children, spare at home\"\n\
+             set = {{ \"fact.child_inside.given\" = [], \"driver.*.spare_key\" = {{ home = 1.0 }} }}\n\n\
+             [[strategy]]\nname = \"no window unless a child\"\n\
+             set = {{ \"remedy.break_window.requires\" = [\"child_inside\"] }}\n"
+        ),
+    ));
     for (name, text) in &texts {
         let sc = lockout::scenario::from_toml_str(text, "test.toml", &[])
             .unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -16,6 +16,9 @@ mod determinism;
 mod escalation;
 /// `explain`: SPLT event ids for region incidents, filters, summaries, skip reasons.
 mod explain;
+/// Facts a scenario declares: drawn at their probabilities, refined by `given`, refused with a
+/// line when cyclic or too many, and changing nothing when unused.
+mod facts;
 /// Fallbacks by situation: the first whose facts hold ends the incident.
 mod fallbacks;
 /// Frozen copies of the shipped scenarios still give their frozen tables, byte for byte.

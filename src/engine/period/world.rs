@@ -8,7 +8,7 @@ use super::draws::{ArrivalDraws, OtherCall, PeriodDraws};
 use super::log::{LogEntry, LogKind};
 use super::pools::{Job, NO_JOB, PoolState};
 use crate::engine::queue::{EventQueue, SimTime};
-use crate::engine::{Process, Situation};
+use crate::engine::{FactDraws, Process, Situation};
 use crate::losses::{Partial, PeriodAccumulator, PoolTally, insured_loss, is_claim};
 use crate::model::outcome::{Outcome, fallback_index};
 use crate::model::region::{Calendar, PERIOD_MIN, Region};
@@ -61,6 +61,8 @@ pub(super) struct Live {
 /// their own wait and work.
 pub(super) struct World<'a> {
     pub(super) region: &'a Region,
+    /// The names of the scenario's own facts, for the event log.
+    pub(super) fact_names: &'a [String],
     /// Per pool, the period's other calls in time order.
     pub(super) other_calls: &'a [Vec<OtherCall>],
     /// Whether pools without waiting lockout calls simulate their other calls lazily (off while
@@ -132,6 +134,7 @@ pub fn simulate_period_into(
         let model = &strategy.model;
         let mut world = World {
             region,
+            fact_names: &scenario.names.facts,
             other_calls: &draws.other_calls,
             lazy: log_strategy.is_none(),
             log: log_strategy.map(|_| Vec::new()),
@@ -438,6 +441,11 @@ fn arrive(
     facts.set(Fact::Night, Calendar::is_night(now));
     facts.set(Fact::Weekend, Calendar::is_weekend(now));
     sit.facts = facts;
+    // The scenario's own facts come after, so their rules see the arrival's time too.
+    if !model.user_facts.order.is_empty() {
+        let draws = FactDraws::draw_keyed(key, &model.user_facts);
+        sit.add_user_facts(model, &draws, Some(Calendar::hour_of_day(now)));
+    }
     let slot = free_live.last().copied().unwrap_or(live.len() as u32);
     if world.log.is_some() {
         // The incident's stable id: its SPLT EventId, the candidate index + 1.
@@ -450,7 +458,7 @@ fn arrive(
         format!(
             "arrival: incident #{id} (vehicle {vehicle}{}), facts: {}",
             if priority { ", priority" } else { "" },
-            sit.facts.names().join(" ")
+            sit.facts.names(world.fact_names).join(" ")
         )
     });
     let mut rec = Live {
