@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::engine::TraceEvent;
 use crate::model::outcome::fallback_index;
@@ -60,52 +60,7 @@ fn version_text() -> &'static str {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Simulate a scenario and write tables, run.json, figures and a report page.
-    Run {
-        /// The scenario file (TOML).
-        scenario: PathBuf,
-        /// Number of incidents (default: the scenario's `incidents`).
-        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
-        incidents: Option<u64>,
-        /// Seed (default: the scenario's `seed`).
-        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
-        seed: Option<u64>,
-        /// Worker threads (default: one per core).
-        #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = parse_count_usize)]
-        threads: usize,
-        /// Results directory (default: `results/<scenario file stem>/`); replaced atomically.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Override a numeric field of the scenario: path=value (repeatable).
-        #[arg(long = "set", value_name = "PATH=VALUE")]
-        set: Vec<String>,
-        /// Skip drawing figures and the report page.
-        #[arg(long)]
-        no_plots: bool,
-        /// Simulate only part K of N of the incidents (K from 1) and write its partial state
-        /// for `lockout merge`.
-        #[arg(long, value_name = "K/N")]
-        shard: Option<String>,
-        /// Keep simulating batches until every strategy's 95% interval half-width of mean time
-        /// and mean total cost is within this fraction of the mean (0.01 = 1%).
-        #[arg(long, value_name = "R")]
-        precision: Option<f64>,
-        /// With --precision: stop after this many incidents even if the target is not met.
-        #[arg(long, default_value_t = crate::run::incidents::DEFAULT_MAX_INCIDENTS, allow_negative_numbers = true, value_parser = parse_count)]
-        max_incidents: u64,
-        /// For a scenario with a [region]: simulated periods (default: the region's `periods`).
-        // The doc comment is the --help text, written for the terminal: `[region]` is the TOML
-        // table, not a link.
-        #[allow(rustdoc::broken_intra_doc_links)]
-        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
-        periods: Option<u64>,
-        /// For a region run: also write the Oasis ORD tables (ord/ept.csv, ord/alt.csv,
-        /// ord/summary-info.csv).
-        #[arg(long)]
-        ord: bool,
-        /// With --ord: also stream every incident's loss to ord/splt.csv, in period order.
-        #[arg(long, requires = "ord")]
-        event_table: bool,
-    },
+    Run(RunArgs),
     /// Run a scenario for each value of one numeric field, with common random numbers, and
     /// write the headline statistics of every run to sweep.csv.
     Sweep {
@@ -224,6 +179,55 @@ pub enum Command {
     Schema,
 }
 
+/// `lockout run`'s arguments as given; [`plan::RunPlan`] checks them against the scenario.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    scenario: PathBuf,
+    /// Number of incidents (default: the scenario's `incidents`).
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
+    incidents: Option<u64>,
+    /// Seed (default: the scenario's `seed`).
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
+    seed: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = parse_count_usize)]
+    threads: usize,
+    /// Results directory (default: `results/<scenario file stem>/`); replaced atomically.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Override a numeric field of the scenario: path=value (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+    /// Skip drawing figures and the report page.
+    #[arg(long)]
+    no_plots: bool,
+    /// Simulate only part K of N of the incidents (K from 1) and write its partial state
+    /// for `lockout merge`.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// Keep simulating batches until every strategy's 95% interval half-width of mean time
+    /// and mean total cost is within this fraction of the mean (0.01 = 1%).
+    #[arg(long, value_name = "R")]
+    precision: Option<f64>,
+    /// With --precision: stop after this many incidents even if the target is not met.
+    #[arg(long, default_value_t = crate::run::incidents::DEFAULT_MAX_INCIDENTS, allow_negative_numbers = true, value_parser = parse_count)]
+    max_incidents: u64,
+    /// For a scenario with a [region]: simulated periods (default: the region's `periods`).
+    // The doc comment is the --help text, written for the terminal: `[region]` is the TOML
+    // table, not a link.
+    #[allow(rustdoc::broken_intra_doc_links)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
+    periods: Option<u64>,
+    /// For a region run: also write the Oasis ORD tables (ord/ept.csv, ord/alt.csv,
+    /// ord/summary-info.csv).
+    #[arg(long)]
+    ord: bool,
+    /// With --ord: also stream every incident's loss to ord/splt.csv, in period order.
+    #[arg(long, requires = "ord")]
+    event_table: bool,
+}
+
 /// Which incidents `explain` shows, by how they ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutcomeFilter {
@@ -327,6 +331,7 @@ macro_rules! usage {
 mod describe;
 mod explain;
 mod headline;
+mod plan;
 mod run;
 /// `lockout sweep`: one run per value of a field.
 mod sweep;
@@ -334,10 +339,7 @@ mod sweep;
 pub use describe::describe;
 use explain::{explain_command, explain_period, strategy_index};
 use headline::{print_headline, print_region_headline};
-use run::{
-    Ord, merge_command, region_precision_command, region_run_command, region_shard_command,
-    run_command,
-};
+use run::merge_command;
 
 /// The exit code for an error: 1 when the machine failed us (a file could not be written or
 /// read for a reason other than its content), 2 when the input is wrong (the scenario, an
@@ -375,114 +377,7 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
 pub fn execute(cli: Cli) -> anyhow::Result<()> {
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
-        Command::Run {
-            scenario,
-            incidents,
-            seed,
-            threads,
-            out,
-            set,
-            no_plots,
-            shard,
-            precision,
-            max_incidents,
-            periods,
-            ord,
-            event_table,
-        } => {
-            let loaded = load(&scenario, &set)?;
-            let out = out.unwrap_or_else(|| default_out_dir(&scenario));
-            let sc = &loaded.scenario;
-            crate::run::check_run_options(
-                sc,
-                incidents,
-                periods,
-                threads,
-                shard.as_deref(),
-                max_incidents,
-            )
-            .map_err(anyhow::Error::msg)?;
-            if let Some(region) = &sc.region {
-                if incidents.is_some() {
-                    usage!(
-                        "{} is a region scenario: use --periods; --incidents applies to incident-level runs",
-                        loaded.path
-                    );
-                }
-                let periods = periods.unwrap_or(region.periods);
-                if let Some(shard) = &shard {
-                    let shard = Shard::parse(shard).map_err(UsageError)?;
-                    if precision.is_some() {
-                        usage!(
-                            "--precision cannot be combined with --shard: where a precision run stops depends on all of its results"
-                        );
-                    }
-                    return region_shard_command(
-                        &loaded,
-                        seed.unwrap_or(sc.seed),
-                        periods,
-                        shard,
-                        threads,
-                        &out,
-                    );
-                }
-                if let Some(relative) = precision {
-                    return region_precision_command(
-                        &loaded,
-                        seed.unwrap_or(sc.seed),
-                        relative,
-                        periods,
-                        threads,
-                        &out,
-                        !no_plots,
-                    );
-                }
-                return region_run_command(
-                    &loaded,
-                    seed.unwrap_or(sc.seed),
-                    periods,
-                    threads,
-                    &out,
-                    !no_plots,
-                    Ord {
-                        tables: ord,
-                        event_table,
-                    },
-                );
-            }
-            if periods.is_some() {
-                usage!(
-                    "--periods applies to scenarios with a [region] section; {} has none",
-                    loaded.path
-                );
-            }
-            let shard = shard
-                .as_deref()
-                .map(Shard::parse)
-                .transpose()
-                .map_err(UsageError)?;
-            if precision.is_some() && shard.is_some() {
-                usage!(
-                    "--precision cannot be combined with --shard: where a precision run stops depends on all of its results"
-                );
-            }
-            let amount = match precision {
-                Some(relative) => Amount::Precision {
-                    relative,
-                    min_incidents: incidents.unwrap_or(0),
-                    max_incidents,
-                },
-                None => Amount::Incidents(incidents.unwrap_or(sc.incidents)),
-            };
-            let opts = RunOptions {
-                seed: seed.unwrap_or(sc.seed),
-                amount,
-                shard,
-                threads,
-                progress: !quiet(),
-            };
-            run_command(&loaded, &opts, &out, !no_plots)
-        }
+        Command::Run(args) => plan::RunPlan::from_args(args)?.execute(),
         Command::Merge {
             parts,
             out,
