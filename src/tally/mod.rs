@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::outcome::{Outcome, fallback_index};
 use crate::model::{Place, Scenario};
-use crate::stats::moments::IN_RANGE_LIMIT;
+use crate::stats::moments::{IN_RANGE_LIMIT, IN_RANGE_MAX_COUNT};
 use crate::stats::{FixedSum, Moments, QuantileSketch, checked};
 
 /// Pushes into a [`Moments`] or [`FixedSum`]: unchecked when `IN_RANGE` (the caller has checked
@@ -166,8 +166,25 @@ impl RunTally {
         let total = cost + self.value_of_time_per_min * o.time_to_access_min;
         let shape = self.shape;
         let st = &mut self.strategies[s];
-        // A region run may hold more values than `push_in_range` allows: always checked.
-        st.record_common::<false>(o, cost, total, shape);
+        // A region run may hold more values than `push_in_range` allows, so the strategy's
+        // count is checked with the values (every accumulator it pushes into holds at most as
+        // many values as its time to access).
+        let values = [
+            o.time_to_access_min,
+            o.cost_direct,
+            o.cost_damage,
+            cost,
+            total,
+        ];
+        let in_range = st.time.count() < IN_RANGE_MAX_COUNT
+            && values
+                .iter()
+                .fold(true, |ok, x| ok & (x.abs() < IN_RANGE_LIMIT));
+        if in_range {
+            st.record_common::<true>(o, cost, total, shape);
+        } else {
+            st.record_common::<false>(o, cost, total, shape);
+        }
     }
 
     /// The tally of strategy `s` (following its alias, if it shares another's model).
