@@ -68,13 +68,25 @@ pub fn describe(sc: &Scenario) -> String {
     s += &format!("  {} strategies:\n", sc.strategies.len());
     for (i, st) in sc.strategies.iter().enumerate() {
         s += &format!(
-            "    {}{}: {} {}/year, incident rate x{}\n",
+            "    {}{}: {} {}/year{}, incident rate x{}\n",
             st.name,
             if i == sc.baseline { " (baseline)" } else { "" },
             st.annual_cost,
             sc.currency,
+            if st.lockout_share < 1.0 {
+                format!(" ({} of it charged to lockouts)", st.lockout_share)
+            } else {
+                String::new()
+            },
             st.incident_rate_multiplier
         );
+        if !st.applies_to_all() {
+            s += &format!(
+                "      applies to {}; uptake {}\n",
+                target_words(sc, &st.target),
+                st.uptake
+            );
+        }
     }
     if let Some(region) = &sc.region {
         s += &format!(
@@ -129,4 +141,54 @@ pub fn describe(sc: &Scenario) -> String {
         s += &format!("  defaults: {} incidents, seed {}\n", sc.incidents, sc.seed);
     }
     s
+}
+
+/// Who a strategy's target covers, in words: the named segments, profiles and contexts, and
+/// the facts' alternatives.
+fn target_words(sc: &Scenario, t: &crate::model::Target) -> String {
+    use crate::model::Facts;
+    let n = &sc.names;
+    let chosen = |set: &[bool], names: &[String]| -> Option<String> {
+        (!set.is_empty()).then(|| {
+            let picked: Vec<&str> = names
+                .iter()
+                .zip(set)
+                .filter(|(_, on)| **on)
+                .map(|(name, _)| name.as_str())
+                .collect();
+            picked.join(", ")
+        })
+    };
+    let mut parts = Vec::new();
+    if let Some(x) = chosen(&t.segments, &n.segments) {
+        parts.push(format!("segments [{x}]"));
+    }
+    if let Some(x) = chosen(&t.drivers, &n.drivers) {
+        parts.push(format!("profiles [{x}]"));
+    }
+    if let Some(x) = chosen(&t.contexts, &n.contexts) {
+        parts.push(format!("contexts [{x}]"));
+    }
+    if !t.facts.is_empty() {
+        let alternatives: Vec<String> = t
+            .facts
+            .iter()
+            .map(|c| {
+                let names = |bits: u64| Facts(bits).names(&sc.names.facts);
+                let forbid = names(c.forbid).into_iter().map(|f| format!("!{f}"));
+                names(c.need)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .chain(forbid)
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            })
+            .collect();
+        parts.push(format!("facts {}", alternatives.join(" or ")));
+    }
+    if parts.is_empty() {
+        "every vehicle".into()
+    } else {
+        parts.join(", ")
+    }
 }

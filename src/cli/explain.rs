@@ -434,7 +434,28 @@ fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &Replay) -> 
         sit.spare_key.name(),
         sit.facts.names(&n.facts).join(", ")
     );
-    let facts = facts_along(sc, s, rp);
+    match rp.adoption {
+        Some((false, _)) => {
+            t += &format!(
+                "  not targeted by \"{}\": the incident runs as under the baseline \"{}\"\n",
+                sc.strategies[s].name, sc.strategies[sc.baseline].name
+            )
+        }
+        Some((true, false)) => {
+            t += &format!(
+                "  targeted by \"{}\" but does not adopt it (uptake {}): the incident runs as under the baseline \"{}\"\n",
+                sc.strategies[s].name, sc.strategies[s].uptake, sc.strategies[sc.baseline].name
+            )
+        }
+        Some((true, true)) => {
+            t += &format!(
+                "  targeted by \"{}\" and adopts it (uptake {})\n",
+                sc.strategies[s].name, sc.strategies[s].uptake
+            )
+        }
+        None => {}
+    }
+    let facts = facts_along(sc, ran_under(sc, s, rp), rp);
     for ((time, ev), facts) in rp.trace.iter().zip(facts) {
         let line = match ev {
             TraceEvent::Start { .. } => "lockout: keys locked in".to_string(),
@@ -442,7 +463,7 @@ fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &Replay) -> 
                 format!(
                     "{} skipped: {}",
                     remedy_name(sc, *remedy),
-                    skip_reason(sc, s, *remedy, facts)
+                    skip_reason(sc, ran_under(sc, s, rp), *remedy, facts)
                 )
             }
             TraceEvent::Started {
@@ -512,11 +533,20 @@ fn explain_text(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &Replay) -> 
     t
 }
 
+/// The strategy whose model the replay ran: the baseline's for a vehicle a partly adopted
+/// strategy does not reach, else `s`.
+fn ran_under(sc: &Scenario, s: usize, rp: &Replay) -> usize {
+    match rp.adoption {
+        Some((_, false)) => sc.baseline,
+        _ => s,
+    }
+}
+
 fn explain_json(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &Replay) -> serde_json::Value {
     let n = &sc.names;
     let sit = &rp.situation;
     let facts = |f: &Facts| serde_json::json!(f.names(&n.facts));
-    let facts_before = facts_along(sc, s, rp);
+    let facts_before = facts_along(sc, ran_under(sc, s, rp), rp);
     let trace: Vec<serde_json::Value> = rp
         .trace
         .iter()
@@ -533,7 +563,10 @@ fn explain_json(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &Replay) -> 
                 obj.insert("facts".into(), facts(f));
             }
             if let TraceEvent::Skipped { remedy } = ev {
-                obj.insert("reason".into(), skip_reason(sc, s, *remedy, before).into());
+                obj.insert(
+                    "reason".into(),
+                    skip_reason(sc, ran_under(sc, s, rp), *remedy, before).into(),
+                );
             }
             obj.insert("time_min".into(), (*time).into());
             v
@@ -541,7 +574,7 @@ fn explain_json(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &Replay) -> 
         .collect();
     let o = &rp.outcome;
     let time_cost = sc.value_of_time_per_hour / 60.0 * o.time_to_access_min;
-    serde_json::json!({
+    let mut json = serde_json::json!({
         "incident": index,
         "seed": seed,
         "strategy": sc.strategies[s].name,
@@ -567,5 +600,10 @@ fn explain_json(sc: &Scenario, seed: u64, index: u64, s: usize, rp: &Replay) -> 
             "currency": sc.currency,
         },
         "outcome": o,
-    })
+    });
+    if let (Some((targeted, adopted)), Some(obj)) = (rp.adoption, json.as_object_mut()) {
+        obj.insert("targeted".into(), targeted.into());
+        obj.insert("adopted".into(), adopted.into());
+    }
+    json
 }

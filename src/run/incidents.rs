@@ -404,6 +404,9 @@ pub struct Replay {
     pub outcome: Outcome,
     /// What happened, in order: (minutes, event).
     pub trace: Vec<(f64, TraceEvent)>,
+    /// For a strategy that applies to a share of the vehicles: (targeted, adopted). A vehicle
+    /// that is not targeted or does not adopt is replayed under the baseline.
+    pub adoption: Option<(bool, bool)>,
 }
 
 /// Replays incident `index` of run `seed` under strategy `strategy` (for a strategy that
@@ -412,18 +415,19 @@ pub fn replay(scenario: &Scenario, seed: u64, index: u64, strategy: usize) -> Re
     let draws = SituationDraws::draw(seed, index);
     let st = &scenario.strategies[strategy];
     let key = streams::incident_key(seed, index);
-    let strategy = if st.applies_to_all() {
-        strategy
+    let (strategy, adoption) = if st.applies_to_all() {
+        (strategy, None)
     } else {
         let b = scenario.baseline;
         let base_model = &scenario.strategies[b].model;
         let mut base = Situation::realise(base_model, &draws);
         let fact_draws = FactDraws::draw_keyed(key, &base_model.user_facts);
         base.add_user_facts(base_model, &fact_draws, None);
-        match adopts(st, &base, adoption_uniform(seed, index)) {
-            (_, true) => strategy,
-            (_, false) => b,
-        }
+        let (targeted, adopted) = adopts(st, &base, adoption_uniform(seed, index));
+        (
+            if adopted { strategy } else { b },
+            Some((targeted, adopted)),
+        )
     };
     let model = &scenario.strategies[strategy].model;
     let mut situation = Situation::realise(model, &draws);
@@ -441,5 +445,6 @@ pub fn replay(scenario: &Scenario, seed: u64, index: u64, strategy: usize) -> Re
         situation,
         outcome,
         trace,
+        adoption,
     }
 }

@@ -310,3 +310,70 @@ fn adoption_tallies_merge_exactly_and_read_back() {
             .is_err()
     );
 }
+
+#[test]
+fn check_describes_targets_uptakes_and_lockout_shares() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("uptake.toml");
+    let strategies = format!(
+        "{APP}\nuptake = 0.3\ntarget = {{ segments = [\"keyless\"], facts = [\"smartphone_app\", \"!night\"] }}\n\n\
+         [[strategy]]\nname = \"club\"\nannual_cost = 100.0\nlockout_share = 0.25"
+    );
+    std::fs::write(&path, scenario(0.4, &strategies)).unwrap();
+    let out = crate::testutil::lockout()
+        .arg("check")
+        .arg(&path)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("applies to segments [keyless], facts smartphone_app and !night; uptake 0.3"),
+        "{text}"
+    );
+    assert!(
+        text.contains("club: 100 USD/year (0.25 of it charged to lockouts)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn explain_says_whether_the_vehicle_is_targeted_and_adopts() {
+    let text = scenario(
+        0.4,
+        &format!("{APP}\nuptake = 0.3\ntarget = {{ segments = [\"keyless\"] }}"),
+    );
+    let sc = compile(&text);
+    let s = sc.strategy_index("app").unwrap();
+    let find = |want: (bool, bool)| {
+        (0..10_000u64)
+            .find(|&i| replay(&sc, sc.seed, i, s).adoption == Some(want))
+            .expect("such an incident")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("uptake.toml");
+    std::fs::write(&path, &text).unwrap();
+    for (want, line) in [
+        (
+            (false, false),
+            "not targeted by \"app\": the incident runs as under the baseline",
+        ),
+        (
+            (true, false),
+            "targeted by \"app\" but does not adopt it (uptake 0.3)",
+        ),
+        (
+            (true, true),
+            "targeted by \"app\" and adopts it (uptake 0.3)",
+        ),
+    ] {
+        let i = find(want);
+        let out = crate::testutil::lockout()
+            .arg("explain")
+            .arg(&path)
+            .args(["--incident", &i.to_string(), "--strategy", "app"])
+            .assert()
+            .success();
+        let got = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        assert!(got.contains(line), "incident {i}: {got}");
+    }
+}
