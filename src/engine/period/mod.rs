@@ -51,7 +51,7 @@ pub struct PeriodResult {
     pub events: u64,
     /// Every incident with its losses, in the order they ended, when asked for (the event
     /// table); empty otherwise.
-    pub event_losses: Vec<EventLoss>,
+    pub event_losses: Vec<IncidentLoss>,
 }
 
 impl PeriodResult {
@@ -69,7 +69,7 @@ impl PeriodResult {
 
 /// One incident's losses, for the event-level table (ORD SPLT).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct EventLoss {
+pub struct IncidentLoss {
     /// Strategy index.
     pub strategy: u16,
     /// Event id within the period: the arrival's candidate index + 1.

@@ -3,7 +3,7 @@
 
 use std::collections::{BinaryHeap, VecDeque};
 
-use super::EventLoss;
+use super::IncidentLoss;
 use super::draws::{ArrivalDraws, OtherCall, PeriodDraws};
 use super::log::{LogEntry, LogKind};
 use super::pools::{Job, NO_JOB, PoolState};
@@ -104,7 +104,7 @@ pub fn simulate_period_into(
     log_strategy: Option<usize>,
     record_events: bool,
     into: &mut Partial,
-) -> (Vec<EventLoss>, Vec<LogEntry>) {
+) -> (Vec<IncidentLoss>, Vec<LogEntry>) {
     let mut log_out = Vec::new();
     let mut event_losses = Vec::new();
     let n = scenario.strategies.len();
@@ -371,7 +371,7 @@ pub fn simulate_period_into(
                     into.severity[s][k].push_incident(l);
                 }
                 if record_events {
-                    event_losses.push(EventLoss {
+                    event_losses.push(IncidentLoss {
                         strategy: s as u16,
                         event_id: rec.candidate + 1,
                         time_min: rec.start,
