@@ -39,6 +39,8 @@ mod scenarios;
 mod schema;
 /// Shards merged equal a single run; precision runs stop reproducibly; merge refuses mismatches.
 mod shards;
+/// `docs/sources.md`: every row id a shipped scenario cites is a row there, once, with a source.
+mod sources;
 /// Sweeps: decimal values, durations, the sweep figure, `--set` on defaulted fields.
 mod sweeps;
 /// Shared helpers.
