@@ -179,7 +179,7 @@ pub enum Command {
     Schema,
 }
 
-/// `lockout run`'s arguments as given; [`plan::RunPlan`] checks them against the scenario.
+/// `lockout run`'s arguments as given; `cli/plan.rs` checks them against the scenario.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The scenario file (TOML).
