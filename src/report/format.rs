@@ -2,14 +2,19 @@
 //! (figures, the report page and the terminal's headline tables: fixed decimals with thousands
 //! separators, percentages).
 
-/// Formats a float for a table: shortest round-trip form, empty when undefined (NaN or
-/// infinite). Reading the text back as `f64` gives the same value.
+/// Formats a float for a table: shortest round-trip form, always with a decimal point or an
+/// exponent (`1.0`, not `1`), empty when undefined (NaN or infinite). Reading the text back as
+/// `f64` gives the same value, and a float column reads as floats in every run (pandas would
+/// read a column whose values all happen to be whole as integers).
 pub fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        String::new()
+    if !x.is_finite() {
+        return String::new();
     }
+    let mut s = format!("{x}");
+    if !s.contains(['.', 'e']) {
+        s.push_str(".0");
+    }
+    s
 }
 
 /// Decimals that show `magnitude` with about three significant digits, at most 3.
@@ -79,6 +84,30 @@ pub fn format_percent(share: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn table_floats_always_read_as_floats_and_round_trip() {
+        assert_eq!(num(1.0), "1.0");
+        assert_eq!(num(-0.0), "-0.0");
+        assert_eq!(num(0.0), "0.0");
+        assert_eq!(num(2025.0), "2025.0");
+        assert_eq!(num(0.1), "0.1");
+        assert_eq!(num(f64::NAN), "");
+        assert_eq!(num(f64::INFINITY), "");
+        for x in [
+            1.0,
+            1e20,
+            1e300,
+            5e-324,
+            0.1 + 0.2,
+            -123456789.0,
+            66.62613796826459,
+        ] {
+            let s = num(x);
+            assert!(s.contains(['.', 'e']), "{s}");
+            assert_eq!(s.parse::<f64>().unwrap().to_bits(), x.to_bits(), "{s}");
+        }
+    }
     use super::*;
 
     #[test]

@@ -784,7 +784,11 @@ mod tests {
             );
             assert_eq!(c.aal_se, c.aal_sd / 1000f64.sqrt());
             assert!(c.aal_ci95_low < c.aal && c.aal < c.aal_ci95_high);
-            for (name, rp) in [("var_95", "20"), ("var_99", "100"), ("var_995", "200")] {
+            for (name, rp) in [
+                ("var_95", "20.0"),
+                ("var_99", "100.0"),
+                ("var_995", "200.0"),
+            ] {
                 let ep = ept
                     .iter()
                     .find(|r| {
@@ -812,7 +816,7 @@ mod tests {
             .filter(|r| r[0] == "baseline" && r[1] == "ground_up" && r[2] == "AEP")
             .map(|r| r[3].as_str())
             .collect();
-        assert_eq!(rps, ["2", "5", "10", "20", "25", "50", "100"]);
+        assert_eq!(rps, ["2.0", "5.0", "10.0", "20.0", "25.0", "50.0", "100.0"]);
         assert_eq!(ep.len(), 4 * 2 * 7);
         for r in &ep {
             let rp: f64 = r[3].parse().unwrap();
@@ -914,9 +918,9 @@ mod tests {
             } else {
                 (aep[j % 4].loss, aep[j % 4].tvar)
             };
-            assert_eq!(row[3], format!("{}", [20, 10, 5, 2][j % 4]));
+            assert_eq!(row[3], format!("{}.0", [20, 10, 5, 2][j % 4]));
             let expected = if j / 4 % 2 == 0 { loss } else { tvar };
-            assert_eq!(row[4], format!("{expected}"));
+            assert_eq!(row[4], crate::report::format::num(expected));
         }
         let (_, alt) = parse(&to_string(|b| write_ord_alt(b, &series)));
         assert_eq!(alt.len(), 4);

@@ -236,7 +236,7 @@ fn set_changes_a_numeric_field() {
     let row = summary.lines().nth(1).unwrap();
     let header: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
     let col = header.iter().position(|h| *h == "unresolved_rate").unwrap();
-    assert_eq!(row.split(',').nth(col), Some("1"));
+    assert_eq!(row.split(',').nth(col), Some("1.0"));
     let manifest = std::fs::read_to_string(out.join("run.json")).unwrap();
     assert!(manifest.contains("remedy.locksmith.success=0"));
 }

@@ -310,7 +310,7 @@ fn insurer_tables_agree_with_the_year_loss_table() {
                 assert!(value(r, "tvar") >= value(r, "loss"));
             }
         }
-        for rp in ["2", "10", "100"] {
+        for rp in ["2.0", "10.0", "100.0"] {
             let find = |t: &str| {
                 ep.iter()
                     .find(|r| {
