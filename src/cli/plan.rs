@@ -79,77 +79,67 @@ impl RunPlan {
         )
         .map_err(anyhow::Error::msg)?;
         let seed = seed.unwrap_or(sc.seed);
-        let work = if let Some(region) = &sc.region {
-            if incidents.is_some() {
-                usage!(
-                    "{} is a region scenario: use --periods; --incidents applies to incident-level runs",
-                    loaded.path
-                );
-            }
-            let periods = periods.unwrap_or(region.periods);
-            if let Some(shard) = &shard {
-                let shard = Shard::parse(shard).map_err(UsageError)?;
-                if precision.is_some() {
-                    usage!(
-                        "--precision cannot be combined with --shard: where a precision run stops depends on all of its results"
-                    );
-                }
-                PlannedWork::RegionShard {
-                    seed,
-                    periods,
-                    shard,
-                    threads,
-                }
-            } else if let Some(relative) = precision {
-                PlannedWork::RegionPrecision {
-                    seed,
-                    relative,
-                    max_periods: periods,
-                    threads,
-                }
-            } else {
-                PlannedWork::Region {
-                    seed,
-                    periods,
-                    threads,
-                    ord: Ord {
-                        tables: ord,
-                        event_table,
-                    },
-                }
-            }
-        } else {
-            if periods.is_some() {
-                usage!(
-                    "--periods applies to scenarios with a [region] section; {} has none",
-                    loaded.path
-                );
-            }
-            let shard = shard
-                .as_deref()
-                .map(Shard::parse)
-                .transpose()
-                .map_err(UsageError)?;
-            if precision.is_some() && shard.is_some() {
-                usage!(
-                    "--precision cannot be combined with --shard: where a precision run stops depends on all of its results"
-                );
-            }
-            let amount = match precision {
-                Some(relative) => Amount::Precision {
-                    relative,
-                    min_incidents: incidents.unwrap_or(0),
-                    max_incidents,
-                },
-                None => Amount::Incidents(incidents.unwrap_or(sc.incidents)),
-            };
-            PlannedWork::Incidents(RunOptions {
+        // The shard's text was checked with the options above.
+        let shard = shard
+            .as_deref()
+            .map(Shard::parse)
+            .transpose()
+            .map_err(UsageError)?;
+        match (&sc.region, incidents, periods) {
+            (Some(_), Some(_), _) => usage!(
+                "{} is a region scenario: use --periods; --incidents applies to incident-level runs",
+                loaded.path
+            ),
+            (None, _, Some(_)) => usage!(
+                "--periods applies to scenarios with a [region] section; {} has none",
+                loaded.path
+            ),
+            _ => {}
+        }
+        if precision.is_some() && shard.is_some() {
+            usage!(
+                "--precision cannot be combined with --shard: where a precision run stops depends on all of its results"
+            );
+        }
+        let work = match (&sc.region, shard, precision) {
+            (Some(region), Some(shard), _) => PlannedWork::RegionShard {
                 seed,
-                amount,
+                periods: periods.unwrap_or(region.periods),
                 shard,
                 threads,
-                progress: !quiet(),
-            })
+            },
+            (Some(region), None, Some(relative)) => PlannedWork::RegionPrecision {
+                seed,
+                relative,
+                max_periods: periods.unwrap_or(region.periods),
+                threads,
+            },
+            (Some(region), None, None) => PlannedWork::Region {
+                seed,
+                periods: periods.unwrap_or(region.periods),
+                threads,
+                ord: Ord {
+                    tables: ord,
+                    event_table,
+                },
+            },
+            (None, shard, precision) => {
+                let amount = match precision {
+                    Some(relative) => Amount::Precision {
+                        relative,
+                        min_incidents: incidents.unwrap_or(0),
+                        max_incidents,
+                    },
+                    None => Amount::Incidents(incidents.unwrap_or(sc.incidents)),
+                };
+                PlannedWork::Incidents(RunOptions {
+                    seed,
+                    amount,
+                    shard,
+                    threads,
+                    progress: !quiet(),
+                })
+            }
         };
         Ok(RunPlan {
             loaded,

@@ -12,8 +12,8 @@ use crate::engine::situation::{ContextPart, DriverPart, VehiclePart};
 use crate::engine::streams;
 use crate::engine::{FactDraws, Scratch, Situation, SituationDraws, TraceEvent, simulate};
 use crate::limits::MAX_STRATEGIES;
-use crate::model::Scenario;
 use crate::model::outcome::Outcome;
+use crate::model::{Model, Scenario};
 use crate::tally::RunTally;
 use crate::units::{CHUNK_INCIDENTS, Shard};
 
@@ -413,16 +413,20 @@ pub struct Replay {
 /// applies to a share of the vehicles, under the baseline when the vehicle does not adopt it).
 pub fn replay(scenario: &Scenario, seed: u64, index: u64, strategy: usize) -> Replay {
     let draws = SituationDraws::draw(seed, index);
-    let st = &scenario.strategies[strategy];
+    // The scenario's own facts draw the same uniforms under every strategy, as in `Evaluator`.
     let key = streams::incident_key(seed, index);
+    let fact_draws = FactDraws::draw_keyed(key, &scenario.strategies[0].model.user_facts);
+    let realise = |model: &Model| {
+        let mut situation = Situation::realise(model, &draws);
+        situation.add_user_facts(model, &fact_draws, None);
+        situation
+    };
+    let st = &scenario.strategies[strategy];
     let (strategy, adoption) = if st.applies_to_all() {
         (strategy, None)
     } else {
         let b = scenario.baseline;
-        let base_model = &scenario.strategies[b].model;
-        let mut base = Situation::realise(base_model, &draws);
-        let fact_draws = FactDraws::draw_keyed(key, &base_model.user_facts);
-        base.add_user_facts(base_model, &fact_draws, None);
+        let base = realise(&scenario.strategies[b].model);
         let (targeted, adopted) = adopts(st, &base, adoption_uniform(seed, index));
         (
             if adopted { strategy } else { b },
@@ -430,8 +434,7 @@ pub fn replay(scenario: &Scenario, seed: u64, index: u64, strategy: usize) -> Re
         )
     };
     let model = &scenario.strategies[strategy].model;
-    let mut situation = Situation::realise(model, &draws);
-    situation.add_user_facts(model, &FactDraws::draw_keyed(key, &model.user_facts), None);
+    let situation = realise(model);
     let mut trace = Vec::new();
     let outcome = simulate(
         model,

@@ -12,6 +12,28 @@ use crate::model::{Place, Scenario};
 use crate::stats::moments::{IN_RANGE_LIMIT, IN_RANGE_MAX_COUNT};
 use crate::stats::{FixedSum, Moments, QuantileSketch, checked};
 
+/// Whether every value may be pushed without overflow bookkeeping
+/// ([`Moments::push_in_range`]); NaN may not. No early exit: the check is a few compares.
+#[inline]
+fn in_range(values: &[f64]) -> bool {
+    values
+        .iter()
+        .fold(true, |ok, x| ok & (x.abs() < IN_RANGE_LIMIT))
+}
+
+/// The values of an outcome that a strategy's accumulators push (time, direct and damage cost,
+/// cost, total cost); `in_range` of them allows the unchecked path.
+#[inline]
+fn pushed_values(o: &Outcome, cost: f64, total: f64) -> [f64; 5] {
+    [
+        o.time_to_access_min,
+        o.cost_direct,
+        o.cost_damage,
+        cost,
+        total,
+    ]
+}
+
 /// Pushes into a [`Moments`] or [`FixedSum`]: unchecked when `IN_RANGE` (the caller has checked
 /// every value of the incident against [`IN_RANGE_LIMIT`]), with overflow bookkeeping otherwise.
 macro_rules! push {
@@ -169,17 +191,8 @@ impl RunTally {
         // A region run may hold more values than `push_in_range` allows, so the strategy's
         // count is checked with the values (every accumulator it pushes into holds at most as
         // many values as its time to access).
-        let values = [
-            o.time_to_access_min,
-            o.cost_direct,
-            o.cost_damage,
-            cost,
-            total,
-        ];
-        let in_range = st.time.count() < IN_RANGE_MAX_COUNT
-            && values
-                .iter()
-                .fold(true, |ok, x| ok & (x.abs() < IN_RANGE_LIMIT));
+        let in_range =
+            st.time.count() < IN_RANGE_MAX_COUNT && in_range(&pushed_values(o, cost, total));
         if in_range {
             st.record_common::<true>(o, cost, total, shape);
         } else {
@@ -227,18 +240,7 @@ impl RunTally {
             // One range check of every value this incident pushes (an incident run holds at
             // most 2^36, within `push_in_range`'s count), instead of overflow bookkeeping in
             // each of the dozen pushes; a value out of range (or NaN) takes the checked path.
-            let values = [
-                o.time_to_access_min,
-                o.cost_direct,
-                o.cost_damage,
-                cost,
-                total,
-            ];
-            let in_range = values
-                .iter()
-                .chain(&diffs)
-                .fold(true, |ok, x| ok & (x.abs() < IN_RANGE_LIMIT));
-            if in_range {
+            if in_range(&pushed_values(o, cost, total)) & in_range(&diffs) {
                 s.time_diff.push_in_range(diffs[0]);
                 s.cost_diff.push_in_range(diffs[1]);
                 s.total_cost_diff.push_in_range(diffs[2]);
