@@ -429,15 +429,29 @@ impl StagedDir {
         };
         create_dir_all(&parent)?;
         remove_dead_staging(&parent);
-        let staging = parent.join(format!(".{name}{STAGING_INFIX}{}", unique_suffix()));
-        let lock_path = PathBuf::from(format!("{}{LOCK_SUFFIX}", staging.display()));
-        injected_fault("create", &lock_path)?;
-        let lock = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&lock_path)
-            .map_err(io_err("create", &lock_path))?;
-        lock.lock().map_err(io_err("lock", &lock_path))?;
+        let mut attempts = 0;
+        let (staging, lock_path, lock) = loop {
+            attempts += 1;
+            let staging = parent.join(format!(".{name}{STAGING_INFIX}{}", unique_suffix()));
+            let lock_path = PathBuf::from(format!("{}{LOCK_SUFFIX}", staging.display()));
+            injected_fault("create", &lock_path)?;
+            let lock = File::options()
+                .write(true)
+                .create_new(true)
+                .open(&lock_path)
+                .map_err(io_err("create", &lock_path))?;
+            lock.lock().map_err(io_err("lock", &lock_path))?;
+            // Another run's clean-up may have taken the lock file as dead and removed it before
+            // this one locked it (it removes only files it holds locked): then the lock guards
+            // nothing on disk, and a fresh name is tried.
+            if is_same_file(&lock, &lock_path) {
+                break (staging, lock_path, lock);
+            }
+            if attempts == 8 {
+                let gone = std::io::Error::other("removed by another run as soon as created");
+                return Err(io_err("lock", &lock_path)(gone));
+            }
+        };
         let mut live = LIVE_STAGING.lock().unwrap_or_else(|e| e.into_inner());
         if let Err(e) = injected_fault("create directory", &staging)
             .and_then(|()| std::fs::create_dir(&staging).map_err(io_err("create", &staging)))
@@ -623,10 +637,29 @@ fn remove_dead_staging(parent: &Path) {
         let stem = name.strip_suffix(LOCK_SUFFIX).unwrap_or(name);
         if !parent.join(stem).exists()
             && !parent.join(format!("{stem}-old")).exists()
-            && !lock_is_live(&lock_path)
+            && let Some(held) = take_dead_lock(&lock_path)
         {
+            // Removed while held, so a run that creates it and is waiting for its lock finds it
+            // gone once it has the lock (`StagedDir::create` then tries a fresh name).
             std::fs::remove_file(&lock_path).ok();
+            drop(held);
         }
+    }
+}
+
+/// The lock file at `path`, locked by this process, if no run holds it.
+fn take_dead_lock(path: &Path) -> Option<File> {
+    let file = File::options().write(true).open(path).ok()?;
+    file.try_lock().ok()?;
+    Some(file)
+}
+
+/// Whether the open `file` is what `path` names now (the same inode on the same device).
+fn is_same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
     }
 }
 
