@@ -96,6 +96,14 @@ pub enum DistSpec {
         /// Their relative weights.
         weights: Vec<f64>,
     },
+    /// A mixture: with probability proportional to its weight, a value of one component. The
+    /// way to write a price with a risk of its own (a locksmith who usually charges the quote
+    /// and sometimes twice it), whose mean is the weighted mean of the components' means.
+    Mixture {
+        /// The components in file order, each with its relative weight (weights need not sum
+        /// to 1). A component is not itself a mixture.
+        components: Vec<(f64, DistSpec)>,
+    },
 }
 
 /// A compiled sampler. Immutable, `Send + Sync`, cheap to sample: no allocation, no strings.
@@ -131,6 +139,14 @@ pub enum Dist {
         /// Cumulative normalised weights, the last one exactly 1.
         cumulative: Box<[f64]>,
     },
+    /// Mixture: one uniform picks the component by inverse transform on the cumulative
+    /// weights, then the component draws its value.
+    Mixture {
+        /// Components in file order.
+        components: Box<[Dist]>,
+        /// Cumulative normalised weights, the last one exactly 1.
+        cumulative: Box<[f64]>,
+    },
 }
 
 impl Dist {
@@ -155,6 +171,14 @@ impl Dist {
                 let u = unit_uniform(rng);
                 let i = cumulative.partition_point(|&c| c <= u);
                 values[i.min(values.len() - 1)]
+            }
+            Dist::Mixture {
+                components,
+                cumulative,
+            } => {
+                let u = unit_uniform(rng);
+                let i = cumulative.partition_point(|&c| c <= u);
+                components[i.min(components.len() - 1)].sample(rng)
             }
         }
     }
@@ -273,22 +297,34 @@ impl DistSpec {
                 for w in weights {
                     nonneg("every weight", *w)?;
                 }
-                let total: f64 = weights.iter().sum();
-                if total <= 0.0 {
-                    return Err("empirical weights must not all be 0".into());
-                }
-                let mut acc = 0.0;
-                let mut cumulative: Vec<f64> = weights
-                    .iter()
-                    .map(|w| {
-                        acc += w / total;
-                        acc
-                    })
-                    .collect();
-                *cumulative.last_mut().expect("non-empty") = 1.0;
                 Dist::Empirical {
                     values: values.clone().into_boxed_slice(),
-                    cumulative: cumulative.into_boxed_slice(),
+                    cumulative: cumulative_weights(weights, "empirical")?,
+                }
+            }
+            DistSpec::Mixture { components } => {
+                if components.len() < 2 {
+                    return Err("a mixture needs at least two components".into());
+                }
+                let mut compiled = Vec::with_capacity(components.len());
+                let mut weights = Vec::with_capacity(components.len());
+                for (i, (weight, spec)) in components.iter().enumerate() {
+                    nonneg("every weight", *weight)?;
+                    if matches!(spec, DistSpec::Mixture { .. }) {
+                        return Err(format!(
+                            "component {}: a mixture's component cannot itself be a mixture",
+                            i + 1
+                        ));
+                    }
+                    compiled.push(
+                        spec.compile()
+                            .map_err(|e| format!("component {}: {e}", i + 1))?,
+                    );
+                    weights.push(*weight);
+                }
+                Dist::Mixture {
+                    components: compiled.into_boxed_slice(),
+                    cumulative: cumulative_weights(&weights, "mixture")?,
                 }
             }
         })
@@ -328,6 +364,11 @@ impl DistSpec {
             }
             DistSpec::Weibull { shape, scale } => scale * log_tail.powf(1.0 / shape),
             DistSpec::Empirical { values, .. } => values.iter().copied().fold(0.0, f64::max),
+            // P(X > x) = Σ wᵢ P(Xᵢ > x) <= tail when every component's P(Xᵢ > x) <= tail.
+            DistSpec::Mixture { components } => components
+                .iter()
+                .map(|(_, spec)| spec.upper(tail))
+                .fold(0.0, f64::max),
         }
     }
 
@@ -345,6 +386,14 @@ impl DistSpec {
             DistSpec::Empirical { values, weights } => {
                 let total: f64 = weights.iter().sum();
                 values.iter().zip(weights).map(|(v, w)| v * w).sum::<f64>() / total
+            }
+            DistSpec::Mixture { components } => {
+                let total: f64 = components.iter().map(|(w, _)| w).sum();
+                let mut sum = 0.0;
+                for (w, spec) in components {
+                    sum += w * spec.mean()?;
+                }
+                sum / total
             }
         })
     }
@@ -376,6 +425,9 @@ impl DistSpec {
     ) -> Result<DistSpec, String> {
         if family == "fixed" {
             return Ok(DistSpec::Fixed(quantity_from_toml(params, quantity)?));
+        }
+        if family == "mixture" {
+            return mixture_from_toml(params, quantity);
         }
         let table = params
             .as_table()
@@ -499,8 +551,59 @@ impl DistSpec {
     }
 }
 
-const FAMILIES: &str =
-    "fixed, uniform, triangular, normal, lognormal, exponential, gamma, weibull, empirical";
+const FAMILIES: &str = "fixed, uniform, triangular, normal, lognormal, exponential, gamma, \
+                        weibull, empirical, mixture";
+
+/// Cumulative normalised weights for inverse-transform sampling, the last one exactly 1.
+fn cumulative_weights(weights: &[f64], what: &str) -> Result<Box<[f64]>, String> {
+    let total: f64 = weights.iter().sum();
+    if !(total > 0.0) || !total.is_finite() {
+        return Err(format!("{what} weights must be finite and not all 0"));
+    }
+    let mut acc = 0.0;
+    let mut cumulative: Vec<f64> = weights
+        .iter()
+        .map(|w| {
+            acc += w / total;
+            acc
+        })
+        .collect();
+    *cumulative.last_mut().expect("non-empty") = 1.0;
+    Ok(cumulative.into_boxed_slice())
+}
+
+/// Reads `mixture = [ { weight = w, FAMILY = {...} }, ... ]`: each component a table with its
+/// `weight` and one family key (or `fixed = value`), as a distribution is written elsewhere.
+fn mixture_from_toml(params: &toml::Value, quantity: Quantity) -> Result<DistSpec, String> {
+    let items = params.as_array().ok_or_else(|| {
+        "expected a list of components, e.g. [ { weight = 0.86, fixed = 95.0 }, \
+         { weight = 0.14, lognormal = { median = 400.0, p90 = 900.0 } } ]"
+            .to_string()
+    })?;
+    let mut components = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let place = |e: String| format!("component {}: {e}", i + 1);
+        let table = item
+            .as_table()
+            .ok_or_else(|| place("expected a table with `weight` and one family".into()))?;
+        let weight = number_from_toml(
+            table
+                .get("weight")
+                .ok_or_else(|| place("missing `weight`".into()))?,
+        )
+        .map_err(|e| place(format!("weight: {e}")))?;
+        let rest: toml::Table = table
+            .iter()
+            .filter(|(k, _)| k.as_str() != "weight")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let spec = DistSpec::from_toml(&toml::Value::Table(rest), quantity).map_err(place)?;
+        components.push((weight, spec));
+    }
+    let spec = DistSpec::Mixture { components };
+    spec.compile()?;
+    Ok(spec)
+}
 
 struct Params<'a> {
     table: &'a toml::Table,
@@ -791,6 +894,73 @@ mod tests {
                 (mean - expected).abs() < 4.0 * se + 1e-12,
                 "{text}: sample mean {mean} vs {expected} (se {se})"
             );
+        }
+    }
+
+    #[test]
+    fn mixture_mean_and_share_match_closed_forms() {
+        // A quote of 100 paid 86% of the time, else a lognormal overcharge with mean 480.
+        let spec = parse(
+            "{ mixture = [{ weight = 0.86, fixed = 100.0 }, { weight = 0.14, lognormal = { mean = 480.0, sd = 300.0 } }] }",
+            Quantity::Money,
+        )
+        .unwrap();
+        let mean = spec.mean().unwrap();
+        assert!((mean - (0.86 * 100.0 + 0.14 * 480.0)).abs() < 1e-9);
+        let dist = spec.compile().unwrap();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        let n = 400_000;
+        let (mut sum, mut sum2, mut at_quote) = (0.0, 0.0, 0u64);
+        for _ in 0..n {
+            let x = dist.sample(&mut rng);
+            sum += x;
+            sum2 += x * x;
+            at_quote += u64::from(x == 100.0);
+        }
+        let m = sum / n as f64;
+        let se = ((sum2 / n as f64 - m * m) / n as f64).sqrt();
+        assert!(
+            (m - mean).abs() < 3.29 * se,
+            "mean {m} against {mean} ± {se}"
+        );
+        let share = at_quote as f64 / n as f64;
+        let se_share = (0.86 * 0.14 / n as f64).sqrt();
+        assert!((share - 0.86).abs() < 3.29 * se_share, "share {share}");
+        // The tail bound covers both components.
+        assert!(spec.upper(1e-6) > 480.0);
+    }
+
+    #[test]
+    fn bad_mixtures_are_rejected_with_the_rule() {
+        for (text, rule) in [
+            (
+                "{ mixture = [{ weight = 1.0, fixed = 1.0 }] }",
+                "at least two",
+            ),
+            (
+                "{ mixture = [{ weight = -1.0, fixed = 1.0 }, { weight = 1.0, fixed = 2.0 }] }",
+                "weight",
+            ),
+            (
+                "{ mixture = [{ fixed = 1.0 }, { weight = 1.0, fixed = 2.0 }] }",
+                "missing `weight`",
+            ),
+            (
+                "{ mixture = [{ weight = 0.0, fixed = 1.0 }, { weight = 0.0, fixed = 2.0 }] }",
+                "not all 0",
+            ),
+            ("{ mixture = { weight = 1.0 } }", "list of components"),
+            (
+                "{ mixture = [{ weight = 1.0, mixture = [{ weight = 1.0, fixed = 1.0 }, { weight = 1.0, fixed = 1.0 }] }, { weight = 1.0, fixed = 2.0 }] }",
+                "cannot itself be a mixture",
+            ),
+            (
+                "{ mixture = [{ weight = 1.0, uniform = { min = 5.0, max = 1.0 } }, { weight = 1.0, fixed = 2.0 }] }",
+                "component 1",
+            ),
+        ] {
+            let err = parse(text, Quantity::Money).unwrap_err();
+            assert!(err.contains(rule), "{text}: {err}");
         }
     }
 

@@ -441,11 +441,24 @@ fn dist_schema(quantity: &str) -> Value {
             &["values"]
         )
     });
+    // A mixture's component: its weight and one family (not another mixture).
+    let mut component = families.as_object().expect("an object").clone();
+    component.insert("weight".into(), json!({ "type": "number", "minimum": 0 }));
+    let mut with_mixture = families.as_object().expect("an object").clone();
+    with_mixture.insert(
+        "mixture".into(),
+        json!({
+            "type": "array",
+            "minItems": 2,
+            "items": { "type": "object", "required": ["weight"], "minProperties": 2, "maxProperties": 2,
+                       "additionalProperties": false, "properties": component }
+        }),
+    );
     json!({
         "description": format!("A {quantity} distribution: a bare value (fixed) or a one-key table naming the family, e.g. {{ lognormal = {{ median = ..., p90 = ... }} }}."),
         "anyOf": [
             q,
-            { "type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": false, "properties": families }
+            { "type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": false, "properties": with_mixture }
         ]
     })
 }
