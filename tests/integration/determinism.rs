@@ -145,7 +145,10 @@ fn explain_outcomes_fold_to_the_run_statistics() {
         .assert()
         .success();
     let mut per_strategy: Vec<Vec<Outcome>> = Vec::new();
-    for st in &sc.strategies {
+    // Who is targeted by and adopts each strategy applied to part of the vehicles, as the
+    // bits per strategy the run records (`explain` says it of the strategy it traces).
+    let mut adoption: Vec<Option<(u64, u64)>> = vec![None; n as usize];
+    for (s, st) in sc.strategies.iter().enumerate() {
         let output = lockout()
             .args([
                 "explain",
@@ -163,6 +166,13 @@ fn explain_outcomes_fold_to_the_run_statistics() {
         );
         let items: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
         assert_eq!(items.len(), n as usize);
+        for (i, v) in items.iter().enumerate() {
+            if let (Some(t), Some(a)) = (v["targeted"].as_bool(), v["adopted"].as_bool()) {
+                let (targeted, adopted) = adoption[i].get_or_insert((0, 0));
+                *targeted |= u64::from(t) << s;
+                *adopted |= u64::from(a) << s;
+            }
+        }
         per_strategy.push(
             items
                 .iter()
@@ -174,6 +184,9 @@ fn explain_outcomes_fold_to_the_run_statistics() {
     for i in 0..n as usize {
         let outcomes: Vec<Outcome> = per_strategy.iter().map(|o| o[i]).collect();
         tally.record(&outcomes);
+        if let Some((targeted, adopted)) = adoption[i] {
+            tally.record_adoption(&outcomes, targeted, adopted);
+        }
     }
     let folded = table_texts(&sc, &tally);
     for (t, text) in TABLES.iter().zip(folded) {
@@ -264,9 +277,9 @@ fn sharing_between_strategies_never_changes_an_outcome() {
         "flagship with declared facts".into(),
         format!(
             "{flagship}\n\
-             [fact.heat]\nprobability = 0.3\n\n\
+             [fact.test_heat]\nprobability = 0.3\n\n\
              [fact.child_inside]\nlevel = \"driver\"\nprobability = {{ calm = 0.1, flustered = 0.4 }}\n\
-             given = [{{ when = [\"heat\", \"!night\"], probability = 0.7 }}]\n\n\
+             given = [{{ when = [\"test_heat\", \"!night\"], probability = 0.7 }}]\n\n\
              [[strategy]]\nname = \"fewer children\"\n\
              set = {{ \"fact.child_inside.probability.flustered\" = 0.1 }}\n\n\
              [[strategy]]\nname = \"fewer children, spare at home\"\n\

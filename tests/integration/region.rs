@@ -3,7 +3,7 @@
 
 use lockout::engine;
 
-use crate::testutil::{Z99, compile, lockout, read};
+use crate::testutil::{Z99, compile, lockout, read, root};
 
 /// A region scenario: `vehicles` vehicles at one lockout per vehicle-year, one pool of `count`
 /// responders (zero travel) serving a locksmith whose on-scene time is exponential with mean 30
@@ -383,7 +383,10 @@ fn a_sweep_works_for_incident_scenarios_too() {
         .assert()
         .success();
     let (h, rows) = csv_rows(&read(&out.join("sweep.csv")));
-    assert_eq!(rows.len(), 3 * 9);
+    let strategies = compile(&read(&root().join("scenarios/mixed-population.toml")))
+        .strategies
+        .len();
+    assert_eq!(rows.len(), 3 * strategies);
     assert!(rows.iter().all(|r| r[col(&h, "pool")].is_empty()));
 }
 
