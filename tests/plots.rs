@@ -190,18 +190,25 @@ fn report_shows_every_figure_and_numbers_from_the_tables() {
     let report = tmp.path().join(REPORT_FILE);
     assert_eq!(written.last(), Some(&report));
     let html = fs::read_to_string(&report).expect("report");
-    for name in FIGURE_NAMES {
-        assert!(
-            html.contains(&format!("src=\"{name}.png\"")),
-            "{name}.png not shown"
-        );
-        assert!(
-            html.contains(&format!("href=\"{name}.svg\"")),
-            "{name}.svg not linked"
-        );
-    }
-    // Self-contained: nothing is fetched from the network.
-    assert!(!html.contains("http://") && !html.contains("https://"));
+    assert_figures_embedded(&html, tmp.path(), &FIGURE_NAMES);
+    // Self-contained: nothing is fetched from the network (the SVG namespace is a name, not a
+    // fetch), no image is loaded from a file.
+    assert!(
+        !html
+            .replace("xmlns=\"http://www.w3.org/2000/svg\"", "")
+            .contains("http")
+    );
+    assert!(!html.contains("<img"));
+    // Conclusion first, then the settings; the run's date, scenario file and hash, and links
+    // to the tables.
+    let glance = html.find("<h2>At a glance</h2>").expect("glance");
+    assert!(glance < html.find("<h2>Run settings</h2>").expect("settings"));
+    assert!(html.contains("The lowest expected cost per vehicle and year is"));
+    assert!(html.contains("<dt>run date</dt><dd>"));
+    assert!(html.contains("3f1c0d2e9a7b5c4d"));
+    assert!(html.contains("<a href=\"summary.csv\">summary.csv</a>"));
+    // A print layout: pages break between figures and rows, not inside them.
+    assert!(html.contains("@media print") && html.contains("break-inside: avoid"));
     // Scenario, settings, sample size and confidence level.
     assert!(html.contains("Car lockouts: mixed-population"));
     assert!(html.contains("A mixed urban and rural population"));
@@ -238,6 +245,65 @@ fn report_shows_every_figure_and_numbers_from_the_tables() {
          baseline in time to access (difference -0.34 min, 95% CI -1.14 to 0.46)"
     ));
     assert!(html.contains("saves USD 126 (95% CI 124 to 128) in money paid"));
+}
+
+/// Every figure of `names` is on the page as the SVG lockout wrote beside it, labelled for
+/// screen readers, and linked as PNG and SVG.
+fn assert_figures_embedded(html: &str, dir: &std::path::Path, names: &[&str]) {
+    for name in names {
+        let svg = fs::read_to_string(dir.join(format!("{name}.svg"))).expect("svg");
+        let at = html
+            .find(&format!(
+                "<figure id=\"{name}\">\n<svg role=\"img\" aria-label=\"Figure "
+            ))
+            .unwrap_or_else(|| panic!("{name} not embedded"));
+        // The embedded body is the file's, after its opening `<svg`.
+        let body = &svg[svg.find("<svg").unwrap() + 4..].trim_end();
+        assert!(html[at..].contains(body), "{name}: not the file's SVG");
+        assert!(
+            html.contains(&format!(
+                "<a href=\"{name}.svg\">SVG</a> · <a href=\"{name}.png\">PNG</a>"
+            )),
+            "{name} not linked"
+        );
+    }
+    assert_eq!(html.matches("<svg role=\"img\"").count(), names.len());
+}
+
+/// The reading compares a strategy's break-even rate with the baseline's incident rate, on
+/// which it is defined, not with the strategy's own (lowered) rate; an interval of no width is
+/// said to be exact rather than printed as "x to x".
+#[test]
+fn the_reading_compares_break_even_with_the_baseline_rate() {
+    let tmp = fixture_copy();
+    render_all(tmp.path()).expect("render");
+    let mut tables = Tables::load(tmp.path()).expect("tables");
+    let base_rate = tables.baseline().incident_rate_per_vehicle_year;
+    // As if "spare key at home" also cut the incident rate to 0.3 of the baseline's.
+    let row = tables
+        .summary
+        .iter_mut()
+        .find(|r| r.strategy == "spare key at home")
+        .unwrap();
+    row.incident_rate_per_vehicle_year = 0.3 * base_rate;
+    let be = row.break_even_incident_rate.unwrap();
+    // And its annual cost with an interval of no width.
+    let annual = row.annual_cost_per_vehicle;
+    row.annual_cost_per_vehicle_ci95_low = annual;
+    row.annual_cost_per_vehicle_ci95_high = annual;
+    let html = lockout::report::page::report_html(&tables);
+    let sentence = format!(
+        "pays for itself above {} incidents per vehicle-year under the baseline (this scenario \
+         assumes {})",
+        lockout::report::format::format_trimmed(be),
+        lockout::report::format::format_trimmed(base_rate)
+    );
+    assert!(html.contains(&sentence), "missing: {sentence}");
+    let own = lockout::report::format::format_trimmed(0.3 * base_rate);
+    assert!(!html.contains(&format!("assumes {own})")));
+    let a = format_fixed(annual, decimals(annual));
+    assert!(html.contains(&format!("{a} (exact: no sampling spread)")));
+    assert!(!html.contains(&format!("{a} to {a}")));
 }
 
 fn decimals(x: f64) -> usize {
@@ -445,10 +511,12 @@ fn region_report_shows_the_figures_and_numbers_from_the_tables() {
         (FIGURE_NAMES.len() + REGION_FIGURE_NAMES.len()) * 2 + 1
     );
     let html = fs::read_to_string(tmp.path().join(REPORT_FILE)).expect("report");
-    for name in FIGURE_NAMES.iter().chain(&REGION_FIGURE_NAMES) {
-        assert!(html.contains(&format!("src=\"{name}.png\"")), "{name}.png");
-        assert!(html.contains(&format!("href=\"{name}.svg\"")), "{name}.svg");
-    }
+    let names: Vec<&str> = FIGURE_NAMES
+        .iter()
+        .chain(&REGION_FIGURE_NAMES)
+        .copied()
+        .collect();
+    assert_figures_embedded(&html, tmp.path(), &names);
     assert!(html.contains("Figure 8.</strong> Utilisation"));
     assert!(html.contains("<dt>periods</dt><dd>30 simulated years of 365 days</dd>"));
     assert!(html.contains("Region: losses and responders"));
@@ -476,8 +544,23 @@ fn region_report_shows_the_figures_and_numbers_from_the_tables() {
     ] {
         assert!(html.contains(row), "responder row {row} missing");
     }
-    assert!(html.contains("ep_curve.csv, insurer_cost.csv, responders.csv, waits.csv"));
-    assert!(!html.contains("http://") && !html.contains("https://"));
+    for table in [
+        "insurer_cost.csv",
+        "ep_curve.csv",
+        "ylt.csv",
+        "responders.csv",
+        "waits.csv",
+    ] {
+        assert!(
+            html.contains(&format!("<a href=\"{table}\">{table}</a>")),
+            "{table}"
+        );
+    }
+    assert!(
+        !html
+            .replace("xmlns=\"http://www.w3.org/2000/svg\"", "")
+            .contains("http")
+    );
 }
 
 #[test]

@@ -393,6 +393,35 @@ fn identity_of(loaded: &Loaded, seed: u64, incidents: u64) -> RunIdentity {
     }
 }
 
+/// Today's date in UTC (`YYYY-MM-DD`), or that of `SOURCE_DATE_EPOCH` (seconds since 1970)
+/// when it is set and valid: the reproducible-builds convention, which lets a reference run be
+/// remade byte for byte on another day.
+pub(crate) fn run_date_utc() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        });
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 fn manifest_for(loaded: &Loaded, seed: u64, incidents: u64, threads: usize, secs: f64) -> Manifest {
     let sc = &loaded.scenario;
     Manifest {
@@ -412,6 +441,7 @@ fn manifest_for(loaded: &Loaded, seed: u64, incidents: u64, threads: usize, secs
         generator: crate::engine::streams::GENERATOR.into(),
         math_backend: schema::MATH_BACKEND.into(),
         lockout_version: env!("CARGO_PKG_VERSION").into(),
+        run_date: run_date_utc(),
         platform: schema::platform(),
         currency: sc.currency.clone(),
         price_year: sc.price_year,
@@ -468,4 +498,19 @@ fn write_results(
         crate::report::page::render_all(staged.path()).context("cannot draw the figures")?;
     }
     Ok(staged.commit()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil_from_days;
+
+    #[test]
+    fn days_become_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(20_453), (2025, 12, 31));
+        assert_eq!(civil_from_days(20_818), (2026, 12, 31));
+        assert_eq!(civil_from_days(20_793), (2026, 12, 6));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
 }

@@ -1,6 +1,6 @@
 //! Every shipped scenario passes `lockout check` and runs.
 
-use crate::testutil::{lockout, read, root};
+use crate::testutil::{epoch_of_date, lockout, read, root};
 
 fn shipped() -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(root().join("scenarios"))
@@ -86,12 +86,19 @@ fn every_shipped_scenario_checks_and_runs() {
 fn reproduces_committed_results(stem: &str, min_files: usize) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join(stem);
+    let reference = root().join("results").join(stem);
+    // The run is dated as the reference was, as `SOURCE_DATE_EPOCH` allows.
+    let committed: serde_json::Value =
+        serde_json::from_str(&read(&reference.join("run.json"))).unwrap();
+    let date = committed["run_date"]
+        .as_str()
+        .expect("run.json has a run_date");
     lockout()
         .args(["run", &format!("scenarios/{stem}.toml"), "--out"])
         .arg(&out)
+        .env("SOURCE_DATE_EPOCH", epoch_of_date(date).to_string())
         .assert()
         .success();
-    let reference = root().join("results").join(stem);
     let mut compared = 0;
     for entry in std::fs::read_dir(&reference).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();

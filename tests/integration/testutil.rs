@@ -13,11 +13,28 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The `lockout` binary, as a command ready for arguments.
+/// The `lockout` binary, as a command ready for arguments. Its runs are dated 2026-12-06
+/// (`SOURCE_DATE_EPOCH`), so that two runs compared byte for byte never straddle midnight.
 pub fn lockout() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("lockout").expect("binary built");
-    cmd.current_dir(root()).env_remove("CI");
+    cmd.current_dir(root())
+        .env_remove("CI")
+        .env("SOURCE_DATE_EPOCH", (20_793 * 86_400).to_string());
     cmd
+}
+
+/// Seconds since 1970 at midnight UTC of an ISO date `YYYY-MM-DD` (H. Hinnant's
+/// days-from-civil), for `SOURCE_DATE_EPOCH`.
+pub fn epoch_of_date(date: &str) -> u64 {
+    let parts: Vec<i64> = date.split('-').map(|p| p.parse().unwrap()).collect();
+    let (y, m, d) = (parts[0] - i64::from(parts[1] <= 2), parts[1], parts[2]);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400).unwrap()
 }
 
 /// A minimal valid scenario: one segment, driver and context; `remedies` and `policy` given.
@@ -91,4 +108,11 @@ pub fn share_se(p: f64, n: u64) -> f64 {
 /// Reads a file to a string.
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn dates_become_epochs() {
+    assert_eq!(epoch_of_date("1970-01-01"), 0);
+    assert_eq!(epoch_of_date("2000-02-29"), 11_016 * 86_400);
+    assert_eq!(epoch_of_date("2026-12-06"), 20_793 * 86_400);
 }

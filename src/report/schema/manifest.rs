@@ -41,6 +41,11 @@ pub struct Manifest {
     pub math_backend: String,
     /// Version of lockout that produced the run.
     pub lockout_version: String,
+    /// The day the run was written, UTC, as `YYYY-MM-DD`: `SOURCE_DATE_EPOCH` when set (the
+    /// reproducible-builds convention, so that a reference run can be remade to the byte),
+    /// otherwise the clock. Empty in a manifest written before the field existed.
+    #[serde(default)]
+    pub run_date: String,
     /// Target the binary was built for.
     pub platform: String,
     /// Currency of every money column.

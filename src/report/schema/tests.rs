@@ -451,6 +451,7 @@ fn manifests_round_trip_through_json() {
         generator: "g".into(),
         math_backend: MATH_BACKEND.into(),
         lockout_version: "0.1.0".into(),
+        run_date: "2026-12-06".into(),
         platform: platform(),
         currency: "EUR".into(),
         price_year: 2025,
