@@ -218,7 +218,8 @@ fn report_shows_every_figure_and_numbers_from_the_tables() {
     assert!(html.contains("USD at 2025 prices"));
     // The baseline's mean time to access and its interval, as in summary.csv
     // (73.011162, 72.532947 to 73.489376).
-    assert!(html.contains("73.0<span class=\"ci\">72.5 to 73.5</span>"));
+    // Decimals follow the interval's width: two digits of it show.
+    assert!(html.contains("73.01<span class=\"ci\">72.53 to 73.49</span>"));
     // Every strategy's annual cost, formatted from the table.
     let tables = Tables::load(tmp.path()).expect("tables");
     for r in &tables.summary {
@@ -237,14 +238,15 @@ fn report_shows_every_figure_and_numbers_from_the_tables() {
     assert!(!html.contains(LONG_NAME));
     // The reading: savings by sign, the unclear difference named as such.
     assert!(html.contains(
-        "Compared with no spare key, <strong>spare key at home</strong> saves 7.52 min \
-         (95% CI 6.74 to 8.30) to get in"
+        "<strong>spare key at home</strong>: per lockout it saves 7.52 min (95% CI 6.74 to \
+         8.30) to get in"
     ));
     assert!(html.contains(
-        "<strong>roadside assistance membership</strong> is not distinguishable from the \
-         baseline in time to access (difference -0.34 min, 95% CI -1.14 to 0.46)"
+        "<strong>roadside assistance membership</strong>: per lockout it is not \
+         distinguishable from the baseline in time to access (difference -0.34 min, 95% CI \
+         -1.14 to 0.46)"
     ));
-    assert!(html.contains("saves USD 126 (95% CI 124 to 128) in money paid"));
+    assert!(html.contains("saves USD 126.2 (95% CI 123.9 to 128.4) in money paid"));
 }
 
 /// Every figure of `names` is on the page as the SVG lockout wrote beside it, labelled for

@@ -238,8 +238,18 @@ impl Estimate {
         Some(Self::new(mean?, low?, high?))
     }
 
+    /// Decimals for about three significant digits of the largest value, and enough for the
+    /// interval's width to show two (at most 6), so that a narrow interval is not printed as
+    /// "10.3 to 10.3".
     fn decimals(&self) -> usize {
-        decimals_for(self.mean.abs().max(self.low.abs()).max(self.high.abs()))
+        let by_value = decimals_for(self.mean.abs().max(self.low.abs()).max(self.high.abs()));
+        let width = self.high - self.low;
+        let by_width = if width > 0.0 && width.is_finite() {
+            (1.0 - width.log10().floor()).clamp(0.0, 6.0) as usize
+        } else {
+            0
+        };
+        by_value.max(by_width).min(6)
     }
 
     fn mean_text(&self) -> String {
@@ -401,8 +411,8 @@ fn reading_html(tables: &Tables) -> String {
         "<p>With the baseline, <strong>{bname}</strong>, getting the keys back takes {} min on \
          average ({}; median {} min, 90th percentile {} min) and costs {cur} {} per \
          incident in money paid, {cur} {} counting time at {cur} {} per hour. Each strategy \
-         was simulated for {n} incidents. The strategies follow, cheapest per vehicle-year \
-         first.</p>",
+         was simulated for {n} incidents. Each strategy against it, cheapest per vehicle-year \
+         first (differences paired lockout by lockout):</p>",
         btime.mean_text(),
         btime.interval_text(&ci),
         format_fixed(
@@ -423,25 +433,49 @@ fn reading_html(tables: &Tables) -> String {
         .filter(|r| r.strategy != base.strategy)
     {
         let name = escape(&r.strategy);
-        let mut parts = Vec::new();
-        if let Some(t) = time_estimate(r) {
-            parts.push(time_phrase(&t, &ci));
+        let (time, cost, total) = (time_estimate(r), cost_estimate(r), total_estimate(r));
+        let same = |e: &Option<Estimate>| {
+            e.as_ref()
+                .is_some_and(|e| matches!(verdict(e), Verdict::Same))
+        };
+        let mut sentence = format!("<strong>{name}</strong>: ");
+        if same(&time) && same(&cost) {
+            let _ = write!(sentence, "a lockout goes exactly as under {bname}.");
+        } else {
+            let mut parts = Vec::new();
+            if let Some(t) = &time {
+                parts.push(time_phrase(t, &ci));
+            }
+            if let Some(c) = &cost {
+                parts.push(money_phrase(c, &ci, &cur, "money paid"));
+            }
+            sentence.push_str("per lockout it ");
+            sentence.push_str(&match parts.len() {
+                0 => "has no paired difference in the tables".to_string(),
+                1 => parts.remove(0),
+                _ => format!("{} and {}", parts[0], parts[1]),
+            });
+            sentence.push('.');
+            if let Some(t) = &total {
+                let _ = write!(
+                    sentence,
+                    " Counting time as money, it {}.",
+                    money_phrase(t, &ci, &cur, "total cost")
+                );
+            }
         }
-        if let Some(c) = cost_estimate(r) {
-            parts.push(money_phrase(&c, &ci, &cur, "money paid"));
-        }
-        let mut sentence = format!("Compared with {bname}, <strong>{name}</strong> ");
-        sentence.push_str(&match parts.len() {
-            0 => "has no paired difference in the tables".to_string(),
-            1 => parts.remove(0),
-            _ => format!("{} and {}", parts[0], parts[1]),
-        });
-        sentence.push_str(" per incident.");
-        if let Some(t) = total_estimate(r) {
+        // A habit or device that prevents lockouts acts on the rate, not on the lockout.
+        let (rate, base_rate) = (
+            r.incident_rate_per_vehicle_year,
+            base.incident_rate_per_vehicle_year,
+        );
+        if rate != base_rate {
             let _ = write!(
                 sentence,
-                " Counting time as money, it {}.",
-                money_phrase(&t, &ci, &cur, "total cost")
+                " It makes lockouts {} as frequent: {} against {} per vehicle-year.",
+                format_percent(rate / base_rate),
+                format_trimmed(rate),
+                format_trimmed(base_rate),
             );
         }
         let annual = Estimate::new(
@@ -451,8 +485,8 @@ fn reading_html(tables: &Tables) -> String {
         );
         let _ = write!(
             sentence,
-            " Its expected cost per vehicle and year is {cur} {} ({}), against {cur} {} \
-             for the baseline",
+            " Expected cost per vehicle and year: {cur} {} ({}), against {cur} {} for the \
+             baseline",
             annual.mean_text(),
             annual.interval_text(&ci),
             format_fixed(
