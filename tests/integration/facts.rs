@@ -298,13 +298,13 @@ fn unchanged_with(stem: &str, extra: &str) {
 #[test]
 fn unused_facts_change_no_table() {
     let facts = r#"
-[fact.child_inside]
+[fact.unused_child]
 description = "A child is in the car"
 level = "driver"
 probability = { calm = 0.02, flustered = 0.05 }
-given = [{ when = ["night", "!heat"], probability = 0.01 }]
+given = [{ when = ["night", "!unused_heat"], probability = 0.01 }]
 
-[fact.heat]
+[fact.unused_heat]
 probability = 0.3
 "#;
     unchanged_with("mixed-population", facts);

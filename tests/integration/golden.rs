@@ -10,7 +10,8 @@ use crate::testutil::{lockout, read, root};
 
 /// run.json fields that measure the machine or the moment, not the model.
 fn varies_by_machine(key: &str) -> bool {
-    key.ends_with("_per_second") || matches!(key, "wall_time_s" | "threads" | "platform")
+    key.ends_with("_per_second")
+        || matches!(key, "wall_time_s" | "threads" | "platform" | "run_date")
 }
 
 fn reproduces(stem: &str) {

@@ -218,7 +218,7 @@ fn region_work_per_period_is_bounded() {
     let (code, e) = check_set("region.pool.0.other_calls_per_hour=1141");
     assert_eq!(code, Some(2));
     assert!(
-        e.contains("metro-roadside-club.toml:86:")
+        e.contains("metro-roadside-club.toml:95:")
             && e.contains("region.pool[0].other_calls_per_hour")
             && e.contains("expected events")
             && e.contains("--set region.pool.0.other_calls_per_hour=1141"),

@@ -12,6 +12,9 @@ mod cli_habits;
 mod damaged;
 /// Byte-identical tables for any thread count and chunk grouping; `explain` agrees with `run`.
 mod determinism;
+/// The lockout domain's mechanisms (trunk-button detection, overcharge and a guard's advice,
+/// emergencies): closed forms of their effects.
+mod domain;
 /// Escalating and conditional policy steps: closed forms and refusals.
 mod escalation;
 /// `explain`: SPLT event ids for region incidents, filters, summaries, skip reasons.
