@@ -203,6 +203,14 @@ pub fn write_remedies<W: Write>(out: W, scenario: &Scenario, tally: &RunTally) -
         several => several.iter().map(|f| format!("fallback: {f}")).collect(),
     };
     let fallback_names = &fallback_names;
+    let labels: Vec<&str> = scenario
+        .names
+        .remedy_labels
+        .iter()
+        .chain(&scenario.names.fallbacks)
+        .map(String::as_str)
+        .collect();
+    let labels = &labels;
     let rows = scenario
         .strategies
         .iter()
@@ -220,20 +228,23 @@ pub fn write_remedies<W: Write>(out: W, scenario: &Scenario, tally: &RunTally) -
                 .iter()
                 .zip(&t.remedies)
                 .chain(fallback_names.iter().zip(fallbacks));
-            remedies.map(move |(name, r)| RemedyRow {
-                strategy: st.name.clone(),
-                remedy: name.clone(),
-                attempts: r.attempts,
-                successes: r.successes,
-                resolved: r.resolved,
-                resolved_share: ratio(r.resolved, n),
-                damage_events: r.damage_events,
-                damage_share: ratio(r.damage_events, n),
-                resolved_time_mean_min: finite(r.resolved_time.mean()),
-                resolved_cost_mean: finite(r.resolved_cost.mean()),
-                currency: scenario.currency.clone(),
-                price_year: scenario.price_year,
-            })
+            remedies
+                .zip(labels)
+                .map(move |((name, r), label)| RemedyRow {
+                    strategy: st.name.clone(),
+                    remedy: name.clone(),
+                    label: label.to_string(),
+                    attempts: r.attempts,
+                    successes: r.successes,
+                    resolved: r.resolved,
+                    resolved_share: ratio(r.resolved, n),
+                    damage_events: r.damage_events,
+                    damage_share: ratio(r.damage_events, n),
+                    resolved_time_mean_min: finite(r.resolved_time.mean()),
+                    resolved_cost_mean: finite(r.resolved_cost.mean()),
+                    currency: scenario.currency.clone(),
+                    price_year: scenario.price_year,
+                })
         });
     write_rows(out, rows)
 }

@@ -76,10 +76,13 @@ fn remedies_csv_has_a_row_per_fallback() {
     let rows: Vec<&str> = csv.lines().skip(1).collect();
     assert_eq!(rows.len(), 3, "{csv}");
     assert!(
-        rows[1].starts_with("base,fallback: tow to the dealer,0,0,"),
+        rows[1].starts_with("base,fallback: tow to the dealer,tow to the dealer,0,0,"),
         "{csv}"
     );
-    assert!(rows[2].starts_with("base,fallback: new key,0,0,"), "{csv}");
+    assert!(
+        rows[2].starts_with("base,fallback: new key,new key,0,0,"),
+        "{csv}"
+    );
 }
 
 #[test]

@@ -24,6 +24,9 @@ mod explain;
 mod facts;
 /// Fallbacks by situation: the first whose facts hold ends the incident.
 mod fallbacks;
+/// Figures without traps: identical curves named, remedy labels, no colour for a remedy that
+/// ended nothing.
+mod figures;
 /// Frozen copies of the shipped scenarios still give their frozen tables, byte for byte.
 mod golden;
 /// The module graph of src/ against the layering table: no cycle, no arrow upwards.

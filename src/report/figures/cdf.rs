@@ -16,6 +16,8 @@ use super::read::{PlotError, Tables, quantile_at};
 
 struct CdfSeries {
     name: String,
+    /// The earlier strategy whose curve this one is identical to: it would hide under it.
+    same_as: Option<String>,
     /// (minutes, cumulative share), sorted by share.
     points: Vec<(f64, f64)>,
     p50: f64,
@@ -34,12 +36,18 @@ impl CdfFigure {
         let mut series = Vec::new();
         for row in &tables.summary {
             let rows = tables.quantiles(&row.strategy)?;
+            let points: Vec<(f64, f64)> = rows
+                .iter()
+                .map(|r| (r.time_to_access_min, r.quantile))
+                .collect();
+            let same_as = series
+                .iter()
+                .find(|s: &&CdfSeries| s.same_as.is_none() && s.points == points)
+                .map(|s| s.name.clone());
             series.push(CdfSeries {
                 name: row.strategy.clone(),
-                points: rows
-                    .iter()
-                    .map(|r| (r.time_to_access_min, r.quantile))
-                    .collect(),
+                same_as,
+                points,
                 p50: quantile_at(tables, &rows, 0.5)?.time_to_access_min,
                 p90: quantile_at(tables, &rows, 0.9)?.time_to_access_min,
             });
@@ -93,7 +101,13 @@ impl Figure for CdfFigure {
             .series
             .iter()
             .enumerate()
-            .map(|(i, s)| item(&s.name, Swatch::Line(colour(i), dashed(i))))
+            .map(|(i, s)| match &s.same_as {
+                Some(other) => item(
+                    format!("{} (same curve as {other})", s.name),
+                    Swatch::Line(colour(i), dashed(i)),
+                ),
+                None => item(&s.name, Swatch::Line(colour(i), dashed(i))),
+            })
             .collect();
         legend.push(item(
             "median (p50)",

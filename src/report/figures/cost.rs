@@ -3,14 +3,15 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::report::format::{format_fixed, format_trimmed};
 
 use super::Figure;
 use super::axis::{Axis, build_chart, category_margin, line, px, rect, row_y};
 use super::draw::{
-    DrawResult, INK, MARGIN, MUTED, Marker, Swatch, colour, draw_header, draw_legend, draw_marker,
-    item, sample_phrase, strategy_label,
+    DrawResult, INK, MARGIN, MUTED, Marker, NOTE_PX, Swatch, colour, draw_header, draw_legend,
+    draw_marker, item, put_text, sample_phrase, strategy_label, text_style,
 };
 use super::read::{PlotError, Tables, quantile_at};
 
@@ -70,8 +71,8 @@ impl CostFigure {
                 c,
                 max,
                 format!(
-                    "{desc}; log scale above {}, zero at the left edge",
-                    format_trimmed(c)
+                    "{desc}; linear from 0 to {c}, log scale above",
+                    c = format_trimmed(c)
                 ),
             )
         } else {
@@ -129,6 +130,19 @@ impl Figure for CostFigure {
                 vec![(v[2], yc - half), (v[2], yc + half)],
                 INK.stroke_width(4),
             )?;
+            // A box of no width (p25 = p75: a fixed price, or no cost at all) would vanish:
+            // say where it is.
+            if (b.p[3] - b.p[1]).abs() <= f64::EPSILON * b.p[3].abs().max(1.0) {
+                let at = px(&chart, v[3], yc + half);
+                put_text(
+                    root,
+                    &format!("p25 to p75 all {}", format_trimmed(b.p[1])),
+                    (at.0 + 8, at.1 - 4),
+                    &text_style(NOTE_PX, INK),
+                    HPos::Left,
+                    VPos::Bottom,
+                )?;
+            }
             draw_marker(root, Marker::Circle, px(&chart, v[5], yc), c, true)?;
             draw_marker(root, Marker::Cross, px(&chart, x.at(b.mean), yc), INK, true)?;
         }

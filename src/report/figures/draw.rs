@@ -147,6 +147,8 @@ pub(super) enum Swatch {
     BoxPlot,
     /// A horizontal confidence-interval line with caps.
     Interval,
+    /// Nothing: the entry is a note in the legend's text.
+    Note,
 }
 
 #[derive(Clone, Copy)]
@@ -274,6 +276,7 @@ fn draw_swatch<DB: DrawingBackend>(
             ))
             .map_err(de)
         }
+        Swatch::Note => Ok(()),
         Swatch::Interval => {
             root.draw(&PathElement::new([(x, y), (x1, y)], INK.stroke_width(2)))
                 .map_err(de)?;

@@ -27,12 +27,23 @@ struct ResolutionRow {
 pub(super) struct ResolutionFigure {
     scenario: String,
     sample: String,
+    /// Remedy names in scenario order (the order of `remedies.csv`), fallbacks last.
     remedies: Vec<String>,
+    /// Their labels, as the legend shows them.
+    labels: Vec<String>,
+    /// Whether each ended an incident under some strategy: only those are in the legend.
+    resolves: Vec<bool>,
     rows: Vec<ResolutionRow>,
 }
 
+/// `remedies.csv` names the fallback row `fallback`, or `fallback: NAME` with several.
 const FALLBACK: &str = "fallback";
-const FALLBACK_COLOUR: RGBColor = RGBColor(0x99, 0x99, 0x99);
+/// Greys for the fallbacks, in their order (one fallback: the first).
+const FALLBACK_GREYS: [u8; 3] = [0x99, 0x70, 0xC0];
+
+fn is_fallback(name: &str) -> bool {
+    name == FALLBACK || name.starts_with("fallback: ")
+}
 
 /// Merges each strategy's remedy list (each in scenario order) into one list in scenario
 /// order: a remedy not seen yet goes right after its predecessor in the list that has it.
@@ -82,7 +93,7 @@ impl ResolutionFigure {
             .enumerate()
             .map(|(i, r)| (r.as_str(), i))
             .collect();
-        let rows = tables
+        let rows: Vec<ResolutionRow> = tables
             .summary
             .iter()
             .zip(&per_strategy)
@@ -98,36 +109,59 @@ impl ResolutionFigure {
                 }
             })
             .collect();
+        let labels = remedies
+            .iter()
+            .map(|name| {
+                let label = tables
+                    .remedies
+                    .iter()
+                    .find(|r| &r.remedy == name)
+                    .map_or(name.as_str(), |r| r.label.as_str());
+                if is_fallback(name) {
+                    format!("fallback: {label} (no remedy worked)")
+                } else {
+                    label.to_string()
+                }
+            })
+            .collect();
+        let resolves = (0..remedies.len())
+            .map(|k| rows.iter().any(|r| r.resolved[k] > 0.0))
+            .collect();
         Self {
             scenario: tables.run.scenario.name.clone(),
             sample: sample_phrase(tables),
             remedies,
+            labels,
+            resolves,
             rows,
         }
     }
 
-    /// Okabe–Ito without black (black marks damage); past seven remedies the same hues
-    /// come again as dark shades (tints would be confused with sky blue and orange), so no
-    /// two remedies share a colour.
+    /// Okabe–Ito without black (black marks damage), by the remedy's place in the scenario, so
+    /// a remedy has the same colour in every figure and report of its scenario: the seven hues,
+    /// then the same hues as dark shades, then as light tints (21 in all before they repeat).
     fn remedy_colour(&self, i: usize) -> RGBColor {
-        if self.remedies[i] == FALLBACK {
-            return FALLBACK_COLOUR;
+        if is_fallback(&self.remedies[i]) {
+            let k = self.remedies[..i].iter().filter(|r| is_fallback(r)).count();
+            let g = FALLBACK_GREYS[k % FALLBACK_GREYS.len()];
+            return RGBColor(g, g, g);
         }
         let hues: Vec<RGBColor> = PALETTE.into_iter().filter(|c| *c != BLACK).collect();
         let RGBColor(r, g, b) = hues[i % hues.len()];
-        if (i / hues.len()).is_multiple_of(2) {
-            RGBColor(r, g, b)
-        } else {
-            RGBColor(r / 2, g / 2, b / 2)
+        match (i / hues.len()) % 3 {
+            0 => RGBColor(r, g, b),
+            1 => RGBColor(r / 2, g / 2, b / 2),
+            _ => RGBColor(r / 2 + 128, g / 2 + 128, b / 2 + 128),
         }
     }
 
-    fn remedy_label(&self, i: usize) -> String {
-        if self.remedies[i] == FALLBACK {
-            "fallback (unresolved by any remedy)".to_string()
-        } else {
-            self.remedies[i].clone()
-        }
+    /// Labels of the remedies that ended no incident under any strategy (they only open the
+    /// cabin, or never worked here), for the subtitle.
+    fn never_resolving(&self) -> Vec<&str> {
+        (0..self.remedies.len())
+            .filter(|&k| !self.resolves[k])
+            .map(|k| self.labels[k].as_str())
+            .collect()
     }
 }
 
@@ -154,9 +188,17 @@ impl Figure for ResolutionFigure {
             ),
         )?;
         let mut legend: Vec<LegendItem> = (0..self.remedies.len())
-            .map(|i| item(self.remedy_label(i), Swatch::Fill(self.remedy_colour(i))))
+            .filter(|&i| self.resolves[i])
+            .map(|i| item(self.labels[i].clone(), Swatch::Fill(self.remedy_colour(i))))
             .collect();
         legend.push(item("damage events (share of incidents)", Swatch::ThinBar));
+        let never = self.never_resolving();
+        if !never.is_empty() {
+            legend.push(item(
+                format!("never ended an incident: {}", never.join(", ")),
+                Swatch::Note,
+            ));
+        }
         let plot = draw_legend(root, &body, &legend)?;
         let note = text_style(NOTE_PX, INK);
         let damage_text: Vec<String> = self
@@ -213,8 +255,8 @@ impl Figure for ResolutionFigure {
                     INK.filled(),
                 )?;
             }
-            // In the right margin, a column of its own: never on top of the bars.
-            let at = px(&chart, 1.0, (d0 + d1) / 2.0);
+            // In the right margin, a column of its own, level with its strategy's bar.
+            let at = px(&chart, 1.0, (top + bottom) / 2.0);
             put_text(
                 root,
                 &damage_text[i],

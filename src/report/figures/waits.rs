@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::report::format::percent_tick;
+use crate::report::format::{format_percent, percent_tick};
 use crate::report::schema::WaitRow;
 
 use super::Figure;
@@ -155,7 +155,14 @@ impl Figure for WaitsFigure {
             let y = Axis::linear(
                 y_lo,
                 1.0,
-                "share of calls dispatched within".into(),
+                if y_lo > 0.0 {
+                    format!(
+                        "share of calls dispatched within (axis from {})",
+                        format_percent(y_lo)
+                    )
+                } else {
+                    "share of calls dispatched within".into()
+                },
                 percent_tick,
             );
             let (head, area) = cell.split_vertically(40);

@@ -13,6 +13,9 @@ pub struct RemedyRow {
     pub strategy: String,
     /// Remedy name, or `fallback` for incidents no remedy ended.
     pub remedy: String,
+    /// The remedy's label as the scenario gives it (its name when it gives none); for a
+    /// fallback row, the fallback's name.
+    pub label: String,
     /// Times the remedy was tried.
     pub attempts: u64,
     /// Times it worked.

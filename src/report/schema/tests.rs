@@ -119,6 +119,7 @@ fn incident_rows_round_trip() {
         .map(|i| RemedyRow {
             strategy: name(i),
             remedy: name(i + 1),
+            label: name(i + 2),
             attempts: i as u64,
             successes: u64::MAX - i as u64,
             resolved: 0,

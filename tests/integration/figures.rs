@@ -1,0 +1,52 @@
+//! Figures without traps, on a run made for the purpose: a strategy whose curve is identical
+//! to the baseline's is named as such, remedies appear by their labels, and a remedy that
+//! ended no incident is named once in a note rather than given a colour.
+
+use crate::testutil::{lockout, minimal, read};
+
+#[test]
+fn figures_name_identical_curves_and_use_remedy_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    let text = minimal(
+        r#"
+[remedy.hanger]
+label = "wire hanger through the seal"
+success = 0.5
+duration = "5 min"
+grants_access = false
+sets = ["cabin_open"]
+
+[remedy.patrol]
+label = "club patrol van"
+duration = { exponential = { mean = "30 min" } }
+
+[policy.only]
+steps = ["hanger", "patrol"]
+
+[[strategy]]
+name = "fewer lockouts"
+annual_cost = 1.0
+incident_rate_multiplier = 0.5
+"#,
+    );
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    lockout()
+        .arg("run")
+        .arg(&file)
+        .args(["--incidents", "2000", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let cdf = read(&out.join("time_to_access_cdf.svg"));
+    assert!(cdf.contains("fewer lockouts (same curve as base)"), "{cdf}");
+    let shares = read(&out.join("resolution_shares.svg"));
+    assert!(shares.contains("club patrol van"));
+    assert!(shares.contains("never ended an incident: wire hanger through the seal"));
+    // Ids are not shown where labels exist.
+    assert!(!shares.contains(">\npatrol\n<") && !shares.contains(">\nhanger\n<"));
+    // The page embeds both.
+    let page = read(&out.join("report.html"));
+    assert!(page.contains("never ended an incident: wire hanger through the seal"));
+}
