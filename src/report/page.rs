@@ -142,7 +142,8 @@ figure svg { width: 100%; height: auto; border: 1px solid #eee; display: block; 
   table { font-size: 7.5pt; }
   th, td { padding: 0.25em 0.35em; }
   tr, figure, .glance, .warning, dl.settings { break-inside: avoid; }
-  figure { margin: 0.8em 0 1.2em; }
+  figure { margin: 0.6em 0 1em; }
+  figure svg { height: 92mm; border: none; }
   a { color: inherit; text-decoration: none; }
 }
 ";
@@ -401,6 +402,11 @@ fn reading_html(tables: &Tables) -> String {
     let bname = escape(&base.strategy);
     let n = format_fixed(base.incidents as f64, 0);
     let mut h = String::new();
+    let pairing = if tables.run.periods.is_none() {
+        "differences paired lockout by lockout"
+    } else {
+        "differences of means over each strategy's own simulated years, unpaired"
+    };
     let btime = Estimate::new(
         base.time_to_access_mean_min,
         base.time_to_access_ci95_low_min,
@@ -412,7 +418,7 @@ fn reading_html(tables: &Tables) -> String {
          average ({}; median {} min, 90th percentile {} min) and costs {cur} {} per \
          incident in money paid, {cur} {} counting time at {cur} {} per hour. Each strategy \
          was simulated for {n} incidents. Each strategy against it, cheapest per vehicle-year \
-         first (differences paired lockout by lockout):</p>",
+         first ({pairing}):</p>",
         btime.mean_text(),
         btime.interval_text(&ci),
         format_fixed(

@@ -96,9 +96,17 @@ pub fn summarise(scenario: &Scenario, tally: &RunTally) -> Vec<SummaryRow> {
                 let (rate, when) = break_even_rate(extra, saving);
                 (rate, Some(when))
             };
-            let time_diff = diff(tally, &t.time_diff, &t.time, &base.time);
-            let cost_diff = diff(tally, &t.cost_diff, &t.cost, &base.cost);
-            let total_cost_diff = diff(tally, &t.total_cost_diff, &t.total_cost, &base.total_cost);
+            // The baseline against itself differs by exactly nothing, paired or not.
+            let diff = |paired: &Moments, strategy: &Moments, base: &Moments| {
+                if i == tally.baseline {
+                    [0.0; 3]
+                } else {
+                    diff(tally, paired, strategy, base)
+                }
+            };
+            let time_diff = diff(&t.time_diff, &t.time, &base.time);
+            let cost_diff = diff(&t.cost_diff, &t.cost, &base.cost);
+            let total_cost_diff = diff(&t.total_cost_diff, &t.total_cost, &base.total_cost);
             SummaryRow {
                 strategy: st.name.clone(),
                 baseline: i == tally.baseline,

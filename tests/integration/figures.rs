@@ -50,3 +50,37 @@ incident_rate_multiplier = 0.5
     let page = read(&out.join("report.html"));
     assert!(page.contains("never ended an incident: wire hanger through the seal"));
 }
+
+/// A region run simulates each strategy's own years: its differences are unpaired, and the
+/// figure and page say so; the baseline's difference from itself is exactly zero.
+#[test]
+fn region_differences_are_called_unpaired_and_the_baseline_is_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    lockout()
+        .args([
+            "run",
+            "scenarios/metro-roadside-club.toml",
+            "--periods",
+            "3",
+        ])
+        .args(["--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let summary = read(&out.join("summary.csv"));
+    let mut lines = summary.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let base = lines.find(|l| l.contains(",true,")).expect("baseline row");
+    let cells: Vec<&str> = base.split(',').collect();
+    for (name, value) in header.iter().zip(&cells) {
+        if name.contains("diff_vs_baseline") {
+            assert_eq!(*value, "0.0", "{name}");
+        }
+    }
+    let svg = read(&out.join("difference_vs_baseline.svg"));
+    assert!(svg.contains("unpaired"), "{svg}");
+    assert!(!svg.contains("paired, per incident"));
+    let page = read(&out.join("report.html"));
+    assert!(page.contains("own simulated years, unpaired"));
+}

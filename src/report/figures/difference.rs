@@ -47,6 +47,9 @@ pub(super) struct DifferenceFigure {
     names: Vec<String>,
     time: Vec<Option<Interval>>,
     cost: Vec<Option<Interval>>,
+    /// Whether the differences are paired incident by incident (an incident-level run); a
+    /// region run simulates each strategy's own years, so its differences are unpaired.
+    paired: bool,
 }
 
 impl DifferenceFigure {
@@ -58,6 +61,7 @@ impl DifferenceFigure {
             .filter(|r| r.strategy != baseline)
             .collect();
         Self {
+            paired: tables.run.periods.is_none(),
             scenario: tables.run.scenario.name.clone(),
             money: tables.money_unit(),
             currency: tables.currency().to_string(),
@@ -189,8 +193,13 @@ impl Figure for DifferenceFigure {
             root,
             &format!("Difference from the baseline: {}", self.scenario),
             &format!(
-                "Each strategy minus {} (paired, per incident); negative = faster or cheaper.",
-                self.baseline
+                "Each strategy minus {} ({}); negative = faster or cheaper.",
+                self.baseline,
+                if self.paired {
+                    "paired, per incident"
+                } else {
+                    "per incident, unpaired: each strategy's own simulated years"
+                }
             ),
         )?;
         let legend = [
