@@ -29,6 +29,8 @@ mod layering;
 mod limits;
 /// Mutated shipped scenarios: refused with a line, or run within bounds; never a panic.
 mod mutants;
+/// Agreement with oasislmf's EP and AAL calculators on committed ORD SPLTs.
+mod oasis;
 /// Region runs: Erlang C queueing, the average annual loss, thread-count independence.
 mod region;
 /// Never lose a user's file: the `--out` rule, interrupted and failing runs, exit codes.
