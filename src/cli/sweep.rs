@@ -347,7 +347,7 @@ pub fn run_sweep(
                 )
             }
         };
-        let rows = tables::summarise(sc, &tally);
+        let rows = tables::summarise(sc, &tally, None);
         for (r, pools) in rows.iter().zip(&pools) {
             let no_pool = PoolColumns::default();
             let pool_rows: Vec<&PoolColumns> = if pools.is_empty() {

@@ -93,6 +93,9 @@ fn summary(i: usize) -> SummaryRow {
         annual_cost_per_vehicle: f(i + 7),
         annual_cost_per_vehicle_ci95_low: f(i),
         annual_cost_per_vehicle_ci95_high: f(i + 1),
+        annual_cost_diff_vs_baseline_mean: o(i + 2),
+        annual_cost_diff_vs_baseline_ci95_low: o(i + 3),
+        annual_cost_diff_vs_baseline_ci95_high: o(i + 4),
         break_even_incident_rate: o(i + 11),
         cheaper_than_baseline_when: [
             None,
