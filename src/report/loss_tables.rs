@@ -96,8 +96,8 @@ pub fn write_ylt<W: Write>(
             strategy: s.strategy.clone(),
             perspective: s.perspective.name().to_string(),
             period_no: row.period_no,
-            incident_count: row.incident_count,
-            claim_count: row.claim_count,
+            incidents: row.incident_count,
+            claims: row.claim_count,
             aggregate_loss: to_grid(row.aggregate_loss),
             max_loss: to_grid(row.max_loss),
             downtime_h: to_grid(row.downtime_h),
@@ -139,7 +139,7 @@ pub fn write_ep_curve<W: Write>(
                     exceedance_probability: 1.0 / pt.return_period,
                     loss: pt.loss,
                     tvar: finite(pt.tvar),
-                    n_periods: s.n_periods(),
+                    periods: s.n_periods(),
                     currency: currency.to_string(),
                     price_year,
                 });
@@ -174,10 +174,10 @@ pub fn write_insurer_cost<W: Write>(
         InsurerCostRow {
             strategy: s.strategy.clone(),
             perspective: s.perspective.name().to_string(),
-            n_periods: c.n_periods,
+            periods: c.n_periods,
             exposure_vehicle_years: c.exposure_vehicle_years,
-            incident_count: c.incident_count,
-            claim_count: c.claim_count,
+            incidents: c.incident_count,
+            claims: c.claim_count,
             claim_frequency_per_vehicle_year: finite(c.claim_frequency_per_vehicle_year),
             severity_mean: finite(c.severity_mean),
             severity_sd: finite(c.severity_sd),
@@ -771,7 +771,7 @@ mod tests {
             let c = insurer_cost(s);
             assert_eq!(c.claim_count, s.severity.claim_count());
             assert_eq!(row[col("tail_metrics_estimable")], "true");
-            assert_eq!(row[col("n_periods")], "1000");
+            assert_eq!(row[col("periods")], "1000");
             let freq = c.claim_count as f64 / s.exposure_vehicle_years;
             assert_eq!(
                 row[col("claim_frequency_per_vehicle_year")],

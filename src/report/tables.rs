@@ -150,7 +150,7 @@ pub fn summarise(
                 }
             };
             let (break_even, cheaper_when) = if i == tally.baseline {
-                (f64::NAN, None)
+                (f64::NAN, Some(CheaperWhen::Baseline))
             } else {
                 let (extra, saving) = match &partial {
                     Some((y, f)) => (

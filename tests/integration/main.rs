@@ -12,6 +12,8 @@ mod cli_habits;
 mod damaged;
 /// Byte-identical tables for any thread count and chunk grouping; `explain` agrees with `run`.
 mod determinism;
+/// Column types: every table's columns read in pandas as the README documents them.
+mod dtypes;
 /// Escalating and conditional policy steps: closed forms and refusals.
 mod escalation;
 /// `explain`: SPLT event ids for region incidents, filters, summaries, skip reasons.

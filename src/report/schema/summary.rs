@@ -142,8 +142,8 @@ pub struct SummaryRow {
     /// baseline's (empty: none; 0 when it is cheaper at any rate).
     #[serde(serialize_with = "ser_opt")]
     pub break_even_incident_rate: Option<f64>,
-    /// When the strategy is cheaper per vehicle-year than the baseline (empty for the
-    /// baseline).
+    /// When the strategy is cheaper per vehicle-year than the baseline (`baseline` for the
+    /// baseline, so the column is text in every run; empty in tables written before).
     #[serde(default)]
     pub cheaper_than_baseline_when: Option<CheaperWhen>,
     /// Money value of one hour of the driver's time.
@@ -171,4 +171,7 @@ pub enum CheaperWhen {
     /// Below the break-even rate (it saves per year but costs more per incident).
     #[serde(rename = "rate_below_break_even")]
     RateBelow,
+    /// The row is the baseline's.
+    #[serde(rename = "baseline")]
+    Baseline,
 }
