@@ -1,7 +1,7 @@
 //! Column types: every column of every table reads in pandas with the dtype the README's
 //! "Column types and names" table gives its name, in every shipped scenario's tables (the
 //! golden fixtures) and in edge runs: one incident, fixed values only, no loss at all, a
-//! region with its ORD files and event table. pandas' inference is reproduced here, so the
+//! region with its ORD files and event table; sweeps. pandas' inference is reproduced here, so the
 //! check needs no Python: a column is `int64` when every field is a whole number, `bool` when
 //! every field is `True`/`False` (any case pandas accepts), `float64` when every field is a
 //! number or empty (or another of pandas' NA words), else `str`.
@@ -212,4 +212,40 @@ fn edge_runs_have_their_documented_dtypes() {
         checked += check_dir(&out, &types);
     }
     assert!(checked > 200, "{checked} columns");
+}
+
+/// `sweep.csv` of an incident-level sweep over whole numbers (no pool) and of a region sweep.
+#[test]
+fn sweep_tables_have_their_documented_dtypes() {
+    let types = documented();
+    let dir = tempfile::tempdir().unwrap();
+    let incident = dir.path().join("fixed.toml");
+    std::fs::write(&incident, fixed_scenario(false)).unwrap();
+    let region = dir.path().join("fixed-region.toml");
+    std::fs::write(&region, fixed_scenario(true)).unwrap();
+    let sweeps: [(&Path, &str); 2] = [
+        (&incident, "incident_rate_per_vehicle_year=1..3"),
+        (&region, "region.pool.helpers.count=1..2"),
+    ];
+    let mut checked = 0;
+    for (k, (scenario, set)) in sweeps.iter().enumerate() {
+        let out = dir.path().join(format!("sweep{k}"));
+        lockout()
+            .arg("sweep")
+            .arg(scenario)
+            .args([
+                "--set",
+                set,
+                "--incidents",
+                "100",
+                "--no-plots",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        checked += check_dir(&out, &types);
+    }
+    assert!(checked >= 44, "{checked} columns");
 }

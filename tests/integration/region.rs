@@ -384,7 +384,9 @@ fn a_sweep_works_for_incident_scenarios_too() {
         .success();
     let (h, rows) = csv_rows(&read(&out.join("sweep.csv")));
     assert_eq!(rows.len(), 3 * 9);
-    assert!(rows.iter().all(|r| r[col(&h, "pool")].is_empty()));
+    // No pool: `none`, and no call abandoned.
+    assert!(rows.iter().all(|r| r[col(&h, "pool")] == "none"));
+    assert!(rows.iter().all(|r| r[col(&h, "abandoned_calls")] == "0"));
 }
 
 #[test]
