@@ -88,17 +88,24 @@ impl PeriodTotals {
             (t / n as f64, n as f64 / p as f64)
         };
         let ((ts, ns), (tb, nb)) = (stats(s), stats(b));
-        let mut e = Moments::new();
-        for j in 0..p {
-            let es = (self.total_cost[s][j] - ts * self.incidents[s][j] as f64) / ns;
-            let eb = (self.total_cost[b][j] - tb * self.incidents[b][j] as f64) / nb;
-            e.push(if s == b {
-                0.0
-            } else {
-                rates[0] * es - rates[1] * eb
-            });
+        if s == b {
+            return [point; 3];
         }
-        let half = crate::stats::z_value(CI_LEVEL) * e.std_error();
+        if p < 2 || ns == 0.0 || nb == 0.0 {
+            return [point, f64::NAN, f64::NAN];
+        }
+        // In plain floating point (two passes), not on the grid of `Moments`: the residuals
+        // can be small.
+        let e: Vec<f64> = (0..p)
+            .map(|j| {
+                let es = (self.total_cost[s][j] - ts * self.incidents[s][j] as f64) / ns;
+                let eb = (self.total_cost[b][j] - tb * self.incidents[b][j] as f64) / nb;
+                rates[0] * es - rates[1] * eb
+            })
+            .collect();
+        let mean = e.iter().sum::<f64>() / p as f64;
+        let var = e.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (p - 1) as f64;
+        let half = crate::stats::z_value(CI_LEVEL) * (var / p as f64).sqrt();
         [point, point - half, point + half]
     }
 }
@@ -441,6 +448,36 @@ pub fn write_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The period-paired interval, worked by hand: strategy 1 has the baseline's lockouts,
+    /// each costing 10 more, at the same rate 1: `e_p = (T_1p − 20·N_p − (T_0p − 10·N_p)) / N̄`
+    /// is 0 in every period, so the interval has width 0; with the costs of two periods moved
+    /// apart, the residuals are ±2.5 and the standard error 2.5.
+    #[test]
+    fn period_paired_interval() {
+        let same = PeriodTotals {
+            incidents: vec![vec![1, 2, 3], vec![1, 2, 3]],
+            total_cost: vec![vec![10.0, 20.0, 30.0], vec![20.0, 40.0, 60.0]],
+        };
+        assert_eq!(same.annual_cost_diff(1, 0, [1.0, 1.0], 10.0), [10.0; 3]);
+        assert_eq!(same.annual_cost_diff(0, 0, [1.0, 1.0], 0.0), [0.0; 3]);
+        let moved = PeriodTotals {
+            incidents: vec![vec![2, 2], vec![2, 2]],
+            total_cost: vec![vec![20.0, 20.0], vec![45.0, 35.0]],
+        };
+        // t̄_1 = 20, N̄ = 2: e = ((45 − 40) / 2, (35 − 40) / 2) − 0 = (2.5, −2.5); sd = √12.5,
+        // se = sd / √2 = 2.5.
+        let d = moved.annual_cost_diff(1, 0, [1.0, 1.0], 10.0);
+        let half = crate::stats::z_value(CI_LEVEL) * 2.5;
+        assert_eq!(d[0], 10.0);
+        assert!((d[2] - d[0] - half).abs() < 1e-12 && (d[0] - d[1] - half).abs() < 1e-12);
+        // No lockout or a single period: no interval.
+        let one = PeriodTotals {
+            incidents: vec![vec![2], vec![3]],
+            total_cost: vec![vec![20.0], vec![30.0]],
+        };
+        assert!(one.annual_cost_diff(1, 0, [1.0, 1.0], 1.0)[1].is_nan());
+    }
 
     #[test]
     fn break_even_cases() {
