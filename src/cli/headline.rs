@@ -15,7 +15,7 @@ pub(super) fn print_headline(
     if quiet() {
         return;
     }
-    let rows = tables::summarise(sc, tally);
+    let rows = tables::summarise(sc, tally, None);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
@@ -111,7 +111,11 @@ pub(super) fn print_region_headline(
     if quiet() {
         return;
     }
-    let rows = tables::summarise(sc, &run.tally);
+    let rows = tables::summarise(
+        sc,
+        &run.tally,
+        Some(&tables::PeriodTotals::of(run, sc.value_of_time_per_hour)),
+    );
     let series = run.loss_series(sc, region);
     let _ = write!(
         std::io::stdout().lock(),

@@ -219,7 +219,12 @@ fn write_region_tables(
         let path = dir.join(name);
         write(output::create(&path)?).with_context(|| format!("cannot write {}", path.display()))
     };
-    tables::write_all(dir, sc, &run.tally)?;
+    tables::write_all(
+        dir,
+        sc,
+        &run.tally,
+        Some(&tables::PeriodTotals::of(run, sc.value_of_time_per_hour)),
+    )?;
     table("responders.csv", &|w| {
         crate::report::region_tables::write_responders(w, sc, run)?;
         Ok(())
@@ -492,7 +497,7 @@ fn write_results(
     manifest: &Manifest,
     plots: bool,
 ) -> anyhow::Result<PathBuf> {
-    tables::write_all(staged.path(), sc, tally)?;
+    tables::write_all(staged.path(), sc, tally, None)?;
     write_manifest(staged.path(), manifest)?;
     if plots {
         crate::report::page::render_all(staged.path()).context("cannot draw the figures")?;

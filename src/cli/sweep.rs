@@ -210,7 +210,8 @@ impl SweepSpec {
     }
 }
 
-/// The responder-pool columns of a `sweep.csv` row (all empty for an incident-level scenario).
+/// The responder-pool columns of a `sweep.csv` row (`none`, empty and 0 for an incident-level
+/// scenario).
 #[derive(Clone, Default)]
 struct PoolColumns {
     pool: String,
@@ -347,9 +348,13 @@ pub fn run_sweep(
                 )
             }
         };
-        let rows = tables::summarise(sc, &tally);
+        let rows = tables::summarise(sc, &tally, None);
         for (r, pools) in rows.iter().zip(&pools) {
-            let no_pool = PoolColumns::default();
+            // An incident-level scenario: no pool, so no call was abandoned.
+            let no_pool = PoolColumns {
+                abandoned_calls: Some(0),
+                ..PoolColumns::default()
+            };
             let pool_rows: Vec<&PoolColumns> = if pools.is_empty() {
                 vec![&no_pool]
             } else {

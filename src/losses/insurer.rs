@@ -2,8 +2,8 @@
 //! `insurer_cost.csv` computed from it.
 
 use super::{
-    EpPoint, MIN_PERIODS_FOR_TAIL_METRICS, PeriodRow, Perspective, SeverityTally,
-    TAIL_RETURN_PERIODS, ep_points, to_grid,
+    EpPoint, MIN_PERIODS_FOR_TAIL_METRICS, PeriodRow, Perspective, STANDARD_RETURN_PERIODS,
+    SeverityTally, TAIL_RETURN_PERIODS, ep_points, to_grid,
 };
 use crate::stats::{CI_LEVEL, Moments};
 
@@ -117,8 +117,9 @@ pub struct InsurerCost {
 /// The AAL, its SD, SE and interval come from [`LossSeries::aggregate_moments`], the exact
 /// integer sums of the very values `ylt.csv` writes, so `aal` is the correctly rounded mean of
 /// that column. The pure premium is the same exact total divided by the exposure. VaR and TVaR
-/// are the AEP points of [`ep_points`] at [`TAIL_RETURN_PERIODS`], identical to the
-/// corresponding `ep_curve.csv` rows. Incident and claim counts are summed over the periods.
+/// are the AEP points of [`ep_points`] at [`TAIL_RETURN_PERIODS`], computed with the list of
+/// [`STANDARD_RETURN_PERIODS`] (Oasis' TVaR depends on the list of requested return periods),
+/// so they are identical to the corresponding `ep_curve.csv` and `ord/ept.csv` rows. Incident and claim counts are summed over the periods.
 pub fn insurer_cost(series: &LossSeries) -> InsurerCost {
     let p = series.n_periods();
     let agg = series.aggregate_moments();
@@ -140,12 +141,14 @@ pub fn insurer_cost(series: &LossSeries) -> InsurerCost {
     let (ci_low, ci_high) = agg.ci(CI_LEVEL);
     let mut var = [f64::NAN; 3];
     let mut tvar = [f64::NAN; 3];
-    let points = series.aep(&TAIL_RETURN_PERIODS);
+    let points = series.aep(&STANDARD_RETURN_PERIODS);
     for point in &points {
-        let slot = TAIL_RETURN_PERIODS
+        let Some(slot) = TAIL_RETURN_PERIODS
             .iter()
             .position(|r| *r == point.return_period)
-            .expect("a point per requested return period");
+        else {
+            continue;
+        };
         var[slot] = point.loss;
         tvar[slot] = point.tvar;
     }

@@ -96,8 +96,8 @@ pub fn write_ylt<W: Write>(
             strategy: s.strategy.clone(),
             perspective: s.perspective.name().to_string(),
             period_no: row.period_no,
-            incident_count: row.incident_count,
-            claim_count: row.claim_count,
+            incidents: row.incident_count,
+            claims: row.claim_count,
             aggregate_loss: to_grid(row.aggregate_loss),
             max_loss: to_grid(row.max_loss),
             downtime_h: to_grid(row.downtime_h),
@@ -139,7 +139,7 @@ pub fn write_ep_curve<W: Write>(
                     exceedance_probability: 1.0 / pt.return_period,
                     loss: pt.loss,
                     tvar: finite(pt.tvar),
-                    n_periods: s.n_periods(),
+                    periods: s.n_periods(),
                     currency: currency.to_string(),
                     price_year,
                 });
@@ -174,10 +174,10 @@ pub fn write_insurer_cost<W: Write>(
         InsurerCostRow {
             strategy: s.strategy.clone(),
             perspective: s.perspective.name().to_string(),
-            n_periods: c.n_periods,
+            periods: c.n_periods,
             exposure_vehicle_years: c.exposure_vehicle_years,
-            incident_count: c.incident_count,
-            claim_count: c.claim_count,
+            incidents: c.incident_count,
+            claims: c.claim_count,
             claim_frequency_per_vehicle_year: finite(c.claim_frequency_per_vehicle_year),
             severity_mean: finite(c.severity_mean),
             severity_sd: finite(c.severity_sd),
@@ -621,13 +621,14 @@ mod tests {
     /// * RP 2: k = 5, computed point: loss 40, TVaR (300+200+120+80+40)/5 = 740/5 = 148.
     /// * RP 20, 25, …: above P = 10, omitted.
     /// * RP 7: k = 1, between RP 5 (200) and RP 10 (300):
-    ///   200 + (7 − 5)·(300 − 200)/(10 − 5) = 240; w = (7·2 − 10)·1/10 = 0.4. TVaR 300.
+    ///   200 + (7 − 5)·(300 − 200)/(10 − 5) = 240; w = (7·2 − 10)·1/10 = 0.4. Oasis meets it
+    ///   at rank ⌈10/7⌉ = 2: TVaR (300 + 240)/2 = 270.
     /// * RP 4: k = 2, between RP 3.33 (120) and RP 5 (200):
     ///   120 + (4 − 10/3)·80/(5 − 10/3) = 120 + 80·0.4 = 152; w = (4·3 − 10)·2/10 = 0.4.
-    ///   TVaR 250.
+    ///   TVaR (300 + 200 + 152)/3 = 217.33 (rounded down to the 2^-20 grid).
     /// * RP 3: k = 3, between RP 2.5 (80) and RP 3.33 (120):
     ///   80 + (3 − 2.5)·40/(10/3 − 2.5) = 80 + 40·0.6 = 104; w = (3·4 − 10)·3/10 = 0.6.
-    ///   TVaR 620/3 = 206.67 (rounded down to the 2^-20 grid).
+    ///   TVaR (300 + 200 + 120 + 104)/4 = 181.
     /// * RP 1: k = 10, computed point: loss 0, TVaR 750/10 = 75 (the mean of all periods).
     #[test]
     fn ep_points_hand_worked_example() {
@@ -647,12 +648,12 @@ mod tests {
         );
 
         let pts = ep_points(&losses, &[7.0, 4.0, 3.0, 1.0]);
-        assert_eq!((pts[0].loss, pts[0].tvar), (240.0, 300.0));
-        assert_eq!((pts[1].loss, pts[1].tvar), (152.0, 250.0));
-        assert_eq!(pts[2].loss, 104.0);
-        let tvar3 = ((620i128 << 20) / 3) as f64 / SCALE;
-        assert_eq!(pts[2].tvar, tvar3);
-        assert!((pts[2].tvar - 620.0 / 3.0).abs() < 1e-6);
+        assert_eq!((pts[0].loss, pts[0].tvar), (240.0, 270.0));
+        assert_eq!(pts[1].loss, 152.0);
+        let tvar4 = ((652i128 << 20) / 3) as f64 / SCALE;
+        assert_eq!(pts[1].tvar, tvar4);
+        assert!((pts[1].tvar - 652.0 / 3.0).abs() < 1e-6);
+        assert_eq!((pts[2].loss, pts[2].tvar), (104.0, 181.0));
         assert_eq!((pts[3].loss, pts[3].tvar), (0.0, 75.0));
 
         // The order of the input does not matter.
@@ -666,11 +667,10 @@ mod tests {
     #[test]
     fn ep_points_zero_below_smallest_positive_loss() {
         // Sorted: 300, 200, 120, 0 × 7; RP 3 lies between rank 3 (RP 3.33, 120) and rank 4
-        // (RP 2.5, 0): loss 0 (plain interpolation would give 72). TVaR (300+200+120)/3.
+        // (RP 2.5, 0): loss 0 (plain interpolation would give 72). TVaR (300+200+120+0)/4.
         let losses = [0.0, 120.0, 0.0, 0.0, 300.0, 0.0, 0.0, 0.0, 0.0, 200.0];
         let pts = ep_points(&losses, &[3.0, 2.0]);
-        assert_eq!(pts[0].loss, 0.0);
-        assert!((pts[0].tvar - 620.0 / 3.0).abs() < 1e-6);
+        assert_eq!((pts[0].loss, pts[0].tvar), (0.0, 155.0));
         assert_eq!((pts[1].loss, pts[1].tvar), (0.0, 124.0));
         // All-zero and empty inputs.
         let zeros = ep_points(&[0.0; 5], &[2.0, 5.0]);
@@ -771,7 +771,7 @@ mod tests {
             let c = insurer_cost(s);
             assert_eq!(c.claim_count, s.severity.claim_count());
             assert_eq!(row[col("tail_metrics_estimable")], "true");
-            assert_eq!(row[col("n_periods")], "1000");
+            assert_eq!(row[col("periods")], "1000");
             let freq = c.claim_count as f64 / s.exposure_vehicle_years;
             assert_eq!(
                 row[col("claim_frequency_per_vehicle_year")],

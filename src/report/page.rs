@@ -589,11 +589,32 @@ fn glance_html(tables: &Tables) -> String {
             b.mean_text(),
             b.interval_text(&ci),
         );
-        if e.high >= b.low {
-            h.push_str(
-                " The two intervals overlap, so the ranking between them is not settled by this \
-                 run's sample.",
-            );
+        // Whether it is surely cheaper is read from the paired difference, whose interval is
+        // narrower than the two intervals' overlap suggests.
+        match Estimate::from_columns(
+            best.annual_cost_diff_vs_baseline_mean,
+            best.annual_cost_diff_vs_baseline_ci95_low,
+            best.annual_cost_diff_vs_baseline_ci95_high,
+        ) {
+            Some(d) if d.high < 0.0 => {
+                let s = d.negated();
+                let _ = write!(
+                    h,
+                    " It saves {cur} {} per vehicle and year ({}) against the baseline.",
+                    s.mean_text(),
+                    s.interval_text(&ci)
+                );
+            }
+            Some(d) => {
+                let _ = write!(
+                    h,
+                    " The difference from the baseline, {cur} {} per vehicle and year ({}), is \
+                     not surely below zero: this run does not settle which is cheaper.",
+                    d.mean_text(),
+                    d.interval_text(&ci)
+                );
+            }
+            None => {}
         }
     }
     let cheaper = ranked

@@ -152,6 +152,37 @@ pub fn per_year(scenario: &Scenario, strategy: &Strategy, f: &Figures) -> PerYea
     }
 }
 
+/// The paired difference of strategy `s`'s annual cost per vehicle from the baseline's
+/// (strategy − baseline; negative saves): mean, 95 % CI low, CI high. It is the mean of the
+/// per-lockout differences `A_i·(r·d_i + P) − P_b` over the baseline's lockouts (see the module
+/// docs), paired lockout by lockout under common random numbers; in a region run (independent
+/// samples) the variance is that of independent samples (see
+/// [`super::tables::PeriodTotals`] for the period-paired interval a region run writes).
+pub fn annual_cost_diff(scenario: &Scenario, tally: &RunTally, s: usize) -> [f64; 3] {
+    let r = scenario.incident_rate_per_vehicle_year;
+    let p_b = scenario.strategies[tally.baseline].prevention_cost_per_adopter();
+    let p = scenario.strategies[s].prevention_cost_per_adopter();
+    let f = Figures::of(scenario, tally, s);
+    let a = f.adopting_share();
+    let nf = f.n as f64;
+    let na = f.adopters as f64;
+    let (d, d_var) = f.d;
+    // Saving per vehicle: the mean of P_b − A·(r·d + P) over every lockout.
+    let saving = p_b - a * (r * d + p);
+    // The adopters' population variance of d (none with fewer than two).
+    let d_pop = if na > 1.0 {
+        d_var * (na - 1.0) / na
+    } else {
+        0.0
+    };
+    let second = a * (r * r * (d_pop + d * d) + 2.0 * r * p * d + p * p);
+    let var = (second - (a * (r * d + p)).powi(2)) * nf / (nf - 1.0);
+    let half = z_value(CI_LEVEL) * (var.max(0.0) / nf).sqrt();
+    // `0.0 − x` negates exactly, without a negative zero.
+    let diff = 0.0 - saving;
+    [diff, diff - half, diff + half]
+}
+
 /// Computes every strategy's row of `prevention.csv`; the population's per-year columns are
 /// those of `summary` (the rows of `summary.csv`), so the two tables agree to the bit.
 pub fn rows(scenario: &Scenario, tally: &RunTally, summary: &[SummaryRow]) -> Vec<PreventionRow> {
@@ -170,20 +201,10 @@ pub fn rows(scenario: &Scenario, tally: &RunTally, summary: &[SummaryRow]) -> Ve
             let row = &summary[s];
             let a = f.adopting_share();
             let p = st.prevention_cost_per_adopter();
-            let nf = f.n as f64;
             let na = f.adopters as f64;
             let (d, d_var) = f.d;
-            // Saving per vehicle: the mean of P_b − A·(r·d + P) over every lockout.
-            let saving = p_b - a * (r * d + p);
-            // The adopters' population variance of d (none with fewer than two).
-            let d_pop = if na > 1.0 {
-                d_var * (na - 1.0) / na
-            } else {
-                0.0
-            };
-            let second = a * (r * r * (d_pop + d * d) + 2.0 * r * p * d + p * p);
-            let var = (second - (a * (r * d + p)).powi(2)) * nf / (nf - 1.0);
-            let half = z * (var.max(0.0) / nf).sqrt();
+            // The saving is the summary's paired annual cost difference, negated.
+            let neg = |x: Option<f64>| x.map(|v| 0.0 - v);
             let some = |x: f64| if f.adopters == 0 { None } else { finite(x) };
             let adopter_annual = r * f.m * f.adopter_total.0 + p;
             let adopter_half = z * r * f.m * (f.adopter_total.1 / na).sqrt();
@@ -210,9 +231,13 @@ pub fn rows(scenario: &Scenario, tally: &RunTally, summary: &[SummaryRow]) -> Ve
                 annual_cost_per_vehicle: finite(row.annual_cost_per_vehicle),
                 annual_cost_per_vehicle_ci95_low: finite(row.annual_cost_per_vehicle_ci95_low),
                 annual_cost_per_vehicle_ci95_high: finite(row.annual_cost_per_vehicle_ci95_high),
-                saving_per_vehicle_vs_baseline: finite(saving),
-                saving_per_vehicle_vs_baseline_ci95_low: finite(saving - half),
-                saving_per_vehicle_vs_baseline_ci95_high: finite(saving + half),
+                saving_per_vehicle_vs_baseline: neg(row.annual_cost_diff_vs_baseline_mean),
+                saving_per_vehicle_vs_baseline_ci95_low: neg(
+                    row.annual_cost_diff_vs_baseline_ci95_high
+                ),
+                saving_per_vehicle_vs_baseline_ci95_high: neg(
+                    row.annual_cost_diff_vs_baseline_ci95_low
+                ),
                 adopter_incident_rate_per_year: r * st.incident_rate_multiplier,
                 adopter_total_cost_mean: some(f.adopter_total.0),
                 annual_cost_per_adopter: some(adopter_annual),

@@ -40,8 +40,84 @@ fn diff(tally: &RunTally, paired: &Moments, strategy: &Moments, base: &Moments) 
     [d, d - half, d + half]
 }
 
-/// Computes every strategy's row of `summary.csv`.
-pub fn summarise(scenario: &Scenario, tally: &RunTally) -> Vec<SummaryRow> {
+/// What a region run adds to its tally for `summary.csv`: per strategy and period, the
+/// lockouts and their total cost (ground-up cost + value of time × time to access), so that
+/// differences vs the baseline can be paired period by period (a period's arrivals are
+/// shared by every strategy under common random numbers, while its lockouts are not).
+#[derive(Debug, Clone, Default)]
+pub struct PeriodTotals {
+    /// `incidents[s][p]`: strategy `s`'s lockouts in period `p + 1`.
+    pub incidents: Vec<Vec<u64>>,
+    /// `total_cost[s][p]`: their summed total cost, currency units.
+    pub total_cost: Vec<Vec<f64>>,
+}
+
+impl PeriodTotals {
+    /// From a region run's ground-up period losses and downtime: a lockout's total cost is
+    /// its cost plus `value_of_time_per_hour` × its time to access (as `total_cost_mean`).
+    pub fn of(run: &crate::losses::RegionRun, value_of_time_per_hour: f64) -> PeriodTotals {
+        let n = run.losses.first().map_or(0, Vec::len);
+        let mut t = PeriodTotals {
+            incidents: vec![Vec::with_capacity(run.losses.len()); n],
+            total_cost: vec![Vec::with_capacity(run.losses.len()); n],
+        };
+        for period in &run.losses {
+            for (s, [ground_up, _]) in period.iter().enumerate() {
+                t.incidents[s].push(ground_up.incident_count());
+                t.total_cost[s].push(
+                    ground_up.aggregate_loss() + value_of_time_per_hour * ground_up.downtime_h(),
+                );
+            }
+        }
+        t
+    }
+
+    /// The paired difference in annual cost per vehicle of strategy `s` vs the baseline `b`:
+    /// the point estimate is the difference of their `annual_cost_per_vehicle` columns
+    /// (`r_s·t̄_s + P_s − r_b·t̄_b − P_b`, `t̄` the mean total cost per lockout, a ratio of
+    /// period sums); its 95 % interval is that of the delta method with periods as the
+    /// independent units, `Var ≈ Var_p(e_p) / P` with
+    /// `e_p = r_s·(T_{s,p} − t̄_s·N_{s,p}) / N̄_s − r_b·(T_{b,p} − t̄_b·N_{b,p}) / N̄_b`
+    /// (`N` lockouts and `T` their total cost in period `p`, `N̄` the mean over periods).
+    /// NaN when a strategy has no lockout or there is a single period.
+    fn annual_cost_diff(&self, s: usize, b: usize, rates: [f64; 2], point: f64) -> [f64; 3] {
+        let p = self.incidents[s].len();
+        let stats = |k: usize| {
+            let n: u64 = self.incidents[k].iter().sum();
+            let t: f64 = self.total_cost[k].iter().sum();
+            (t / n as f64, n as f64 / p as f64)
+        };
+        let ((ts, ns), (tb, nb)) = (stats(s), stats(b));
+        if s == b {
+            return [point; 3];
+        }
+        if p < 2 || ns == 0.0 || nb == 0.0 {
+            return [point, f64::NAN, f64::NAN];
+        }
+        // In plain floating point (two passes), not on the grid of `Moments`: the residuals
+        // can be small.
+        let e: Vec<f64> = (0..p)
+            .map(|j| {
+                let es = (self.total_cost[s][j] - ts * self.incidents[s][j] as f64) / ns;
+                let eb = (self.total_cost[b][j] - tb * self.incidents[b][j] as f64) / nb;
+                rates[0] * es - rates[1] * eb
+            })
+            .collect();
+        let mean = e.iter().sum::<f64>() / p as f64;
+        let var = e.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (p - 1) as f64;
+        let half = crate::stats::z_value(CI_LEVEL) * (var / p as f64).sqrt();
+        [point, point - half, point + half]
+    }
+}
+
+/// Computes every strategy's row of `summary.csv` (`periods`: a region run's per-period
+/// totals, for differences paired by period; `None` for an incident run, whose differences
+/// are paired by incident).
+pub fn summarise(
+    scenario: &Scenario,
+    tally: &RunTally,
+    periods: Option<&PeriodTotals>,
+) -> Vec<SummaryRow> {
     let vot_min = scenario.value_of_time_per_hour / 60.0;
     let base = tally.strategy(tally.baseline);
     let base_strategy = &scenario.strategies[tally.baseline];
@@ -81,7 +157,7 @@ pub fn summarise(scenario: &Scenario, tally: &RunTally) -> Vec<SummaryRow> {
                 }
             };
             let (break_even, cheaper_when) = if i == tally.baseline {
-                (f64::NAN, None)
+                (f64::NAN, Some(CheaperWhen::Baseline))
             } else {
                 let (extra, saving) = match &partial {
                     Some((y, f)) => (
@@ -95,6 +171,20 @@ pub fn summarise(scenario: &Scenario, tally: &RunTally) -> Vec<SummaryRow> {
                 };
                 let (rate, when) = break_even_rate(extra, saving);
                 (rate, Some(when))
+            };
+            let annual_diff = match periods {
+                Some(pt) if partial.is_none() => {
+                    let base_rate = scenario.incident_rate_per_vehicle_year
+                        * base_strategy.incident_rate_multiplier;
+                    let base_annual = base_rate * base.total_cost.mean() + base_charged;
+                    pt.annual_cost_diff(
+                        i,
+                        tally.baseline,
+                        [rate, base_rate],
+                        annual[0] - base_annual,
+                    )
+                }
+                _ => super::prevention::annual_cost_diff(scenario, tally, i),
             };
             // The baseline against itself differs by exactly nothing, paired or not.
             let diff = |paired: &Moments, strategy: &Moments, base: &Moments| {
@@ -148,6 +238,9 @@ pub fn summarise(scenario: &Scenario, tally: &RunTally) -> Vec<SummaryRow> {
                 annual_cost_per_vehicle: annual[0],
                 annual_cost_per_vehicle_ci95_low: annual[1],
                 annual_cost_per_vehicle_ci95_high: annual[2],
+                annual_cost_diff_vs_baseline_mean: finite(annual_diff[0]),
+                annual_cost_diff_vs_baseline_ci95_low: finite(annual_diff[1]),
+                annual_cost_diff_vs_baseline_ci95_high: finite(annual_diff[2]),
                 break_even_incident_rate: finite(break_even),
                 cheaper_than_baseline_when: cheaper_when,
                 value_of_time_per_hour: scenario.value_of_time_per_hour,
@@ -345,12 +438,17 @@ pub fn write_distributions<W: Write>(
 }
 
 /// Writes the five tables into `dir`.
-pub fn write_all(dir: &Path, scenario: &Scenario, tally: &RunTally) -> anyhow::Result<()> {
+pub fn write_all(
+    dir: &Path,
+    scenario: &Scenario,
+    tally: &RunTally,
+    periods: Option<&PeriodTotals>,
+) -> anyhow::Result<()> {
     use anyhow::Context as _;
     let path = |name: &str| dir.join(name);
     let file = |name: &str| super::output::create(&path(name));
     let failed = |name: &str| format!("cannot write {}", path(name).display());
-    let rows = summarise(scenario, tally);
+    let rows = summarise(scenario, tally, periods);
     write_summary(file("summary.csv")?, &rows).with_context(|| failed("summary.csv"))?;
     write_remedies(file("remedies.csv")?, scenario, tally)
         .with_context(|| failed("remedies.csv"))?;
@@ -369,6 +467,36 @@ pub fn write_all(dir: &Path, scenario: &Scenario, tally: &RunTally) -> anyhow::R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The period-paired interval, worked by hand: strategy 1 has the baseline's lockouts,
+    /// each costing 10 more, at the same rate 1: `e_p = (T_1p − 20·N_p − (T_0p − 10·N_p)) / N̄`
+    /// is 0 in every period, so the interval has width 0; with the costs of two periods moved
+    /// apart, the residuals are ±2.5 and the standard error 2.5.
+    #[test]
+    fn period_paired_interval() {
+        let same = PeriodTotals {
+            incidents: vec![vec![1, 2, 3], vec![1, 2, 3]],
+            total_cost: vec![vec![10.0, 20.0, 30.0], vec![20.0, 40.0, 60.0]],
+        };
+        assert_eq!(same.annual_cost_diff(1, 0, [1.0, 1.0], 10.0), [10.0; 3]);
+        assert_eq!(same.annual_cost_diff(0, 0, [1.0, 1.0], 0.0), [0.0; 3]);
+        let moved = PeriodTotals {
+            incidents: vec![vec![2, 2], vec![2, 2]],
+            total_cost: vec![vec![20.0, 20.0], vec![45.0, 35.0]],
+        };
+        // t̄_1 = 20, N̄ = 2: e = ((45 − 40) / 2, (35 − 40) / 2) − 0 = (2.5, −2.5); sd = √12.5,
+        // se = sd / √2 = 2.5.
+        let d = moved.annual_cost_diff(1, 0, [1.0, 1.0], 10.0);
+        let half = crate::stats::z_value(CI_LEVEL) * 2.5;
+        assert_eq!(d[0], 10.0);
+        assert!((d[2] - d[0] - half).abs() < 1e-12 && (d[0] - d[1] - half).abs() < 1e-12);
+        // No lockout or a single period: no interval.
+        let one = PeriodTotals {
+            incidents: vec![vec![2], vec![3]],
+            total_cost: vec![vec![20.0], vec![30.0]],
+        };
+        assert!(one.annual_cost_diff(1, 0, [1.0, 1.0], 1.0)[1].is_nan());
+    }
 
     #[test]
     fn break_even_cases() {

@@ -70,8 +70,13 @@ fn bucket_estimate(index: usize) -> f64 {
     }
 }
 
+/// Bit pattern marking a bucket whose values are not all the same (or that is empty): a NaN
+/// pattern, never the bits of a value the sketch holds.
+const MIXED: u64 = u64::MAX;
+
 /// Streaming quantile sketch for non-negative values: a log-linear (HDR-style) histogram with
-/// a fixed bucket layout, plus the exact minimum and maximum.
+/// a fixed bucket layout, plus the exact minimum and maximum and, per bucket, the value all
+/// its values share when they are all the same (an atom: a fixed duration or price).
 ///
 /// # Layout
 ///
@@ -81,22 +86,28 @@ fn bucket_estimate(index: usize) -> f64 {
 ///   equal-width sub-buckets chosen by the top 7 mantissa bits of the value;
 /// * an overflow bucket for values ≥ 2^MAX_EXP = 2^40 ≈ 1.1e12.
 ///
-/// That is [`NUM_BUCKETS`] = 6403 `u64` counts, allocated once by [`new`](Self::new):
-/// 51 224 bytes on the heap whatever the number of samples, plus the 48-byte struct.
+/// That is [`NUM_BUCKETS`] = 6403 `u64` counts and as many `u64` atoms, allocated once by
+/// [`new`](Self::new): 102 448 bytes on the heap whatever the number of samples, plus the
+/// 72-byte struct.
 ///
 /// # Exactness
 ///
-/// The state is integer counts and the exact min and max, so [`merge`](Self::merge)
-/// (element-wise addition of counts, min of mins, max of maxes) is exact, associative and
-/// commutative: any grouping of chunks gives a state equal (`==`) to that of pushing all the
-/// values into one sketch.
+/// The state is integer counts, the exact min and max, and per bucket the bit pattern of its
+/// single value or [`MIXED`], so [`merge`](Self::merge) (element-wise addition of counts, min
+/// of mins, max of maxes; a bucket keeps its single value when the other side's bucket is
+/// empty or holds the same value, else becomes mixed) is exact, associative and commutative:
+/// any grouping of chunks gives a state equal (`==`) to that of pushing all the values into
+/// one sketch.
 ///
 /// # Accuracy
 ///
 /// The quantile of order `q` is defined as the value of rank `k = max(1, ⌈q·n⌉)` (1-based) in
 /// sorted order, the "lower" empirical quantile (the inverse of the empirical CDF), with `q·n`
-/// computed in f64. The sketch returns the midpoint of the bucket that holds rank `k`, clamped
-/// into [min, max]; rank 1 returns the exact min and rank `n` the exact max. For a rank whose
+/// computed in f64. When every value in the bucket that holds rank `k` is the same, the sketch
+/// returns that value, exactly (a fixed 0.5 min button or a 15.00 fee reads 0.5 and 15.0,
+/// not a bucket midpoint, as long as no other value falls in its bucket, within 1/128 of
+/// it); otherwise the midpoint of the bucket, clamped into [min, max]. Rank 1 returns the
+/// exact min and rank `n` the exact max. For a rank whose
 /// value lies in [2^-10, 2^40) the estimate satisfies
 /// `|estimate − true| ≤ true / 256` (≈ 0.39%): a sub-bucket [lo, lo + w) has `w = 2^e/128`
 /// and `lo ≥ 2^e`, so the midpoint is within `w/2 ≤ lo/256` of any value in it. A zero value is
@@ -119,6 +130,9 @@ fn bucket_estimate(index: usize) -> f64 {
 pub struct QuantileSketch {
     /// Count per bucket, [`NUM_BUCKETS`] long.
     counts: Vec<u64>,
+    /// Per bucket: the bit pattern of the value all its values equal, or [`MIXED`] (also for
+    /// an empty bucket), [`NUM_BUCKETS`] long.
+    atoms: Vec<u64>,
     /// Total count, the sum of `counts`.
     total: u64,
     /// Smallest value pushed (+inf when empty).
@@ -134,10 +148,11 @@ impl Default for QuantileSketch {
 }
 
 impl QuantileSketch {
-    /// An empty sketch; allocates the [`NUM_BUCKETS`] counts (51 224 bytes) once.
+    /// An empty sketch; allocates the [`NUM_BUCKETS`] counts and atoms (102 448 bytes) once.
     pub fn new() -> Self {
         Self {
             counts: vec![0; NUM_BUCKETS],
+            atoms: vec![MIXED; NUM_BUCKETS],
             total: 0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
@@ -153,7 +168,15 @@ impl QuantileSketch {
             "QuantileSketch::push: value must be finite and >= 0 (got {x})"
         );
         let x = if x > 0.0 { x } else { 0.0 };
-        self.counts[bucket_index(x)] += 1;
+        let i = bucket_index(x);
+        let bits = x.to_bits();
+        let atom = &mut self.atoms[i];
+        *atom = if self.counts[i] == 0 || *atom == bits {
+            bits
+        } else {
+            MIXED
+        };
+        self.counts[i] += 1;
         self.total += 1;
         self.min = self.min.min(x);
         self.max = self.max.max(x);
@@ -161,6 +184,7 @@ impl QuantileSketch {
 
     /// [`QuantileSketch::merge`] with checked arithmetic, for state read from a file.
     pub fn checked_merge(&mut self, other: &Self) -> Result<(), String> {
+        self.merge_atoms(other);
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a = super::checked(a.checked_add(*b), "a histogram count")?;
         }
@@ -173,12 +197,29 @@ impl QuantileSketch {
     /// Adds the state of `other` into `self`: counts element-wise, min of the minima, max of
     /// the maxima. Exact, associative and commutative.
     pub fn merge(&mut self, other: &Self) {
+        self.merge_atoms(other);
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += *b;
         }
         self.total += other.total;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
+    }
+
+    /// Merges the atoms of `other` into `self`'s, before the counts are added: a bucket that
+    /// is empty on one side takes the other's atom; two non-empty buckets keep their atom if
+    /// it is the same, else become [`MIXED`].
+    fn merge_atoms(&mut self, other: &Self) {
+        for (i, (a, b)) in self.atoms.iter_mut().zip(&other.atoms).enumerate() {
+            if other.counts[i] == 0 {
+                continue;
+            }
+            *a = if self.counts[i] == 0 || *a == *b {
+                *b
+            } else {
+                MIXED
+            };
+        }
     }
 
     /// Number of values pushed.
@@ -249,6 +290,8 @@ impl QuantileSketch {
                 self.min
             } else if rank == n {
                 self.max
+            } else if self.atoms[index] != MIXED {
+                f64::from_bits(self.atoms[index])
             } else {
                 bucket_estimate(index).clamp(self.min, self.max)
             };
@@ -274,6 +317,10 @@ struct SketchRepr {
     max: Option<f64>,
     /// Non-empty buckets as (index, count), by increasing index.
     buckets: Vec<(u32, u64)>,
+    /// Per listed bucket, in the same order: the value all its values equal, or `null` when
+    /// they differ (a bucket of one value always has its value) and for the zero bucket (whose
+    /// values are all 0).
+    atoms: Vec<Option<f64>>,
 }
 
 impl Serialize for QuantileSketch {
@@ -285,6 +332,14 @@ impl Serialize for QuantileSketch {
             .filter(|&(_, &c)| c > 0)
             .map(|(i, &c)| (i as u32, c))
             .collect();
+        let atoms = self
+            .atoms
+            .iter()
+            .zip(&self.counts)
+            .enumerate()
+            .filter(|&(_, (_, &c))| c > 0)
+            .map(|(i, (&a, _))| (i != ZERO && a != MIXED).then(|| f64::from_bits(a)))
+            .collect();
         SketchRepr {
             sub_bits: SUB_BITS,
             min_exp: MIN_EXP,
@@ -293,9 +348,16 @@ impl Serialize for QuantileSketch {
             min: (self.total > 0).then_some(self.min),
             max: (self.total > 0).then_some(self.max),
             buckets,
+            atoms,
         }
         .serialize(serializer)
     }
+}
+
+/// Whether `x` (the min or the max) agrees with the atom of its bucket, if it has one.
+fn atom_agrees(sketch: &QuantileSketch, x: f64) -> bool {
+    let atom = sketch.atoms[bucket_index(x)];
+    atom == MIXED || atom == (x + 0.0).to_bits()
 }
 
 impl<'de> Deserialize<'de> for QuantileSketch {
@@ -338,9 +400,41 @@ impl<'de> Deserialize<'de> for QuantileSketch {
                 bucket_index(min) == first.0 as usize && bucket_index(max) == last.0 as usize
             })
         };
+        if repr.atoms.len() != repr.buckets.len() {
+            return Err(D::Error::custom(format!(
+                "quantile sketch has {} atoms for {} buckets",
+                repr.atoms.len(),
+                repr.buckets.len()
+            )));
+        }
+        for (&(index, count), &atom) in repr.buckets.iter().zip(&repr.atoms) {
+            let i = index as usize;
+            let fits = match atom {
+                Some(value) => {
+                    i != ZERO && value > 0.0 && value.is_finite() && bucket_index(value) == i
+                }
+                None => i == ZERO || count > 1,
+            };
+            if !fits {
+                return Err(D::Error::custom(format!(
+                    "quantile sketch atom {atom:?} does not fit bucket [{index}, {count}]"
+                )));
+            }
+            sketch.atoms[i] = match atom {
+                Some(value) => value.to_bits(),
+                None if i == ZERO => 0f64.to_bits(),
+                None => MIXED,
+            };
+        }
         match (repr.count, repr.min, repr.max) {
             (0, None, None) => {}
-            (1.., Some(min), Some(max)) if 0.0 <= min && min <= max && in_ends(min, max) => {
+            (1.., Some(min), Some(max))
+                if 0.0 <= min
+                    && min <= max
+                    && in_ends(min, max)
+                    && atom_agrees(&sketch, min)
+                    && atom_agrees(&sketch, max) =>
+            {
                 sketch.min = min;
                 sketch.max = max;
             }
@@ -519,6 +613,13 @@ mod tests {
     fn merge_is_exact_in_any_grouping() {
         let mut xs = exponential(9, 30_000, 30.0);
         xs.extend([0.0, 0.0, 1e-6, 3e12]); // zero, underflow, overflow buckets too
+        // Atoms: 4000 in every chunk, 5000 in one, and 7.0 next to a value of its bucket.
+        for k in 0..200 {
+            xs.insert(k * 149, 4000.0);
+        }
+        xs.insert(3, 5000.0);
+        xs.insert(20_000, 7.0);
+        xs.insert(29_000, 7.01);
         let (a, rest) = xs.split_at(7_000);
         let (b, c) = rest.split_at(11_111);
         let (sa, sb, sc) = (sketch_of(a), sketch_of(b), sketch_of(c));
@@ -541,10 +642,48 @@ mod tests {
         for other in [&left, &right, &rotated, &with_empty] {
             assert_eq!(*other, whole);
             assert_eq!(other.counts, whole.counts);
+            assert_eq!(other.atoms, whole.atoms);
             assert_eq!(other.count(), xs.len() as u64);
         }
         assert_eq!(whole.min(), 0.0);
         assert_eq!(whole.max(), 3e12);
+        assert_eq!(whole.atoms[bucket_index(7.0)], MIXED);
+        assert_eq!(whole.atoms[bucket_index(4000.0)], 4000f64.to_bits());
+        assert_eq!(whole.atoms[bucket_index(5000.0)], 5000f64.to_bits());
+    }
+
+    /// A fixed value's quantiles are exact, alone or as an atom of a mixture, wherever no
+    /// other value shares its bucket; a bucket of several values gives its midpoint.
+    #[test]
+    fn atoms_are_exact() {
+        for v in [0.5, 15.0, 0.3, 79.99, 1e-5, 2e12] {
+            let s = sketch_of(&[v; 1000]);
+            assert!(s.quantiles(&QS).iter().all(|q| *q == v), "{v}");
+        }
+        // A 0.5 min button resolving 40 % of incidents, the rest exponential from 2 min on; a
+        // 15.00 fee for 30 %, the rest continuous from 20 on.
+        let mut times = vec![0.5; 4000];
+        times.extend(exponential(3, 6000, 10.0).iter().map(|x| x + 2.0));
+        let mut fees = vec![15.0; 3000];
+        fees.extend(exponential(4, 7000, 50.0).iter().map(|x| x + 20.0));
+        for (xs, atom, share) in [(times, 0.5, 0.4), (fees, 15.0, 0.3)] {
+            let whole = sketch_of(&xs);
+            let mut sorted = xs.clone();
+            sorted.sort_by(f64::total_cmp);
+            for q in [0.001, 0.1, 0.25, share] {
+                assert_eq!(whole.quantile(q), atom, "q = {q}");
+            }
+            for q in [0.5, 0.9, 0.99] {
+                let exact = exact_quantile(&sorted, q);
+                assert!(
+                    (whole.quantile(q) - exact).abs() <= exact / 256.0,
+                    "q = {q}"
+                );
+            }
+        }
+        // Two values in one bucket: the bucket's midpoint (the earlier behaviour).
+        let two = sketch_of(&[7.0, 7.01, 7.0, 7.01, 100.0, 0.0]);
+        assert_eq!(two.quantile(0.5), bucket_estimate(bucket_index(7.0)));
     }
 
     #[test]
@@ -626,17 +765,33 @@ mod tests {
         let empty_json = serde_json::to_string(&QuantileSketch::new()).unwrap();
         assert_eq!(
             empty_json,
-            r#"{"sub_bits":7,"min_exp":-10,"max_exp":40,"count":0,"min":null,"max":null,"buckets":[]}"#
+            r#"{"sub_bits":7,"min_exp":-10,"max_exp":40,"count":0,"min":null,"max":null,"buckets":[],"atoms":[]}"#
         );
         let empty: QuantileSketch = serde_json::from_str(&empty_json).unwrap();
         assert_eq!(empty, QuantileSketch::new());
+        // A state written before atoms were kept reads as every bucket mixed.
+        // The zero bucket's values are all 0: no atom is written for it, none accepted.
+        let zeros = sketch_of(&[0.0, 0.0, 3.0]);
+        let json = serde_json::to_string(&zeros).unwrap();
+        assert!(json.ends_with(r#""atoms":[null,3.0]}"#), "{json}");
+        assert_eq!(
+            serde_json::from_str::<QuantileSketch>(&json).unwrap(),
+            zeros
+        );
+        let bad = json.replace("[null,3.0]", "[0.0,3.0]");
+        assert!(serde_json::from_str::<QuantileSketch>(&bad).is_err());
+        // A bucket of two values, one of them not 0.5: mixed.
+        let two = r#"{"sub_bits":7,"min_exp":-10,"max_exp":40,"count":2,"min":0.5,"max":0.501,"buckets":[[1154,2]],"atoms":[null]}"#;
+        let two: QuantileSketch = serde_json::from_str(two).unwrap();
+        assert_eq!(two, sketch_of(&[0.5, 0.501]));
     }
 
     #[test]
     fn deserialize_rejects_inconsistent_state() {
-        let good = r#"{"sub_bits":7,"min_exp":-10,"max_exp":40,"count":3,"min":0.5,"max":2.0,"buckets":[[1154,1],[1410,2]]}"#;
+        let good = r#"{"sub_bits":7,"min_exp":-10,"max_exp":40,"count":3,"min":0.5,"max":2.0,"buckets":[[1154,1],[1410,2]],"atoms":[0.5,2.0]}"#;
         let sketch: QuantileSketch = serde_json::from_str(good).unwrap();
         assert_eq!(sketch.count(), 3);
+        assert_eq!(sketch, sketch_of(&[0.5, 2.0, 2.0]));
         for (from, to) in [
             ("\"sub_bits\":7", "\"sub_bits\":8"),           // another layout
             ("\"count\":3", "\"count\":4"),                 // count != Σ buckets
@@ -649,6 +804,12 @@ mod tests {
             ("\"max\":2.0", "\"max\":3.0"),                 // max not in the last bucket
             ("\"min\":0.5", "\"min\":0.75"),                // min not in the first bucket
             ("\"buckets\"", "\"extra\":1,\"buckets\""),     // unknown field
+            ("[0.5,2.0]", "[0.75,2.0]"),                    // atom outside its bucket
+            ("[0.5,2.0]", "[0.5]"),                         // an atom missing
+            ("[0.5,2.0]", "[0.5,2.0,2.0]"),                 // an atom too many
+            ("[0.5,2.0]", "[null,2.0]"),                    // a single value without atom
+            ("[0.5,2.0]", "[0.501,2.0]"),                   // atom is not the min
+            ("[0.5,2.0]", "[0.5,-2.0]"),                    // negative atom
         ] {
             let bad = good.replace(from, to);
             assert!(

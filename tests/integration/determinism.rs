@@ -24,7 +24,7 @@ fn flagship() -> Scenario {
 
 /// The four tables of a tally, as strings.
 fn table_texts(sc: &Scenario, tally: &RunTally) -> Vec<String> {
-    let rows = tables::summarise(sc, tally);
+    let rows = tables::summarise(sc, tally, None);
     let mut out = Vec::new();
     let mut buf = Vec::new();
     tables::write_summary(&mut buf, &rows).unwrap();
@@ -121,6 +121,35 @@ fn paired_differences_are_narrower_than_independent_ones() {
             paired < independent,
             "{}: paired se {paired} is not below independent se {independent}",
             strategy.name
+        );
+    }
+    // The same holds for the annual cost per vehicle in summary.csv: the paired difference's
+    // interval is narrower than the two annual cost intervals combined as independent.
+    let rows = tables::summarise(&sc, &same, None);
+    let half = |r: &lockout::report::schema::SummaryRow| {
+        (r.annual_cost_per_vehicle_ci95_high - r.annual_cost_per_vehicle_ci95_low) / 2.0
+    };
+    for (s, row) in rows.iter().enumerate() {
+        let d = [
+            row.annual_cost_diff_vs_baseline_mean.unwrap(),
+            row.annual_cost_diff_vs_baseline_ci95_low.unwrap(),
+            row.annual_cost_diff_vs_baseline_ci95_high.unwrap(),
+        ];
+        let columns = row.annual_cost_per_vehicle - rows[base].annual_cost_per_vehicle;
+        assert!(
+            (d[0] - columns).abs() <= 1e-9 * columns.abs().max(1.0),
+            "{}",
+            row.strategy
+        );
+        if s == base {
+            assert_eq!(d, [0.0; 3]);
+            continue;
+        }
+        let independent = (half(row).powi(2) + half(&rows[base]).powi(2)).sqrt();
+        assert!(
+            (d[2] - d[1]) / 2.0 < independent,
+            "{}: paired {d:?} vs independent half-width {independent}",
+            row.strategy
         );
     }
 }

@@ -26,7 +26,7 @@ steps = ["hanger", "patrol"]
 
 [[strategy]]
 name = "fewer lockouts"
-annual_cost = 1.0
+annual_cost = 0.05
 incident_rate_multiplier = 0.5
 "#,
     );
@@ -49,6 +49,11 @@ incident_rate_multiplier = 0.5
     // The page embeds both.
     let page = read(&out.join("report.html"));
     assert!(page.contains("never ended an incident: wire hanger through the seal"));
+    // The conclusion reads the paired annual difference of the cheapest strategy.
+    assert!(
+        page.contains("It saves USD") && page.contains("per vehicle and year (95% CI"),
+        "{page}"
+    );
 }
 
 /// A region run simulates each strategy's own years: its differences are unpaired, and the

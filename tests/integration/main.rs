@@ -15,6 +15,8 @@ mod determinism;
 /// The lockout domain's mechanisms (trunk-button detection, overcharge and a guard's advice,
 /// emergencies): closed forms of their effects.
 mod domain;
+/// Column types: every table's columns read in pandas as the README documents them.
+mod dtypes;
 /// Escalating and conditional policy steps: closed forms and refusals.
 mod escalation;
 /// `explain`: SPLT event ids for region incidents, filters, summaries, skip reasons.
@@ -35,6 +37,8 @@ mod layering;
 mod limits;
 /// Mutated shipped scenarios: refused with a line, or run within bounds; never a panic.
 mod mutants;
+/// Agreement with oasislmf's EP and AAL calculators on committed ORD SPLTs.
+mod oasis;
 /// Region runs: Erlang C queueing, the average annual loss, thread-count independence.
 mod region;
 /// Never lose a user's file: the `--out` rule, interrupted and failing runs, exit codes.

@@ -387,7 +387,9 @@ fn a_sweep_works_for_incident_scenarios_too() {
         .strategies
         .len();
     assert_eq!(rows.len(), 3 * strategies);
-    assert!(rows.iter().all(|r| r[col(&h, "pool")].is_empty()));
+    // No pool: `none`, and no call abandoned.
+    assert!(rows.iter().all(|r| r[col(&h, "pool")] == "none"));
+    assert!(rows.iter().all(|r| r[col(&h, "abandoned_calls")] == "0"));
 }
 
 #[test]
@@ -685,4 +687,63 @@ fn a_retried_call_draws_its_own_travel_time() {
         "{same} of {} retried calls had the first call's travel time",
         retried.len()
     );
+}
+
+/// The annual cost difference vs the baseline is paired period by period: a strategy that
+/// changes only the fee has, period by period, the baseline's lockouts and costs, so its
+/// difference is the fee with an interval of width 0, while each strategy's own annual cost
+/// has a wide interval. A strategy with fewer lockouts gets an interval narrower than that of
+/// independent samples, around the difference of the annual cost columns; `prevention.csv`'s
+/// saving is the difference negated.
+#[test]
+fn annual_cost_difference_is_paired_by_period() {
+    let text = region_scenario(400, 2, 60).replace(
+        "value_of_time_per_hour = 0.0",
+        "value_of_time_per_hour = 12.0",
+    ) + "\n[[strategy]]\nname = \"fee only\"\nannual_cost = 5.0\n\
+           \n[[strategy]]\nname = \"fewer lockouts\"\nannual_cost = 20.0\nincident_rate_multiplier = 0.6\n";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("club.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    lockout()
+        .arg("run")
+        .arg(&file)
+        .args(["--no-plots", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let (h, rows) = csv_rows(&read(&out.join("summary.csv")));
+    let v = |r: usize, c: &str| -> f64 { rows[r][col(&h, c)].parse().unwrap() };
+    let diff = |r: usize| {
+        [
+            v(r, "annual_cost_diff_vs_baseline_mean"),
+            v(r, "annual_cost_diff_vs_baseline_ci95_low"),
+            v(r, "annual_cost_diff_vs_baseline_ci95_high"),
+        ]
+    };
+    let half_annual = |r: usize| {
+        (v(r, "annual_cost_per_vehicle_ci95_high") - v(r, "annual_cost_per_vehicle_ci95_low")) / 2.0
+    };
+    assert_eq!(diff(0), [0.0, 0.0, 0.0], "the baseline");
+    let fee = diff(1);
+    assert!((fee[0] - 5.0).abs() < 1e-9, "{fee:?}");
+    assert!((fee[2] - fee[1]).abs() < 1e-9, "{fee:?}");
+    assert!(half_annual(1) > 0.01, "each annual cost alone is uncertain");
+    let fewer = diff(2);
+    let columns = v(2, "annual_cost_per_vehicle") - v(0, "annual_cost_per_vehicle");
+    assert!((fewer[0] - columns).abs() <= 1e-9 * columns.abs().max(1.0));
+    assert!(fewer[1] < fewer[0] && fewer[0] < fewer[2]);
+    let independent = (half_annual(2).powi(2) + half_annual(0).powi(2)).sqrt();
+    assert!(
+        (fewer[2] - fewer[1]) / 2.0 < independent,
+        "paired {fewer:?} vs independent half-width {independent}"
+    );
+    let (ph, prows) = csv_rows(&read(&out.join("prevention.csv")));
+    for (r, d) in [(0, diff(0)), (1, fee), (2, fewer)] {
+        let p = |c: &str| -> f64 { prows[r][col(&ph, c)].parse().unwrap() };
+        assert_eq!(p("saving_per_vehicle_vs_baseline"), 0.0 - d[0]);
+        assert_eq!(p("saving_per_vehicle_vs_baseline_ci95_low"), 0.0 - d[2]);
+        assert_eq!(p("saving_per_vehicle_vs_baseline_ci95_high"), 0.0 - d[1]);
+    }
 }

@@ -31,13 +31,13 @@ fn column(path: &Path, name: &str) -> Vec<String> {
     out
 }
 
-/// The value of `name` in the first row with `key_col` = `key` and `value` = `at`.
+/// The value of `name` in the first row with `swept_value` = `at`.
 fn cell(path: &Path, at: &str, strategy: &str, name: &str) -> f64 {
     let (h, rows) = table(path);
     let c = |n: &str| h.iter().position(|x| x == n).expect("column");
     let row = rows
         .iter()
-        .find(|r| r[c("value")] == at && r[c("strategy")] == strategy)
+        .find(|r| r[c("swept_value")] == at && r[c("strategy")] == strategy)
         .expect("row");
     row[c(name)].parse().expect("number")
 }
@@ -54,7 +54,7 @@ fn a_decimal_sweep_writes_exactly_the_decimal_values() {
         .success();
     let csv = out.join("sweep.csv");
     assert_eq!(
-        column(&csv, "value"),
+        column(&csv, "swept_value"),
         ["0.05", "0.06", "0.07", "0.08", "0.09", "0.1"]
     );
     let run: serde_json::Value = serde_json::from_str(&read(&out.join("run.json"))).unwrap();
@@ -80,15 +80,15 @@ fn a_duration_sweep_runs_and_changes_the_result() {
         .assert()
         .success();
     let csv = out.join("sweep.csv");
-    assert_eq!(column(&csv, "value"), ["5", "10", "15"]);
+    assert_eq!(column(&csv, "swept_value"), ["5.0", "10.0", "15.0"]);
     assert_eq!(column(&csv, "unit"), ["min"]);
     let t = |v: &str| cell(&csv, v, "today's habits", "time_to_access_mean_min");
     assert!(
-        t("5") < t("10") && t("10") < t("15"),
+        t("5.0") < t("10.0") && t("10.0") < t("15.0"),
         "{} {} {}",
-        t("5"),
-        t("10"),
-        t("15")
+        t("5.0"),
+        t("10.0"),
+        t("15.0")
     );
     // A duration inside a distribution, in mixed units (written in the smallest).
     let out = dir.path().join("sweep2");
@@ -98,7 +98,10 @@ fn a_duration_sweep_runs_and_changes_the_result() {
         .arg(&out)
         .assert()
         .success();
-    assert_eq!(column(&out.join("sweep.csv"), "value"), ["60", "90", "120"]);
+    assert_eq!(
+        column(&out.join("sweep.csv"), "swept_value"),
+        ["60.0", "90.0", "120.0"]
+    );
 }
 
 #[test]

@@ -84,7 +84,7 @@ pub fn compile(text: &str) -> Scenario {
 pub fn run(sc: &Scenario, incidents: u64, seed: u64) -> (RunTally, Vec<SummaryRow>) {
     let result =
         lockout::run::incidents::run(sc, &RunOptions::incidents(seed, incidents)).expect("run");
-    let rows = tables::summarise(sc, &result.tally);
+    let rows = tables::summarise(sc, &result.tally, None);
     (result.tally, rows)
 }
 

@@ -651,9 +651,9 @@ impl Tables {
             region
                 .insurer_cost
                 .first()
-                .map(|r| r.n_periods)
+                .map(|r| r.periods)
                 .or_else(|| region.responders.first().map(|r| r.periods))
-                .or_else(|| region.ep_curve.first().map(|r| r.n_periods))
+                .or_else(|| region.ep_curve.first().map(|r| r.periods))
         })
     }
 }

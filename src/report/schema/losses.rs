@@ -18,9 +18,9 @@ pub struct YltRow {
     /// Period number, from 1.
     pub period_no: u64,
     /// Incidents in the period, claims or not.
-    pub incident_count: u64,
+    pub incidents: u64,
     /// Incidents with a non-zero loss in this perspective.
-    pub claim_count: u64,
+    pub claims: u64,
     /// Sum of the period's losses (the AEP input).
     #[serde(serialize_with = "ser_num")]
     pub aggregate_loss: f64,
@@ -54,11 +54,12 @@ pub struct EpRow {
     /// Loss exceeded on average once per return period.
     #[serde(serialize_with = "ser_num")]
     pub loss: f64,
-    /// Tail value at risk: mean of the period losses at or beyond the return period's rank.
+    /// Tail value at risk as Oasis' EP calculator defines it (see
+    /// [`ep_points`](crate::losses::ep_points)).
     #[serde(serialize_with = "ser_opt")]
     pub tvar: Option<f64>,
     /// Simulated periods behind the curve.
-    pub n_periods: u64,
+    pub periods: u64,
     /// Currency of `loss` and `tvar`.
     pub currency: String,
     /// Price year of `loss` and `tvar`.
@@ -75,14 +76,14 @@ pub struct InsurerCostRow {
     /// `ground_up` or `insured`.
     pub perspective: String,
     /// Simulated periods.
-    pub n_periods: u64,
+    pub periods: u64,
     /// Vehicles × periods.
     #[serde(serialize_with = "ser_num")]
     pub exposure_vehicle_years: f64,
     /// Incidents over all periods.
-    pub incident_count: u64,
+    pub incidents: u64,
     /// Incidents with a loss above zero in this perspective.
-    pub claim_count: u64,
+    pub claims: u64,
     /// Claims per vehicle-year.
     #[serde(serialize_with = "ser_opt")]
     pub claim_frequency_per_vehicle_year: Option<f64>,

@@ -128,7 +128,7 @@ pub struct SweepInfo {
 pub const MATH_BACKEND: &str = "std (rand_distr feature std_math)";
 
 /// How quantiles are estimated, for the manifest and the README.
-pub const QUANTILE_METHOD: &str = "lower empirical quantile (rank ceil(q*n)) from a log-linear histogram with 128 sub-buckets per octave: relative error at most 0.4%";
+pub const QUANTILE_METHOD: &str = "lower empirical quantile (rank ceil(q*n)) from a log-linear histogram with 128 sub-buckets per octave: relative error at most 0.4%, exact where every value of the bucket is the same (a fixed duration or price)";
 
 /// The target platform string, e.g. `x86_64-linux`.
 pub fn platform() -> String {

@@ -126,12 +126,24 @@ pub struct SummaryRow {
     /// Upper bound of its 95% CI.
     #[serde(serialize_with = "ser_num")]
     pub annual_cost_per_vehicle_ci95_high: f64,
+    /// Paired difference in annual cost per vehicle, strategy − baseline (negative: the
+    /// strategy is cheaper per vehicle-year): paired incident by incident under common random
+    /// numbers, or in a region run period by period (0 for the baseline). Empty when
+    /// undefined (absent in tables written before it existed).
+    #[serde(default, serialize_with = "ser_opt")]
+    pub annual_cost_diff_vs_baseline_mean: Option<f64>,
+    /// Lower bound of its 95% CI.
+    #[serde(default, serialize_with = "ser_opt")]
+    pub annual_cost_diff_vs_baseline_ci95_low: Option<f64>,
+    /// Upper bound of its 95% CI.
+    #[serde(default, serialize_with = "ser_opt")]
+    pub annual_cost_diff_vs_baseline_ci95_high: Option<f64>,
     /// The incident rate per vehicle-year at which the strategy's annual cost equals the
     /// baseline's (empty: none; 0 when it is cheaper at any rate).
     #[serde(serialize_with = "ser_opt")]
     pub break_even_incident_rate: Option<f64>,
-    /// When the strategy is cheaper per vehicle-year than the baseline (empty for the
-    /// baseline).
+    /// When the strategy is cheaper per vehicle-year than the baseline (`baseline` for the
+    /// baseline, so the column is text in every run; empty in tables written before).
     #[serde(default)]
     pub cheaper_than_baseline_when: Option<CheaperWhen>,
     /// Money value of one hour of the driver's time.
@@ -159,4 +171,7 @@ pub enum CheaperWhen {
     /// Below the break-even rate (it saves per year but costs more per incident).
     #[serde(rename = "rate_below_break_even")]
     RateBelow,
+    /// The row is the baseline's.
+    #[serde(rename = "baseline")]
+    Baseline,
 }

@@ -6,17 +6,20 @@ use super::ser_opt;
 
 /// One row of `sweep.csv`: the headline statistics of one strategy at one value of the swept
 /// field (and, for a region scenario, of one responder pool; the strategy's columns repeat on
-/// each pool's row). Times in minutes, money in `currency` at `price_year` prices; the pool
-/// columns are empty for an incident-level scenario.
+/// each pool's row). Times in minutes, money in `currency` at `price_year` prices. Every
+/// column keeps its type in every sweep: for an incident-level scenario `pool` is `none`,
+/// the pool statistics are empty and `abandoned_calls` is 0.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepRow {
     /// The swept scenario field, e.g. `region.pool.patrol trucks.count`.
     pub parameter: String,
-    /// Its value in this run.
+    /// Its value in this run (column `swept_value`, always written as a float; named `value`,
+    /// and written whole numbers as integers, before `value` meant a segment's value only).
+    #[serde(rename = "swept_value")]
     pub value: SweptValue,
-    /// The unit of a swept duration (`min`, `h`, ...); empty for plain numbers (and in tables
-    /// of older versions, which lack the column).
-    #[serde(default)]
+    /// The unit of a swept duration (`min`, `h`, ...); empty for plain numbers, written
+    /// `none` (and absent in tables of older versions).
+    #[serde(default, serialize_with = "ser_none", deserialize_with = "de_none")]
     pub unit: String,
     /// Strategy name.
     pub strategy: String,
@@ -49,7 +52,8 @@ pub struct SweepRow {
     /// Expected cost per vehicle and year.
     #[serde(serialize_with = "ser_opt")]
     pub annual_cost_per_vehicle: Option<f64>,
-    /// Responder pool (empty for incident-level scenarios).
+    /// Responder pool; empty for incident-level scenarios, written `none`.
+    #[serde(serialize_with = "ser_none", deserialize_with = "de_none")]
     pub pool: String,
     /// The pool's utilisation (0 to 1).
     #[serde(serialize_with = "ser_opt")]
@@ -63,7 +67,9 @@ pub struct SweepRow {
     /// 99th percentile queue wait, minutes.
     #[serde(serialize_with = "ser_opt")]
     pub queue_wait_p99_min: Option<f64>,
-    /// Lockout calls the pool abandoned (another route got in first).
+    /// Lockout calls the pool abandoned (another route got in first); 0 without a pool (empty
+    /// in tables of older versions).
+    #[serde(serialize_with = "ser_count")]
     pub abandoned_calls: Option<u64>,
     /// Currency of the money columns.
     pub currency: String,
@@ -80,16 +86,48 @@ pub struct SweptValue {
     pub number: f64,
 }
 
+/// Whether `text` is a whole number written without a decimal point (`3`, `-2`).
+fn is_whole(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 impl Serialize for SweptValue {
+    /// The exact decimal text, with `.0` after a whole number so the column reads as floats.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.text)
+        if is_whole(&self.text) {
+            s.serialize_str(&format!("{}.0", self.text))
+        } else {
+            s.serialize_str(&self.text)
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for SweptValue {
+    /// Reads the text back as `lockout sweep` computed it (`3.0` as `3`).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
+        let mut text = String::deserialize(d)?;
         let number = text.trim().parse().map_err(serde::de::Error::custom)?;
+        if let Some(whole) = text.strip_suffix(".0").filter(|t| is_whole(t)) {
+            text = whole.to_string();
+        }
         Ok(Self { text, number })
     }
+}
+
+/// Writes an empty text as `none`, so a text column is never all empty (pandas would read it
+/// as floats).
+fn ser_none<S: Serializer>(text: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(if text.is_empty() { "none" } else { text })
+}
+
+/// Reads `none` (or an empty field) as an empty text.
+fn de_none<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    Ok(if text == "none" { String::new() } else { text })
+}
+
+/// Writes a count, 0 when there is none.
+fn ser_count<S: Serializer>(n: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(n.unwrap_or(0))
 }

@@ -93,6 +93,9 @@ fn summary(i: usize) -> SummaryRow {
         annual_cost_per_vehicle: f(i + 7),
         annual_cost_per_vehicle_ci95_low: f(i),
         annual_cost_per_vehicle_ci95_high: f(i + 1),
+        annual_cost_diff_vs_baseline_mean: o(i + 2),
+        annual_cost_diff_vs_baseline_ci95_low: o(i + 3),
+        annual_cost_diff_vs_baseline_ci95_high: o(i + 4),
         break_even_incident_rate: o(i + 11),
         cheaper_than_baseline_when: [
             None,
@@ -251,8 +254,8 @@ fn loss_rows_round_trip() {
             strategy: name(i),
             perspective: name(i + 1),
             period_no: 1 + i as u64,
-            incident_count: 0,
-            claim_count: u64::MAX,
+            incidents: 0,
+            claims: u64::MAX,
             aggregate_loss: f(i),
             max_loss: f(i + 1),
             downtime_h: f(i + 2),
@@ -270,7 +273,7 @@ fn loss_rows_round_trip() {
             exceedance_probability: f(i + 1),
             loss: f(i + 2),
             tvar: o(i),
-            n_periods: i as u64,
+            periods: i as u64,
             currency: name(i + 3),
             price_year: -2025,
         })
@@ -280,10 +283,10 @@ fn loss_rows_round_trip() {
         .map(|i| InsurerCostRow {
             strategy: name(i),
             perspective: name(i + 1),
-            n_periods: i as u64,
+            periods: i as u64,
             exposure_vehicle_years: f(i),
-            incident_count: 0,
-            claim_count: 1,
+            incidents: 0,
+            claims: 1,
             claim_frequency_per_vehicle_year: o(i),
             severity_mean: o(i + 1),
             severity_sd: o(i + 2),
@@ -382,7 +385,7 @@ fn sweep_rows_round_trip() {
                 queue_wait_p50_min: o(i + 10),
                 queue_wait_p90_min: o(i + 11),
                 queue_wait_p99_min: o(i + 12),
-                abandoned_calls: i.is_multiple_of(2).then_some(i as u64),
+                abandoned_calls: Some(i as u64), // written 0 when None
                 currency: name(i),
                 price_year: 2025,
             }
