@@ -548,6 +548,8 @@ fn by_annual_cost(tables: &Tables) -> Vec<&SummaryRow> {
 /// ending with the fallback (nothing worked before the horizon).
 const DAMAGE_WARNING_SHARE: f64 = 0.1;
 const UNRESOLVED_WARNING_SHARE: f64 = 0.05;
+/// Share of a pool's lockout calls abandoned before dispatch above which the page warns.
+const ABANDONED_WARNING_SHARE: f64 = 0.25;
 
 /// The conclusion in a few sentences: the cheapest strategy per vehicle-year against the
 /// baseline, how many strategies beat the baseline, the fastest, and warnings where the
@@ -969,13 +971,32 @@ fn region_html(tables: &Tables, region: &RegionTables) -> String {
             pools.join("\n")
         );
     }
+    // A pool that loses most of its lockout calls to another route is worth a warning: its
+    // waits look short because the calls that would have waited longest were abandoned.
+    for r in region.responders.iter().filter(|r| &r.strategy == base) {
+        let called = r.dispatched_calls + r.abandoned_calls;
+        if called > 0 && r.abandoned_calls as f64 >= ABANDONED_WARNING_SHARE * called as f64 {
+            let _ = writeln!(
+                h,
+                "<p class=\"warning\">With the baseline, {} of the lockout calls to \
+                 <strong>{}</strong> were abandoned before a responder was dispatched (another \
+                 route got the keys back while it waited): its queue waits describe \
+                 only the calls that were served.</p>",
+                format_percent(r.abandoned_calls as f64 / called as f64),
+                escape(&r.pool)
+            );
+        }
+    }
     // Insurer table.
     let _ = writeln!(
         h,
         "<h3>Insurer&rsquo;s view (insurer_cost.csv)</h3>\n<p class=\"note\">Per strategy and \
          perspective (ground-up: the incident&rsquo;s cost; insured: after the policy terms), \
-         money in {cur} at {} prices. AAL: average annual loss with its {ci} confidence \
-         interval below. VaR and TVaR: the annual (AEP) loss at 20 years (95%) and 100 years \
+         money in {cur} at {} prices. The per-vehicle figures fit together: claims per \
+         vehicle-year × mean claim = pure premium (the expected loss per vehicle and year, \
+         before any fee), and pure premium × vehicles = AAL; the annual cost per vehicle of the \
+         headline table adds the value of time and the strategy's own fee. AAL: average annual \
+         loss with its {ci} confidence interval below. VaR and TVaR: the annual (AEP) loss at 20 years (95%) and 100 years \
          (99%) and the mean of the years beyond; &mdash; where the return period exceeds the \
          {periods} simulated years.</p>",
         tables.price_year()

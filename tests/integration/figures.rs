@@ -89,3 +89,39 @@ fn region_differences_are_called_unpaired_and_the_baseline_is_zero() {
     let page = read(&out.join("report.html"));
     assert!(page.contains("own simulated years, unpaired"));
 }
+
+/// The metro club's page says how its per-vehicle figures relate and warns when a pool loses a
+/// large share of its lockout calls to other routes before dispatch.
+#[test]
+fn the_region_page_relates_its_figures_and_warns_of_abandoned_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    lockout()
+        .args([
+            "run",
+            "scenarios/metro-roadside-club.toml",
+            "--periods",
+            "5",
+        ])
+        .args(["--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let page = read(&out.join("report.html"));
+    assert!(page.contains("claims per vehicle-year × mean claim = pure premium"));
+    let responders = read(&out.join("responders.csv"));
+    let (dispatched, abandoned) = responders
+        .lines()
+        .find(|l| l.starts_with("today's habits,patrol trucks,"))
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[5].parse::<f64>().unwrap(), c[6].parse::<f64>().unwrap())
+        })
+        .unwrap();
+    let share = abandoned / (dispatched + abandoned);
+    assert!(
+        share >= 0.25,
+        "the test needs a pool that loses calls: {share}"
+    );
+    assert!(page.contains("of the lockout calls to <strong>patrol trucks</strong> were abandoned"));
+}
