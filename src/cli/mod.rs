@@ -90,6 +90,32 @@ pub enum Command {
         #[arg(long)]
         no_plots: bool,
     },
+    /// Draw the scenario's uncertain parameters ([uncertainty]) and simulate incidents under
+    /// every strategy for each draw: the probability that each strategy is the cheapest, EVPI
+    /// and sensitivity (draws.csv, decision.csv, sensitivity.csv).
+    Uncertainty {
+        /// The scenario file (TOML), with an [uncertainty] section.
+        scenario: PathBuf,
+        /// Parameter draws (default: the section's `draws`).
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
+        draws: Option<u64>,
+        /// Incidents per draw, under every strategy (default: the section's `incidents`).
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
+        incidents: Option<u64>,
+        /// Seed (default: the scenario's).
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core).
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = parse_count_usize)]
+        threads: usize,
+        /// Output directory (default: results/<scenario file stem>-uncertainty/).
+        #[allow(rustdoc::invalid_html_tags)]
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a numeric field: path=value (repeatable), before the draws' values.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+    },
     /// Combine the shard directories of one run into the results of the whole run.
     Merge {
         /// The shard directories (all N parts).
@@ -335,6 +361,8 @@ mod plan;
 mod run;
 /// `lockout sweep`: one run per value of a field.
 mod sweep;
+/// `lockout uncertainty`: parameter draws, the decision over them, sensitivity.
+pub mod uncertainty;
 
 pub use describe::describe;
 use explain::{explain_command, explain_period, strategy_index};
@@ -407,6 +435,23 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             };
             sweep::run_sweep(&scenario, &set, &opts, &out)
         }
+        Command::Uncertainty {
+            scenario,
+            draws,
+            incidents,
+            seed,
+            threads,
+            out,
+            set,
+        } => uncertainty::uncertainty_command(uncertainty::UncertaintyArgs {
+            scenario,
+            draws,
+            incidents,
+            seed,
+            threads,
+            out,
+            set,
+        }),
         Command::Check { scenario, set } => {
             let loaded = load(&scenario, &set)?;
             print!("{}", describe(&loaded.scenario));

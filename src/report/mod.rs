@@ -10,3 +10,4 @@ pub mod region_tables;
 pub mod schema;
 pub mod shard;
 pub mod tables;
+pub mod uncertainty;
