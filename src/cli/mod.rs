@@ -115,6 +115,9 @@ pub enum Command {
         /// Override a numeric field: path=value (repeatable), before the draws' values.
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
+        /// Skip drawing figures and the report page.
+        #[arg(long)]
+        no_plots: bool,
     },
     /// Combine the shard directories of one run into the results of the whole run.
     Merge {
@@ -443,6 +446,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             threads,
             out,
             set,
+            no_plots,
         } => uncertainty::uncertainty_command(uncertainty::UncertaintyArgs {
             scenario,
             draws,
@@ -451,6 +455,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             threads,
             out,
             set,
+            plots: !no_plots,
         }),
         Command::Check { scenario, set } => {
             let loaded = load(&scenario, &set)?;
@@ -625,6 +630,21 @@ fn plot_command(dir: &Path) -> anyhow::Result<()> {
             .with_context(|| format!("cannot draw the figures of {}", dir.display()))?;
         output::record_written(dir, &written)?;
         println!("redrew the sweep figures in {}", dir.display());
+        return Ok(());
+    }
+    // An uncertainty directory (from `lockout uncertainty`) has decision.csv.
+    if dir.join("decision.csv").is_file() && !dir.join("summary.csv").exists() {
+        use crate::report::figures::UNCERTAINTY_FIGURE_NAMES;
+        let mut names: Vec<String> = UNCERTAINTY_FIGURE_NAMES
+            .iter()
+            .flat_map(|n| [format!("{n}.png"), format!("{n}.svg")])
+            .collect();
+        names.push(crate::report::page::REPORT_FILE.to_string());
+        output::check_may_write(dir, &names)?;
+        let written = crate::report::uncertainty_page::render_uncertainty(dir)
+            .with_context(|| format!("cannot draw the figures of {}", dir.display()))?;
+        output::record_written(dir, &written)?;
+        say!("redrew figures and report in {}", dir.display());
         return Ok(());
     }
     let mut names: Vec<String> = FIGURE_NAMES

@@ -20,6 +20,7 @@ pub(super) struct UncertaintyArgs {
     pub threads: usize,
     pub out: Option<PathBuf>,
     pub set: Vec<String>,
+    pub plots: bool,
 }
 
 /// How the random streams relate across draws, as run.json records it.
@@ -262,6 +263,10 @@ pub(super) fn uncertainty_command(args: UncertaintyArgs) -> anyhow::Result<()> {
     };
     let json = serde_json::to_string_pretty(&manifest)? + "\n";
     output::write(&staged.path().join("run.json"), json.as_bytes())?;
+    if args.plots {
+        crate::report::uncertainty_page::render_uncertainty(staged.path())
+            .context("cannot draw the figures")?;
+    }
     let dir = staged.commit()?;
     print_decision(sc, &decision, draws, incidents, secs, &dir);
     Ok(())

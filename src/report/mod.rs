@@ -11,3 +11,4 @@ pub mod schema;
 pub mod shard;
 pub mod tables;
 pub mod uncertainty;
+pub mod uncertainty_page;

@@ -374,6 +374,56 @@ pub fn draw_rows(scenario: &Scenario, first: u64, draws: &[DrawFigures]) -> Vec<
     rows
 }
 
+/// A draw's annual cost of one strategy had the scenario's incident rate been `rate` and the
+/// value of time `value_of_time_per_hour` (each `None`: the draw's own). The annual cost is
+/// linear in both: prevention + (rate / the draw's rate) × (incident cost + Δ(value of time)
+/// / 60 × minutes without keys per vehicle-year), so the acceptability curves need no new
+/// simulation.
+pub fn rescaled_annual(
+    row: &DrawRow,
+    rate: Option<f64>,
+    value_of_time_per_hour: Option<f64>,
+) -> f64 {
+    let r = row.baseline_incident_rate_per_vehicle_year;
+    let scale = match rate {
+        Some(x) if r > 0.0 => x / r,
+        _ => 1.0,
+    };
+    let dv = value_of_time_per_hour.map_or(0.0, |v| v - row.value_of_time_per_hour);
+    row.prevention_cost_per_year
+        + scale
+            * (row.incident_cost_per_vehicle_year
+                + dv / 60.0 * row.time_to_access_min_per_vehicle_year)
+}
+
+/// For each strategy (`strategies` names, in order), the share of draws in which it is the
+/// cheapest after [`rescaled_annual`] with `rate` and `value_of_time_per_hour` (ties split):
+/// one point of an acceptability curve. `rows` are `draws.csv`'s, draw by draw.
+pub fn acceptability(
+    rows: &[DrawRow],
+    strategies: &[String],
+    rate: Option<f64>,
+    value_of_time_per_hour: Option<f64>,
+) -> Vec<f64> {
+    let n = strategies.len();
+    let costs: Vec<Vec<f64>> = rows
+        .chunks(n)
+        .map(|draw| {
+            strategies
+                .iter()
+                .map(|s| {
+                    draw.iter()
+                        .find(|r| &r.strategy == s)
+                        .map_or(f64::INFINITY, |r| {
+                            rescaled_annual(r, rate, value_of_time_per_hour)
+                        })
+                })
+                .collect()
+        })
+        .collect();
+    probability_cheapest(&costs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

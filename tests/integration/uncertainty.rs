@@ -306,6 +306,34 @@ fn a_draw_is_the_run_of_its_values() {
     }
     // Draws differ: their own values and their own incidents.
     assert_ne!(a.values[0], a.values[1]);
+    // The acceptability curves rescale a draw to another value of time or incident rate:
+    // the same as simulating the draw again with them (the annual cost is linear in both), to
+    // the rounding of the statistics' fixed-point sums (2^-20 per value).
+    let rows = lockout::report::uncertainty::draw_rows(&sc, 0, &a.figures);
+    let mut values = overrides_for(&u, &a.values[1]);
+    for (path, v) in [
+        ("value_of_time_per_hour", 55.0),
+        ("incident_rate_per_vehicle_year", 0.05),
+    ] {
+        values.push(lockout::scenario::Override {
+            path: path.into(),
+            value: toml::Value::Float(v),
+        });
+    }
+    let drawn = prepared.compile(&[], &values).unwrap();
+    let (_, again) = crate::testutil::run(&drawn, 20_000, streams::draw_seed(5, 1));
+    for (s, row) in again.iter().enumerate() {
+        let draw_row = &rows[2 + s];
+        assert_eq!(draw_row.draw, 1);
+        let rescaled =
+            lockout::report::uncertainty::rescaled_annual(draw_row, Some(0.05), Some(55.0));
+        assert!(
+            (rescaled - row.annual_cost_per_vehicle).abs() < 1e-6,
+            "{}: rescaled {rescaled} vs simulated {}",
+            row.strategy,
+            row.annual_cost_per_vehicle
+        );
+    }
 }
 
 /// Runs the flagship's uncertainty analysis into `out` with extra arguments.
@@ -351,6 +379,68 @@ fn tables_are_byte_identical_for_any_thread_count() {
     assert!(header.contains(r#""strategy.""waist-pouch habit"".incident_rate_multiplier""#));
     let json = read(&dirs[0].join("run.json"));
     assert!(json.contains("\"evpi_per_vehicle_year\""));
+    figures_and_page(&dirs[0]);
+}
+
+/// The figures are PNGs of the figure size with ink and the palette, SVGs with their titles
+/// and strategy names; the page shows every figure, the reading and numbers of the tables;
+/// `lockout plot` redraws them identically.
+fn figures_and_page(dir: &std::path::Path) {
+    use lockout::report::figures::{FIGURE_SIZE_PX, UNCERTAINTY_FIGURE_NAMES};
+    let mut before = Vec::new();
+    for name in UNCERTAINTY_FIGURE_NAMES {
+        let png = dir.join(format!("{name}.png"));
+        let img = image::open(&png)
+            .unwrap_or_else(|e| panic!("{png:?}: {e}"))
+            .to_rgb8();
+        assert_eq!(img.dimensions(), FIGURE_SIZE_PX, "{name}");
+        let inked = img.pixels().filter(|p| p.0 != [255, 255, 255]).count();
+        assert!(
+            inked as f64 > 0.02 * f64::from(img.width() * img.height()),
+            "{name} blank"
+        );
+        assert!(
+            img.pixels().any(|p| p.0 == [0x00, 0x72, 0xB2]),
+            "{name}: palette"
+        );
+        let svg = read(&dir.join(format!("{name}.svg")));
+        assert!(
+            svg.contains("Mixed private-car population"),
+            "{name}: title"
+        );
+        before.push((png.clone(), std::fs::read(&png).unwrap()));
+    }
+    let svg = read(&dir.join("probability_cheapest.svg"));
+    assert!(svg.contains("spare key in wallet") && svg.contains("waist-pouch habit"));
+    let svg = read(&dir.join("tornado.svg"));
+    assert!(svg.contains("incident_rate_per_vehicle_year"));
+    let page = read(&dir.join("report.html"));
+    for name in UNCERTAINTY_FIGURE_NAMES {
+        assert!(
+            page.contains(&format!("src=\"{name}.png\"")),
+            "page lacks {name}"
+        );
+    }
+    assert!(page.contains("plausible worlds") && page.contains("EVPI"));
+    let decision = read(&dir.join("decision.csv"));
+    let first = decision.lines().nth(1).unwrap();
+    assert!(
+        page.contains(
+            first
+                .split(',')
+                .next()
+                .unwrap()
+                .replace('\'', "&#39;")
+                .as_str()
+        )
+    );
+    lockout().arg("plot").arg(dir).assert().success();
+    for (png, bytes) in before {
+        assert!(
+            std::fs::read(&png).unwrap() == bytes,
+            "{png:?} redrawn differently"
+        );
+    }
 }
 
 #[test]

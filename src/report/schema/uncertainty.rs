@@ -298,10 +298,16 @@ pub fn read_draws(bytes: &[u8]) -> csv::Result<DrawsTable> {
         .take(at - 1)
         .map(str::to_string)
         .collect();
+    // The row's own columns without the parameters' (a parameter may share a column's name,
+    // `value_of_time_per_hour`).
+    let own = |r: &csv::StringRecord| -> csv::StringRecord {
+        r.iter().take(1).chain(r.iter().skip(at)).collect()
+    };
+    let own_headers = own(&headers);
     let mut out = Vec::new();
     for record in r.records() {
         let record = record?;
-        let row: DrawRow = record.deserialize(Some(&headers))?;
+        let row: DrawRow = own(&record).deserialize(Some(&own_headers))?;
         let values = (1..at)
             .map(|i| record[i].parse::<f64>().unwrap_or(f64::NAN))
             .collect();
