@@ -118,6 +118,10 @@ pub enum Command {
         /// Skip drawing figures and the report page.
         #[arg(long)]
         no_plots: bool,
+        /// Simulate only part K of N of the draws (contiguous; part 1 also the one-way runs)
+        /// and write its partial state, for `lockout merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
     },
     /// Combine the shard directories of one run into the results of the whole run.
     Merge {
@@ -413,7 +417,13 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             parts,
             out,
             no_plots,
-        } => merge_command(&parts, &out, !no_plots),
+        } => {
+            if parts.iter().any(|p| uncertainty::is_uncertainty_part(p)) {
+                uncertainty::merge_uncertainty(&parts, &out, !no_plots)
+            } else {
+                merge_command(&parts, &out, !no_plots)
+            }
+        }
         Command::Sweep {
             scenario,
             set,
@@ -447,6 +457,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             out,
             set,
             no_plots,
+            shard,
         } => uncertainty::uncertainty_command(uncertainty::UncertaintyArgs {
             scenario,
             draws,
@@ -456,6 +467,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             out,
             set,
             plots: !no_plots,
+            shard,
         }),
         Command::Check { scenario, set } => {
             let loaded = load(&scenario, &set)?;

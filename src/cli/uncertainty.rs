@@ -6,6 +6,9 @@ use super::*;
 use crate::model::uncertainty::Uncertainty;
 use crate::report::schema::{ParameterInfo, RowWriter, UncertaintyManifest};
 use crate::report::uncertainty::{self as analysis, DrawFigures};
+use crate::report::uncertainty_shard::{
+    self, UNCERTAINTY_STATE_FILE, UNCERTAINTY_STATE_FORMAT, UncertaintyIdentity, UncertaintyState,
+};
 use crate::run::uncertainty::{self as two_level, DrawOptions};
 use crate::scenario::Prepared;
 use crate::scenario::uncertainty::overrides_for;
@@ -21,6 +24,7 @@ pub(super) struct UncertaintyArgs {
     pub out: Option<PathBuf>,
     pub set: Vec<String>,
     pub plots: bool,
+    pub shard: Option<String>,
 }
 
 /// How the random streams relate across draws, as run.json records it.
@@ -64,6 +68,19 @@ pub struct Plan {
     pub progress: bool,
 }
 
+/// What the simulations of some draws (and perhaps the one-way runs) gave.
+#[derive(Debug, Clone)]
+struct Simulated {
+    /// Each draw's parameter values.
+    values: Vec<Vec<f64>>,
+    /// Each draw's figures.
+    figures: Vec<DrawFigures>,
+    /// The one-way runs (empty when not simulated).
+    one_way: Vec<DrawFigures>,
+    /// Threads used.
+    threads: usize,
+}
+
 /// What a two-level run found.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -71,14 +88,89 @@ pub struct Analysis {
     pub values: Vec<Vec<f64>>,
     /// Each draw's figures.
     pub figures: Vec<DrawFigures>,
-    /// How many one-way runs were made (1 + 2 per parameter).
-    pub one_way_runs: usize,
+    /// The one-way runs: every parameter at its median, then each at its p10 and p90.
+    pub one_way: Vec<DrawFigures>,
     /// The decision over the draws.
     pub decision: analysis::Decision,
     /// `sensitivity.csv`'s rows.
     pub sensitivity: Vec<crate::report::schema::SensitivityRow>,
     /// Threads used.
     pub threads: usize,
+}
+
+/// The values of the one-way runs: every parameter at its median, then each parameter at its
+/// p10 and at its p90 with the others at their medians.
+fn one_way_values(u: &Uncertainty) -> Vec<Vec<f64>> {
+    let medians: Vec<f64> = u.parameters.iter().map(|p| p.quantile(0.5)).collect();
+    let mut all = vec![medians.clone()];
+    for (j, p) in u.parameters.iter().enumerate() {
+        for q in [0.1, 0.9] {
+            let mut v = medians.clone();
+            v[j] = p.quantile(q);
+            all.push(v);
+        }
+    }
+    all
+}
+
+/// Draws the parameters of `draws`, compiles (and so checks) every draw's scenario before any
+/// simulation, simulates them, and the one-way runs when `one_way`.
+fn simulate(
+    prepared: &Prepared,
+    overrides: &[Override],
+    u: &Uncertainty,
+    plan: &Plan,
+    draws: std::ops::Range<u64>,
+    one_way: bool,
+) -> anyhow::Result<Simulated> {
+    let values: Vec<Vec<f64>> = draws
+        .clone()
+        .map(|d| two_level::draw_values(u, plan.seed, d))
+        .collect();
+    let scenarios = compile_all(prepared, overrides, u, &values, plan.threads)
+        .context("a parameter draw makes the scenario invalid")?;
+    let one_way_scenarios = if one_way {
+        compile_all(prepared, overrides, u, &one_way_values(u), plan.threads)
+            .context("a parameter's p10 or p90 makes the scenario invalid")?
+    } else {
+        Vec::new()
+    };
+    let opts = DrawOptions {
+        seed: plan.seed,
+        incidents: plan.incidents,
+        threads: plan.threads,
+        progress: plan.progress,
+    };
+    let reduce = |_: u64, s: &Scenario, t: &two_level::DrawTally| {
+        analysis::draw_figures(s, &t.tally, &t.weighted_time)
+    };
+    let (figures, threads) = two_level::run_draws(&scenarios, draws, &opts, reduce)?;
+    let one_way = if one_way {
+        let seed = crate::engine::streams::one_way_seed(plan.seed);
+        two_level::run_scenarios(&one_way_scenarios, seed, &opts, reduce)?.0
+    } else {
+        Vec::new()
+    };
+    Ok(Simulated {
+        values,
+        figures,
+        one_way,
+        threads,
+    })
+}
+
+/// The decision and the sensitivity from every draw and the one-way runs.
+fn conclude(sc: &Scenario, u: &Uncertainty, sim: Simulated, incidents: u64) -> Analysis {
+    let decision = analysis::decide(sc, &sim.figures, incidents);
+    let sensitivity = analysis::sensitivity(sc, u, &sim.one_way, &sim.figures, &sim.values);
+    Analysis {
+        values: sim.values,
+        figures: sim.figures,
+        one_way: sim.one_way,
+        decision,
+        sensitivity,
+        threads: sim.threads,
+    }
 }
 
 /// Draws the parameters, compiles and simulates every draw and the one-way runs, and analyses
@@ -90,54 +182,115 @@ pub fn analyse(
     u: &Uncertainty,
     plan: &Plan,
 ) -> anyhow::Result<Analysis> {
-    let (draws, incidents, seed) = (plan.draws, plan.incidents, plan.seed);
-    // Every draw's values and scenario, compiled (and so checked) before any simulation.
-    let values: Vec<Vec<f64>> = (0..draws)
-        .map(|d| two_level::draw_values(u, seed, d))
-        .collect();
-    let scenarios = compile_all(prepared, overrides, u, &values, plan.threads)
-        .context("a parameter draw makes the scenario invalid")?;
-    // The one-way runs: every parameter at its median, then each at its p10 and its p90.
-    let medians: Vec<f64> = u.parameters.iter().map(|p| p.quantile(0.5)).collect();
-    let mut one_way_values = vec![medians.clone()];
-    for (j, p) in u.parameters.iter().enumerate() {
-        for q in [0.1, 0.9] {
-            let mut v = medians.clone();
-            v[j] = p.quantile(q);
-            one_way_values.push(v);
-        }
-    }
-    let one_way_scenarios = compile_all(prepared, overrides, u, &one_way_values, plan.threads)
-        .context("a parameter's p10 or p90 makes the scenario invalid")?;
+    let sim = simulate(prepared, overrides, u, plan, 0..plan.draws, true)?;
+    Ok(conclude(sc, u, sim, plan.incidents))
+}
 
-    let opts = DrawOptions {
-        seed,
-        incidents,
-        threads: plan.threads,
-        progress: plan.progress,
-    };
-    let reduce = |_: u64, s: &Scenario, t: &two_level::DrawTally| {
-        analysis::draw_figures(s, &t.tally, &t.weighted_time)
-    };
-    let (figures, threads): (Vec<DrawFigures>, usize) =
-        two_level::run_draws(&scenarios, 0..draws, &opts, reduce)?;
-    let (one_way, _) = two_level::run_scenarios(
-        &one_way_scenarios,
-        crate::engine::streams::one_way_seed(seed),
-        &opts,
-        reduce,
-    )?;
-
-    let decision = analysis::decide(sc, &figures, incidents);
-    let sensitivity = analysis::sensitivity(sc, u, &one_way, &figures, &values);
-    Ok(Analysis {
-        values,
-        figures,
-        one_way_runs: one_way_scenarios.len(),
-        decision,
-        sensitivity,
+/// The manifest of a run (or a part, or a merge).
+fn manifest(
+    loaded: &Loaded,
+    u: &Uncertainty,
+    plan: &Plan,
+    decision: Option<&analysis::Decision>,
+    threads: usize,
+    secs: f64,
+    evaluations: u64,
+) -> UncertaintyManifest {
+    let sc = &loaded.scenario;
+    UncertaintyManifest {
+        scenario: ScenarioInfo {
+            name: sc.name.clone(),
+            description: sc.description.clone(),
+            path: loaded.path.clone(),
+            sha256: loaded.sha256.clone(),
+        },
+        overrides: loaded.overrides.clone(),
+        seed: plan.seed,
+        draws: plan.draws,
+        incidents_per_draw: plan.incidents,
+        streams: STREAMS.into(),
+        parameters: u
+            .parameters
+            .iter()
+            .map(|p| ParameterInfo {
+                path: p.path.clone(),
+                unit: if p.duration { "min" } else { "" }.into(),
+                source: p.source.clone(),
+                p10: p.quantile(0.1),
+                p50: p.quantile(0.5),
+                p90: p.quantile(0.9),
+            })
+            .collect(),
+        strategies: sc.strategies.iter().map(|s| s.name.clone()).collect(),
+        baseline: sc.strategies[sc.baseline].name.clone(),
+        cheapest_expected: decision.map(|d| sc.strategies[d.cheapest].name.clone()),
+        evpi_per_vehicle_year: decision.map(|d| d.evpi),
+        evpi_noise_bias_per_vehicle_year: decision.map(|d| d.evpi_noise_bias),
+        global_sensitivity: GLOBAL.into(),
         threads,
-    })
+        generator: crate::engine::streams::GENERATOR.into(),
+        math_backend: schema::MATH_BACKEND.into(),
+        lockout_version: env!("CARGO_PKG_VERSION").into(),
+        platform: schema::platform(),
+        currency: sc.currency.clone(),
+        price_year: sc.price_year,
+        confidence_level: crate::stats::CI_LEVEL,
+        wall_time_s: secs,
+        evaluations_per_second: evaluations as f64 / secs,
+        shard: None,
+    }
+}
+
+/// Writes the tables, run.json and (when `plots`) the figures and page, and commits `staged`.
+fn write_results(
+    staged: StagedDir,
+    sc: &Scenario,
+    u: &Uncertainty,
+    a: &Analysis,
+    manifest: &UncertaintyManifest,
+    plots: bool,
+) -> anyhow::Result<PathBuf> {
+    let paths: Vec<String> = u.parameters.iter().map(|p| p.path.clone()).collect();
+    let mut bytes = Vec::new();
+    schema::write_draws(
+        &mut bytes,
+        &paths,
+        0,
+        &a.values,
+        &analysis::draw_rows(sc, 0, &a.figures),
+    )?;
+    output::write(&staged.path().join("draws.csv"), &bytes)?;
+    let mut w = RowWriter::new(Vec::new())?;
+    for row in &a.decision.rows {
+        w.write(row)?;
+    }
+    output::write(&staged.path().join("decision.csv"), &w.finish()?)?;
+    let mut w = RowWriter::new(Vec::new())?;
+    for row in &a.sensitivity {
+        w.write(row)?;
+    }
+    output::write(&staged.path().join("sensitivity.csv"), &w.finish()?)?;
+    let json = serde_json::to_string_pretty(manifest)? + "\n";
+    output::write(&staged.path().join("run.json"), json.as_bytes())?;
+    if plots {
+        crate::report::uncertainty_page::render_uncertainty(staged.path())
+            .context("cannot draw the figures")?;
+    }
+    Ok(staged.commit()?)
+}
+
+fn identity(loaded: &Loaded, plan: &Plan) -> UncertaintyIdentity {
+    UncertaintyIdentity {
+        scenario_path: loaded.path.clone(),
+        scenario_sha256: loaded.sha256.clone(),
+        overrides: loaded.overrides.clone(),
+        seed: plan.seed,
+        draws: plan.draws,
+        incidents_per_draw: plan.incidents,
+        lockout_version: env!("CARGO_PKG_VERSION").into(),
+        math_backend: schema::MATH_BACKEND.into(),
+        generator: crate::engine::streams::GENERATOR.into(),
+    }
 }
 
 pub(super) fn uncertainty_command(args: UncertaintyArgs) -> anyhow::Result<()> {
@@ -168,10 +321,27 @@ pub(super) fn uncertainty_command(args: UncertaintyArgs) -> anyhow::Result<()> {
     }
     let incidents = args.incidents.unwrap_or(u.incidents);
     crate::limits::check_incidents("--incidents", incidents).map_err(UsageError)?;
-    if incidents == 0 {
-        usage!("--incidents 0: simulate at least 1 incident per draw");
+    if incidents < 2 {
+        usage!(
+            "--incidents {incidents}: at least 2 incidents per draw, for a draw's standard error"
+        );
     }
     crate::limits::check_threads(args.threads).map_err(UsageError)?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(UsageError)?;
+    if let Some(s) = shard
+        && s.count > draws
+    {
+        usage!(
+            "--shard {}/{}: more parts than draws ({draws})",
+            s.index,
+            s.count
+        );
+    }
     let seed = args.seed.unwrap_or(sc.seed);
     let out = args.out.clone().unwrap_or_else(|| {
         let mut d = default_out_dir(&args.scenario).into_os_string();
@@ -181,7 +351,6 @@ pub(super) fn uncertainty_command(args: UncertaintyArgs) -> anyhow::Result<()> {
     // Refuse an unusable --out before simulating anything.
     let staged = StagedDir::create(&out)?;
     let started = std::time::Instant::now();
-
     let plan = Plan {
         draws,
         incidents,
@@ -189,86 +358,151 @@ pub(super) fn uncertainty_command(args: UncertaintyArgs) -> anyhow::Result<()> {
         threads: args.threads,
         progress: !quiet(),
     };
-    let Analysis {
+    let strategies = sc.strategies.len() as u64;
+    if let Some(shard) = shard {
+        // A part: its share of the draws (part 1 also the one-way runs), as partial state.
+        let range = shard.chunks(draws);
+        let sim = simulate(
+            &prepared,
+            &overrides,
+            &u,
+            &plan,
+            range.clone(),
+            shard.index == 1,
+        )?;
+        let secs = started.elapsed().as_secs_f64();
+        let evaluations =
+            ((range.end - range.start) + sim.one_way.len() as u64) * incidents * strategies;
+        let mut m = manifest(&loaded, &u, &plan, None, sim.threads, secs, evaluations);
+        m.shard = Some(shard);
+        let state = UncertaintyState {
+            format: UNCERTAINTY_STATE_FORMAT.into(),
+            identity: identity(&loaded, &plan),
+            shard,
+            simulated: [range.start, range.end],
+            values: sim.values,
+            figures: sim.figures,
+            one_way: sim.one_way,
+            threads: sim.threads,
+            wall_time_s: secs,
+        };
+        output::write(
+            &staged.path().join(UNCERTAINTY_STATE_FILE),
+            &uncertainty_shard::state_bytes(&state)?,
+        )?;
+        let json = serde_json::to_string_pretty(&m)? + "\n";
+        output::write(&staged.path().join("run.json"), json.as_bytes())?;
+        let dir = staged.commit()?;
+        say!(
+            "{}: part {}/{} simulated draws {}..{} of {} in {:.2} s; merge all {} parts with `lockout merge`; wrote {}",
+            sc.name,
+            shard.index,
+            shard.count,
+            range.start,
+            range.end,
+            draws,
+            secs,
+            shard.count,
+            dir.display()
+        );
+        return Ok(());
+    }
+    let a = analyse(&prepared, &overrides, sc, &u, &plan)?;
+    let secs = started.elapsed().as_secs_f64();
+    let evaluations = (draws + a.one_way.len() as u64) * incidents * strategies;
+    let m = manifest(
+        &loaded,
+        &u,
+        &plan,
+        Some(&a.decision),
+        a.threads,
+        secs,
+        evaluations,
+    );
+    let dir = write_results(staged, sc, &u, &a, &m, args.plots)?;
+    print_decision(sc, &a.decision, draws, incidents, secs, &dir);
+    Ok(())
+}
+
+/// Whether `dir` holds a part of `lockout uncertainty` (not of `lockout run`).
+pub(super) fn is_uncertainty_part(dir: &Path) -> bool {
+    dir.join(UNCERTAINTY_STATE_FILE).is_file()
+}
+
+/// `lockout merge` of the parts of a `lockout uncertainty` run: tables byte-identical to a
+/// single run's.
+pub(super) fn merge_uncertainty(parts: &[PathBuf], out: &Path, plots: bool) -> anyhow::Result<()> {
+    let staged = StagedDir::create(out)?;
+    let as_input = |e: anyhow::Error| UsageError(format!("{e:#}"));
+    let states = parts
+        .iter()
+        .map(|dir| {
+            Ok((
+                dir.display().to_string(),
+                uncertainty_shard::read_uncertainty_state(dir)?,
+            ))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map_err(as_input)?;
+    let (id, values, figures, one_way) =
+        uncertainty_shard::merge_parts(&states).map_err(as_input)?;
+    let overrides = id
+        .overrides
+        .iter()
+        .map(|o| Override::parse(o))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(UsageError)?;
+    let loaded = scenario::load(Path::new(&id.scenario_path), &overrides)?;
+    if loaded.sha256 != id.scenario_sha256 {
+        usage!(
+            "{} has changed since the parts were run (sha256 {} now, {} then)",
+            id.scenario_path,
+            loaded.sha256,
+            id.scenario_sha256
+        );
+    }
+    let sc = &loaded.scenario;
+    let Some(u) = sc.uncertainty.clone() else {
+        usage!("{} has no [uncertainty] section", id.scenario_path);
+    };
+    if values.iter().any(|v| v.len() != u.parameters.len())
+        || one_way.len() != 1 + 2 * u.parameters.len()
+        || figures
+            .iter()
+            .chain(&one_way)
+            .any(|f| f.strategies.len() != sc.strategies.len())
+    {
+        usage!("the parts do not match the scenario's parameters and strategies");
+    }
+    let threads = states.iter().map(|(_, s)| s.threads).sum();
+    let secs: f64 = states.iter().map(|(_, s)| s.wall_time_s).sum();
+    let plan = Plan {
+        draws: id.draws,
+        incidents: id.incidents_per_draw,
+        seed: id.seed,
+        threads,
+        progress: false,
+    };
+    let sim = Simulated {
         values,
         figures,
-        one_way_runs,
-        decision,
-        sensitivity,
+        one_way,
         threads,
-    } = analyse(&prepared, &overrides, sc, &u, &plan)?;
-    let secs = started.elapsed().as_secs_f64();
-    let paths: Vec<String> = u.parameters.iter().map(|p| p.path.clone()).collect();
-    let mut bytes = Vec::new();
-    schema::write_draws(
-        &mut bytes,
-        &paths,
-        0,
-        &values,
-        &analysis::draw_rows(sc, 0, &figures),
-    )?;
-    output::write(&staged.path().join("draws.csv"), &bytes)?;
-    let mut w = RowWriter::new(Vec::new())?;
-    for row in &decision.rows {
-        w.write(row)?;
-    }
-    output::write(&staged.path().join("decision.csv"), &w.finish()?)?;
-    let mut w = RowWriter::new(Vec::new())?;
-    for row in &sensitivity {
-        w.write(row)?;
-    }
-    output::write(&staged.path().join("sensitivity.csv"), &w.finish()?)?;
-    let evaluations = (draws + one_way_runs as u64) * incidents * sc.strategies.len() as u64;
-    let manifest = UncertaintyManifest {
-        scenario: ScenarioInfo {
-            name: sc.name.clone(),
-            description: sc.description.clone(),
-            path: loaded.path.clone(),
-            sha256: loaded.sha256.clone(),
-        },
-        overrides: loaded.overrides.clone(),
-        seed,
-        draws,
-        incidents_per_draw: incidents,
-        streams: STREAMS.into(),
-        parameters: u
-            .parameters
-            .iter()
-            .map(|p| ParameterInfo {
-                path: p.path.clone(),
-                unit: if p.duration { "min" } else { "" }.into(),
-                source: p.source.clone(),
-                p10: p.quantile(0.1),
-                p50: p.quantile(0.5),
-                p90: p.quantile(0.9),
-            })
-            .collect(),
-        strategies: sc.strategies.iter().map(|s| s.name.clone()).collect(),
-        baseline: sc.strategies[sc.baseline].name.clone(),
-        cheapest_expected: sc.strategies[decision.cheapest].name.clone(),
-        evpi_per_vehicle_year: decision.evpi,
-        evpi_noise_bias_per_vehicle_year: decision.evpi_noise_bias,
-        global_sensitivity: GLOBAL.into(),
-        threads,
-        generator: crate::engine::streams::GENERATOR.into(),
-        math_backend: schema::MATH_BACKEND.into(),
-        lockout_version: env!("CARGO_PKG_VERSION").into(),
-        platform: schema::platform(),
-        currency: sc.currency.clone(),
-        price_year: sc.price_year,
-        confidence_level: crate::stats::CI_LEVEL,
-        wall_time_s: secs,
-        evaluations_per_second: evaluations as f64 / secs,
-        shard: None,
     };
-    let json = serde_json::to_string_pretty(&manifest)? + "\n";
-    output::write(&staged.path().join("run.json"), json.as_bytes())?;
-    if args.plots {
-        crate::report::uncertainty_page::render_uncertainty(staged.path())
-            .context("cannot draw the figures")?;
-    }
-    let dir = staged.commit()?;
-    print_decision(sc, &decision, draws, incidents, secs, &dir);
+    let a = conclude(sc, &u, sim, plan.incidents);
+    let evaluations =
+        (plan.draws + a.one_way.len() as u64) * plan.incidents * sc.strategies.len() as u64;
+    let m = manifest(
+        &loaded,
+        &u,
+        &plan,
+        Some(&a.decision),
+        threads,
+        secs,
+        evaluations,
+    );
+    let dir = write_results(staged, sc, &u, &a, &m, plots)?;
+    print_decision(sc, &a.decision, plan.draws, plan.incidents, secs, &dir);
     Ok(())
 }
 

@@ -12,3 +12,4 @@ pub mod shard;
 pub mod tables;
 pub mod uncertainty;
 pub mod uncertainty_page;
+pub mod uncertainty_shard;

@@ -16,7 +16,7 @@ use crate::stats::{CI_LEVEL, FixedSum, z_value};
 use crate::tally::RunTally;
 
 /// One strategy in one draw (or one-way run).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StrategyDraw {
     /// Annual cost per vehicle.
     pub annual: f64,
@@ -39,7 +39,7 @@ pub struct StrategyDraw {
 }
 
 /// Every strategy in one draw, with the draw's rate and value of time.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DrawFigures {
     /// Per strategy, in scenario order.
     pub strategies: Vec<StrategyDraw>,

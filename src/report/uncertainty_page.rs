@@ -93,8 +93,8 @@ fn reading(t: &UncertaintyTables) -> String {
         "<li>Knowing every parameter exactly would save {cur} {} per vehicle-year on average \
          (EVPI). Incident noise makes each world&rsquo;s cheapest look cheaper than it is, so \
          EVPI is biased upward: by about {cur} {} here.</li>",
-        money(t.run.evpi_per_vehicle_year),
-        money(t.run.evpi_noise_bias_per_vehicle_year)
+        money(t.run.evpi_per_vehicle_year.unwrap_or(f64::NAN)),
+        money(t.run.evpi_noise_bias_per_vehicle_year.unwrap_or(f64::NAN))
     );
     h.push_str("</ul>\n");
     h

@@ -349,7 +349,7 @@ fn flagship(out: &std::path::Path, extra: &[&str]) {
 }
 
 #[test]
-fn tables_are_byte_identical_for_any_thread_count() {
+fn tables_are_byte_identical_for_any_thread_count_and_merged_shards() {
     let tmp = tempfile::tempdir().unwrap();
     let dirs: Vec<_> = ["1", "2", "7"]
         .iter()
@@ -359,13 +359,47 @@ fn tables_are_byte_identical_for_any_thread_count() {
             out
         })
         .collect();
+    // Three parts run as separate processes, merged: the same tables again.
+    let parts: Vec<_> = (1..=3)
+        .map(|k| {
+            let out = tmp.path().join(format!("part{k}"));
+            flagship(&out, &["--shard", &format!("{k}/3"), "--threads", "1"]);
+            out
+        })
+        .collect();
+    let merged = tmp.path().join("merged");
+    lockout()
+        .args(["-q", "merge"])
+        .args(&parts)
+        .arg("--out")
+        .arg(&merged)
+        .args(["--no-plots"])
+        .assert()
+        .success();
+    // A part missing or given twice is refused (exit 2), naming it.
+    for bad in [
+        vec![&parts[0], &parts[2]],
+        vec![&parts[0], &parts[1], &parts[1], &parts[2]],
+    ] {
+        let out = lockout()
+            .arg("merge")
+            .args(bad)
+            .arg("--out")
+            .arg(tmp.path().join("refused"))
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains("part 2 of 3"), "{stderr}");
+    }
+    let mut dirs = dirs;
+    dirs.push(merged);
     for table in ["draws.csv", "decision.csv", "sensitivity.csv"] {
         let first = read(&dirs[0].join(table));
         assert!(first.lines().count() > 9, "{table} has rows");
         for d in &dirs[1..] {
             assert!(
                 read(&d.join(table)) == first,
-                "{table} differs between 1 thread and {}",
+                "{table} differs between 1 thread and {} (threads or merged parts)",
                 d.display()
             );
         }

@@ -206,15 +206,19 @@ pub struct UncertaintyManifest {
     pub strategies: Vec<String>,
     /// The baseline.
     pub baseline: String,
-    /// The strategy with the lowest expected annual cost.
-    pub cheapest_expected: String,
+    /// The strategy with the lowest expected annual cost (absent in a part's manifest: a
+    /// part decides nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cheapest_expected: Option<String>,
     /// Expected value of perfect information per vehicle-year: the lowest expected annual
     /// cost minus the expected lowest annual cost over draws (= the smallest expected
     /// opportunity loss of `decision.csv`).
-    pub evpi_per_vehicle_year: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evpi_per_vehicle_year: Option<f64>,
     /// How much of it the incidents' Monte Carlo noise may account for (noise makes the
     /// cheapest of a draw look cheaper than it is, so it biases EVPI upward).
-    pub evpi_noise_bias_per_vehicle_year: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evpi_noise_bias_per_vehicle_year: Option<f64>,
     /// The global sensitivity measure of `sensitivity.csv`.
     pub global_sensitivity: String,
     /// Worker threads.
