@@ -209,6 +209,10 @@ fn manifest(
         draws: plan.draws,
         incidents_per_draw: plan.incidents,
         streams: STREAMS.into(),
+        joint_sample: u
+            .samples
+            .as_ref()
+            .map(|s| format!("{} (sha256 {})", s.path, s.sha256)),
         parameters: u
             .parameters
             .iter()
@@ -290,6 +294,12 @@ fn identity(loaded: &Loaded, plan: &Plan) -> UncertaintyIdentity {
         lockout_version: env!("CARGO_PKG_VERSION").into(),
         math_backend: schema::MATH_BACKEND.into(),
         generator: crate::engine::streams::GENERATOR.into(),
+        samples_sha256: loaded
+            .scenario
+            .uncertainty
+            .as_ref()
+            .and_then(|u| u.samples.as_ref())
+            .map(|s| s.sha256.clone()),
     }
 }
 
@@ -309,7 +319,22 @@ pub(super) fn uncertainty_command(args: UncertaintyArgs) -> anyhow::Result<()> {
             args.scenario.display()
         );
     };
-    let draws = args.draws.unwrap_or(u.draws);
+    let draws = match &u.samples {
+        // A joint sample: by default every parameter set once; never more draws than sets.
+        Some(sample) => {
+            let rows = sample.rows.len() as u64;
+            let d = args.draws.unwrap_or(rows);
+            if d > rows {
+                usage!(
+                    "--draws {d}: the joint sample {} has {rows} parameter sets; draw d takes set d, \
+                     so at most {rows} draws",
+                    sample.path
+                );
+            }
+            d
+        }
+        None => args.draws.unwrap_or(u.draws),
+    };
     if draws < 2 {
         usage!("--draws {draws}: at least 2 draws are needed for a spread over draws");
     }
@@ -465,6 +490,12 @@ pub(super) fn merge_uncertainty(parts: &[PathBuf], out: &Path, plots: bool) -> a
     let Some(u) = sc.uncertainty.clone() else {
         usage!("{} has no [uncertainty] section", id.scenario_path);
     };
+    if u.samples.as_ref().map(|s| &s.sha256) != id.samples_sha256.as_ref() {
+        usage!(
+            "the joint sample of {} has changed since the parts were run",
+            id.scenario_path
+        );
+    }
     if values.iter().any(|v| v.len() != u.parameters.len())
         || one_way.len() != 1 + 2 * u.parameters.len()
         || figures

@@ -35,4 +35,18 @@ pub struct Uncertainty {
     pub incidents: u64,
     /// The parameters, in file order (the order of the columns of `draws.csv`).
     pub parameters: Vec<UncertainParameter>,
+    /// A joint sample replacing independent draws: row d gives draw d's values (in parameter
+    /// order; durations in minutes).
+    pub samples: Option<JointSample>,
+}
+
+/// A joint sample file's parameter sets.
+#[derive(Debug, Clone)]
+pub struct JointSample {
+    /// The file as named in the scenario.
+    pub path: String,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// One row per parameter set, a value per parameter in parameter order.
+    pub rows: Vec<Vec<f64>>,
 }

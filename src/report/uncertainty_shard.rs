@@ -41,6 +41,9 @@ pub struct UncertaintyIdentity {
     pub math_backend: String,
     /// Generator.
     pub generator: String,
+    /// SHA-256 of the joint sample file, if the parameters come from one.
+    #[serde(default)]
+    pub samples_sha256: Option<String>,
 }
 
 /// What a part writes.

@@ -25,8 +25,13 @@ use crate::tally::RunTally;
 use crate::units::CHUNK_INCIDENTS;
 
 /// The values of every uncertain parameter in draw `draw` of a run with seed `seed`, in
-/// parameter order. Each parameter draws from a stream keyed by (seed, draw, its path).
+/// parameter order. Each parameter draws from a stream keyed by (seed, draw, its path); with a
+/// joint sample, draw `d` is the sample's row `d`.
 pub fn draw_values(u: &Uncertainty, seed: u64, draw: u64) -> Vec<f64> {
+    if let Some(sample) = &u.samples {
+        // A joint sample: draw d is the file's parameter set d.
+        return sample.rows[draw as usize % sample.rows.len()].clone();
+    }
     u.parameters
         .iter()
         .map(|p| {

@@ -223,8 +223,13 @@ fn compile_prepared(
     // scenario is compiled from values of parameters already checked.
     let uncertainty = match (&base_spec.uncertainty, draw.is_empty()) {
         (Some(u), true) => Some(
-            uncertainty::compile(u, &doc, base_spec.region.is_some())
-                .map_err(|i| err_at(&i.path, i.message))?,
+            uncertainty::compile(
+                u,
+                &doc,
+                base_spec.region.is_some(),
+                Path::new(file).parent().unwrap_or(Path::new("")),
+            )
+            .map_err(|i| err_at(&i.path, i.message))?,
         ),
         _ => None,
     };

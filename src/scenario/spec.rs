@@ -83,6 +83,10 @@ pub struct UncertaintySpec {
     /// The uncertain parameters, each with its distribution and source.
     #[serde(default)]
     pub parameter: Vec<ParameterSpec>,
+    /// A joint sample (CSV, relative to the scenario file): one row per parameter set, a column
+    /// per parameter path; replaces the parameters' own distributions.
+    #[serde(default)]
+    pub samples: Option<String>,
 }
 
 fn default_draws() -> u64 {
@@ -100,8 +104,10 @@ pub struct ParameterSpec {
     /// The field, as a `--set` path (`incident_rate_per_vehicle_year`,
     /// `remedy.locksmith.success`, `strategy."waist-pouch habit".incident_rate_multiplier`).
     pub path: String,
-    /// Its distribution: a family table of numbers, or of durations for a duration field.
-    pub distribution: toml::Value,
+    /// Its distribution: a family table of numbers, or of durations for a duration field
+    /// (absent when `samples` gives the values).
+    #[serde(default)]
+    pub distribution: Option<toml::Value>,
     /// Where the distribution comes from: row ids of `docs/sources.md`, or `assumption` with a
     /// reason.
     pub source: String,

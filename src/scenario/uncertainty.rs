@@ -14,7 +14,7 @@ use super::locate::FieldPath;
 use super::overrides::{self, Mode, Override};
 use super::spec::{ScenarioSpec, UncertaintySpec};
 use crate::dist::{DistSpec, Quantity};
-use crate::model::uncertainty::{UncertainParameter, Uncertainty};
+use crate::model::uncertainty::{JointSample, UncertainParameter, Uncertainty};
 
 /// At most this many uncertain parameters (each is a column of `draws.csv` and a one-way pair
 /// of runs).
@@ -56,6 +56,7 @@ pub(super) fn compile(
     spec: &UncertaintySpec,
     doc: &toml::Table,
     is_region: bool,
+    base: &std::path::Path,
 ) -> Result<Uncertainty, Invalid> {
     let at = FieldPath::root().key("uncertainty");
     let invalid = |path: &FieldPath, message: String| Invalid {
@@ -125,14 +126,57 @@ pub(super) fn compile(
                     .into(),
             ));
         }
-        let duration = has_string(&p.distribution);
+        let joint = spec.samples.is_some();
+        // The field's kind: from the distribution's values, or, with a joint sample, from the
+        // field (a duration takes "1 min", a number 1).
+        let probe_kind = |value: toml::Value| {
+            overrides::apply(
+                &mut doc.clone(),
+                &Override {
+                    path: p.path.clone(),
+                    value,
+                },
+                Mode::NumericExisting,
+            )
+        };
+        let duration = match (&p.distribution, joint) {
+            (Some(d), false) => has_string(d),
+            (None, true) => match probe_kind(toml::Value::Integer(1)) {
+                Ok(_) => false,
+                Err(numeric) => {
+                    probe_kind(toml::Value::String("1 min".into()))
+                        .map_err(|_| invalid(&here.key("path"), numeric))?;
+                    true
+                }
+            },
+            (Some(_), true) => {
+                return Err(invalid(
+                    &here.key("distribution"),
+                    "with a joint sample (`uncertainty.samples`) the values come from the file: \
+                     remove the distribution"
+                        .into(),
+                ));
+            }
+            (None, false) => {
+                return Err(invalid(
+                    &here,
+                    "give the parameter a `distribution` (or the scenario a joint sample file, \
+                     `uncertainty.samples`)"
+                        .into(),
+                ));
+            }
+        };
         let quantity = if duration {
             Quantity::Duration
         } else {
             Quantity::Money
         };
-        let dist_spec = DistSpec::from_toml(&p.distribution, quantity)
-            .map_err(|m| invalid(&here.key("distribution"), m))?;
+        // A placeholder for a joint sample's parameter, replaced by its column below.
+        let dist_spec = match &p.distribution {
+            Some(d) => DistSpec::from_toml(d, quantity)
+                .map_err(|m| invalid(&here.key("distribution"), m))?,
+            None => DistSpec::Fixed(1.0),
+        };
         let dist = dist_spec
             .compile()
             .map_err(|m| invalid(&here.key("distribution"), m))?;
@@ -180,9 +224,99 @@ pub(super) fn compile(
             source: source.to_string(),
         });
     }
+    let samples = match &spec.samples {
+        Some(file) => {
+            let sample = read_samples(file, base, &parameters)
+                .map_err(|m| invalid(&at.key("samples"), m))?;
+            for (j, p) in parameters.iter_mut().enumerate() {
+                let values: Vec<f64> = sample.rows.iter().map(|r| r[j]).collect();
+                p.spec = DistSpec::Empirical {
+                    weights: vec![1.0; values.len()],
+                    values,
+                };
+                p.dist = p.spec.compile().map_err(|m| {
+                    invalid(
+                        &at.key("samples"),
+                        format!("{file}: column `{}`: {m}", p.path),
+                    )
+                })?;
+            }
+            Some(sample)
+        }
+        None => None,
+    };
     Ok(Uncertainty {
         draws: spec.draws,
         incidents: spec.incidents,
         parameters,
+        samples,
+    })
+}
+
+/// Reads a joint sample: a CSV file (relative to the scenario's directory `base`) whose header
+/// names every parameter's path once (in any order; other columns are refused) and whose rows
+/// are parameter sets (durations in minutes).
+fn read_samples(
+    file: &str,
+    base: &std::path::Path,
+    parameters: &[UncertainParameter],
+) -> Result<JointSample, String> {
+    let path = base.join(file);
+    let bytes =
+        std::fs::read(&path).map_err(|e| format!("cannot read the joint sample {file}: {e}"))?;
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("{file}: header: {e}"))?
+        .clone();
+    let known: Vec<&str> = parameters.iter().map(|p| p.path.as_str()).collect();
+    let mut column = vec![usize::MAX; parameters.len()];
+    for (c, h) in headers.iter().enumerate() {
+        let Some(j) = known.iter().position(|k| *k == h.trim()) else {
+            return Err(format!(
+                "{file}: column `{h}` is not an uncertain parameter{}",
+                crate::suggest::hint(h, known.iter().copied(), '`')
+            ));
+        };
+        if column[j] != usize::MAX {
+            return Err(format!("{file}: column `{h}` appears twice"));
+        }
+        column[j] = c;
+    }
+    if let Some(j) = column.iter().position(|&c| c == usize::MAX) {
+        return Err(format!(
+            "{file}: no column for the parameter `{}` (a column per parameter path)",
+            known[j]
+        ));
+    }
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| format!("{file}: line {line}: {e}"))?;
+        let row = column
+            .iter()
+            .zip(&known)
+            .map(|(&c, name)| {
+                let text = record.get(c).unwrap_or("").trim();
+                text.parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| {
+                        format!("{file}: line {line}: column `{name}`: `{text}` is not a number")
+                    })
+            })
+            .collect::<Result<Vec<f64>, String>>()?;
+        rows.push(row);
+    }
+    if rows.len() < 2 {
+        return Err(format!(
+            "{file}: {} parameter sets; a joint sample needs at least 2 rows",
+            rows.len()
+        ));
+    }
+    Ok(JointSample {
+        path: file.to_string(),
+        sha256: crate::digest::sha256_hex(&bytes),
+        rows,
     })
 }

@@ -542,3 +542,88 @@ fn bad_sections_are_refused_with_the_field_and_rule() {
     assert!(stderr.contains("no [uncertainty] section"), "{stderr}");
     let _ = root();
 }
+
+#[test]
+fn a_joint_sample_replaces_the_marginals() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The habit's multiplier and the rate, jointly: each row is one parameter set.
+    let head = &HABIT[..HABIT.find("[uncertainty]").unwrap()];
+    let section = r#"
+[uncertainty]
+samples = "calibration.csv"
+
+[[uncertainty.parameter]]
+path = 'strategy."habit".incident_rate_multiplier'
+source = "calibration run 7"
+
+[[uncertainty.parameter]]
+path = "incident_rate_per_vehicle_year"
+source = "calibration run 7"
+"#;
+    let file = tmp.path().join("s.toml");
+    let load = |csv: &str, section: &str| {
+        std::fs::write(tmp.path().join("calibration.csv"), csv).unwrap();
+        std::fs::write(&file, minimal(&format!("{head}{section}"))).unwrap();
+        lockout::scenario::load(&file, &[])
+    };
+    let csv = "incident_rate_per_vehicle_year,\"strategy.\"\"habit\"\".incident_rate_multiplier\"\n\
+               0.01,0.2\n0.02,0.4\n0.03,0.6\n0.04,0.8\n";
+    let loaded = load(csv, section).unwrap_or_else(|e| panic!("{e}"));
+    let u = loaded.scenario.uncertainty.clone().unwrap();
+    let sample = u.samples.as_ref().unwrap();
+    assert_eq!(sample.rows[1], vec![0.4, 0.02]);
+    // Draw d is row d; the one-way quantiles are the column's.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let prepared = Prepared::parse(&text, &file.display().to_string()).unwrap();
+    let plan = Plan {
+        draws: 4,
+        incidents: 100,
+        seed: 1,
+        threads: 1,
+        progress: false,
+    };
+    let a = analyse(&prepared, &[], &loaded.scenario, &u, &plan).unwrap();
+    assert_eq!(a.values, sample.rows);
+    // Annual costs follow each row exactly (115 per incident, no noise): the baseline
+    // 115·r, the habit 115·r·m + 1.
+    for (f, row) in a.figures.iter().zip(&sample.rows) {
+        let (m, r) = (row[0], row[1]);
+        assert!((f.strategies[0].annual - 115.0 * r).abs() < 1e-9);
+        assert!((f.strategies[1].annual - (115.0 * r * m + 1.0)).abs() < 1e-9);
+    }
+    assert_eq!(a.sensitivity[0].value_p10, 0.2);
+    assert_eq!(a.sensitivity[0].value_p90, 0.8);
+    // Refusals, naming the file and the column.
+    for (csv, section, expected) in [
+        (
+            "incident_rate_per_vehicl_year,x\n1,2\n",
+            section.to_string(),
+            "did you mean",
+        ),
+        (
+            "incident_rate_per_vehicle_year\n0.1\n0.2\n",
+            section.to_string(),
+            "no column for the parameter",
+        ),
+        (
+            "incident_rate_per_vehicle_year,\"strategy.\"\"habit\"\".incident_rate_multiplier\"\n0.1,a\n0.2,0.3\n",
+            section.to_string(),
+            "line 2: column",
+        ),
+        (
+            csv,
+            section.replace(
+                "source = \"calibration run 7\"\n\n[[",
+                "source = \"calibration run 7\"\ndistribution = 0.5\n\n[[",
+            ),
+            "remove the distribution",
+        ),
+    ] {
+        let err = load(csv, &section).expect_err(expected).to_string();
+        assert!(err.contains(expected), "{err}");
+        assert!(
+            err.contains("uncertainty.samples") || err.contains("distribution"),
+            "{err}"
+        );
+    }
+}

@@ -200,6 +200,9 @@ pub struct UncertaintyManifest {
     pub incidents_per_draw: u64,
     /// How the random streams relate across draws.
     pub streams: String,
+    /// The joint sample file the parameter sets come from (with its SHA-256), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub joint_sample: Option<String>,
     /// The uncertain parameters.
     pub parameters: Vec<ParameterInfo>,
     /// Strategy names, in scenario order.
