@@ -471,21 +471,7 @@ pub(super) fn merge_uncertainty(parts: &[PathBuf], out: &Path, plots: bool) -> a
         .map_err(as_input)?;
     let (id, values, figures, one_way) =
         uncertainty_shard::merge_parts(&states).map_err(as_input)?;
-    let overrides = id
-        .overrides
-        .iter()
-        .map(|o| Override::parse(o))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(UsageError)?;
-    let loaded = scenario::load(Path::new(&id.scenario_path), &overrides)?;
-    if loaded.sha256 != id.scenario_sha256 {
-        usage!(
-            "{} has changed since the parts were run (sha256 {} now, {} then)",
-            id.scenario_path,
-            loaded.sha256,
-            id.scenario_sha256
-        );
-    }
+    let loaded = super::run::load_recorded(&id.scenario_path, &id.overrides, &id.scenario_sha256)?;
     let sc = &loaded.scenario;
     let Some(u) = sc.uncertainty.clone() else {
         usage!("{} has no [uncertainty] section", id.scenario_path);

@@ -8,7 +8,7 @@ use lockout::engine::streams;
 use lockout::scenario::uncertainty::overrides_for;
 use lockout::scenario::{Prepared, ScenarioError};
 
-use crate::testutil::{Z99, lockout, minimal, read, root};
+use crate::testutil::{Z99, lockout, minimal, read};
 
 /// Prepares and compiles `text` and runs the two-level analysis.
 fn two_level(text: &str, draws: u64, incidents: u64, seed: u64) -> Analysis {
@@ -540,7 +540,6 @@ fn bad_sections_are_refused_with_the_field_and_rule() {
         .code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(stderr.contains("no [uncertainty] section"), "{stderr}");
-    let _ = root();
 }
 
 #[test]
