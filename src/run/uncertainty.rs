@@ -1,5 +1,5 @@
 //! Two-level runs for `lockout uncertainty`: parameter draws, each simulated as incident chunks
-//! on the one runner ([`Work`]).
+//! on the one runner (its `Work` trait).
 //!
 //! A unit is one chunk of one draw (`unit = draw_index · chunks_per_draw + chunk`); each draw
 //! has its own compiled [`Scenario`] (its parameter values applied by the scenario compiler, so
