@@ -331,6 +331,28 @@ pub fn dotted(path: &FieldPath) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn quoted_parts_may_hold_dots_and_spaces() {
+        let parts = |p: &str| split_path(p).unwrap();
+        assert_eq!(
+            parts(r#"strategy."waist-pouch habit".incident_rate_multiplier"#),
+            ["strategy", "waist-pouch habit", "incident_rate_multiplier"]
+        );
+        assert_eq!(parts(r#"vehicle."a.b c""#), ["vehicle", "a.b c"]);
+        // Unquoted parts are as before: split on dots, trimmed.
+        assert_eq!(
+            parts("vehicle.smart-key sedan . app_unlock"),
+            ["vehicle", "smart-key sedan", "app_unlock"]
+        );
+        assert_eq!(parts("a..b"), ["a", "", "b"]);
+        assert!(
+            split_path(r#"strategy."open.x"#)
+                .unwrap_err()
+                .contains("unclosed")
+        );
+        assert!(split_path(r#"strategy."a"b.x"#).is_err());
+    }
+
     fn doc() -> toml::Table {
         toml::from_str(
             r#"
