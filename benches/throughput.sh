@@ -8,6 +8,9 @@
 #   benches/throughput.sh --scenarios     # every scenarios/*.toml at 10^6 incidents, 2 threads
 #   benches/throughput.sh --region        # metro-roadside-club at 10,000 periods, 2 threads
 #   benches/throughput.sh --region --periods 1000 --threads "1 2"
+#   benches/throughput.sh --uncertainty   # lockout uncertainty on mixed-population: 200 draws x
+#                                         # 50,000 incidents, all strategies, 2 threads (target < 20 s)
+#   benches/throughput.sh --uncertainty --draws 200 --incidents 50000 --reps 3
 #   options: --threads "1 2"  --scenario FILE  --no-build  --reps K (median of K runs per cell)
 #
 # Builds `cargo build --release`, then runs
@@ -28,6 +31,8 @@ build=1
 reps=1
 scenario=scenarios/mixed-population.toml
 periods=10000
+draws=200
+draw_incidents=50000
 while [ $# -gt 0 ]; do
   case "$1" in
     --max-exp) max_exp="$2"; shift 2 ;;
@@ -37,10 +42,13 @@ while [ $# -gt 0 ]; do
     --scenario) scenario="$2"; shift 2 ;;
     --scenarios) mode=scenarios; shift ;;
     --region) mode=region; shift ;;
+    --uncertainty) mode=uncertainty; shift ;;
+    --draws) draws="$2"; shift 2 ;;
+    --incidents) draw_incidents="$2"; shift 2 ;;
     --periods) periods="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --reps) reps="$2"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -102,6 +110,42 @@ median_of() {
 
 echo "machine: $(nproc) cores; $(uptime)"
 echo "binary:  $bin ($(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty'))"
+
+if [ "$mode" = uncertainty ]; then
+  # The uncertainty target: D parameter draws x N incidents under every strategy, plus the
+  # one-way runs (1 + 2 per parameter), wall time of the whole command (compiling every draw's
+  # scenario, simulating, tables; no figures), evaluations/s and peak memory.
+  [ "$threads_list" = "1 2" ] && [ -z "${threads_set:-}" ] && threads_list=2
+  echo "scenario: $scenario, $draws draws x $draw_incidents incidents"
+  printf '\n%8s %10s %14s %12s\n' threads wall_s evaluations/s peak_RSS_MiB
+  for t in $threads_list; do
+    walls=()
+    for _ in $(seq "$reps"); do
+      out="$work/out"; tv="$work/time.txt"; rm -rf "$out"
+      /usr/bin/time -v -o "$tv" "$bin" -q uncertainty "$scenario" --no-plots --out "$out" \
+        --draws "$draws" --incidents "$draw_incidents" --threads "$t" \
+        >"$work/stdout.txt" 2>"$work/stderr.txt" || { cat "$work/stderr.txt" >&2; exit 1; }
+      row="$(python3 - "$out/run.json" "$tv" "$t" <<'PY'
+import json, re, sys
+run = json.load(open(sys.argv[1]))
+text = open(sys.argv[2]).read()
+wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", text)
+secs = (int(wall.group(1) or 0) * 60 + int(wall.group(2))) * 60 + float(wall.group(3))
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
+print(f"{sys.argv[3]:>8} {secs:10.2f} {run['evaluations_per_second']:14.3e} {rss / 1024:12.1f}")
+PY
+)"
+      echo "$row"
+      walls+=("$(awk '{print $2}' <<<"$row")")
+    done
+    if [ "$reps" -gt 1 ]; then
+      printf '%8s %10s  (median wall time of %s runs with %s threads)\n' "" \
+        "$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$(( (reps + 1) / 2 ))p")" "$reps" "$t"
+    fi
+  done
+  echo "uptime after: $(uptime)"
+  exit 0
+fi
 
 if [ "$mode" = region ]; then
   # The region target: a region scenario at P periods, all its strategies, wall time of the

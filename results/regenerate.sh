@@ -7,3 +7,5 @@ cargo build --release --locked
 for scenario in scenarios/*.toml; do
   ./target/release/lockout run "$scenario"
 done
+# Decisions under uncertainty: the flagship's [uncertainty] section, its own draws and incidents.
+./target/release/lockout uncertainty scenarios/mixed-population.toml

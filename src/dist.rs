@@ -398,6 +398,65 @@ impl DistSpec {
         })
     }
 
+    /// The quantile of order `p` (`0 < p < 1`) in base units: the lower quantile of a discrete
+    /// table, closed forms for the continuous families, and for the gamma and a mixture (whose
+    /// inverses have no closed form) the lower empirical quantile of 100,000 draws from a fixed
+    /// stream, within about 1% of the exact one.
+    pub fn quantile(&self, p: f64) -> f64 {
+        debug_assert!(p > 0.0 && p < 1.0);
+        let z = crate::stats::inverse_normal_cdf;
+        match self {
+            DistSpec::Fixed(v) => *v,
+            DistSpec::Uniform { min, max } => min + p * (max - min),
+            DistSpec::Triangular { min, mode, max } => {
+                let (a, c, b) = (*min, *mode, *max);
+                let f = (c - a) / (b - a);
+                if p < f {
+                    a + (p * (b - a) * (c - a)).sqrt()
+                } else {
+                    b - ((1.0 - p) * (b - a) * (b - c)).sqrt()
+                }
+            }
+            DistSpec::Normal { mean, sd, min, max } => {
+                let cdf = |x: f64| crate::stats::normal_cdf((x - mean) / sd);
+                let (lo, hi) = (cdf(*min), if max.is_finite() { cdf(*max) } else { 1.0 });
+                (mean + sd * z(lo + p * (hi - lo))).clamp(*min, *max)
+            }
+            DistSpec::LogNormal { mu, sigma } => (mu + sigma * z(p)).exp(),
+            DistSpec::Exponential { mean } => -mean * (1.0 - p).ln(),
+            DistSpec::Weibull { shape, scale } => scale * (-(1.0 - p).ln()).powf(1.0 / shape),
+            DistSpec::Empirical { values, weights } => {
+                let mut pairs: Vec<(f64, f64)> = values
+                    .iter()
+                    .copied()
+                    .zip(weights.iter().copied())
+                    .collect();
+                pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let total: f64 = weights.iter().sum();
+                let mut cum = 0.0;
+                for (v, w) in &pairs {
+                    cum += w / total;
+                    if cum >= p {
+                        return *v;
+                    }
+                }
+                pairs.last().map_or(0.0, |x| x.0)
+            }
+            DistSpec::Gamma { .. } | DistSpec::Mixture { .. } => {
+                use rand::SeedableRng;
+                let Ok(dist) = self.compile() else {
+                    return f64::NAN;
+                };
+                let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(0x9e37_79b9);
+                let n = 100_000;
+                let mut xs: Vec<f64> = (0..n).map(|_| dist.sample(&mut rng)).collect();
+                xs.sort_by(f64::total_cmp);
+                let rank = ((p * n as f64).ceil() as usize).clamp(1, n);
+                xs[rank - 1]
+            }
+        }
+    }
+
     /// Reads a distribution from a TOML value. Durations are strings with units; money is a
     /// plain number; anything else is a one-key table naming the family.
     pub fn from_toml(value: &toml::Value, quantity: Quantity) -> Result<DistSpec, String> {

@@ -47,6 +47,10 @@ pub const MAX_CELLS: u64 = 1_000_000;
 /// Most worker threads (`--threads`).
 pub const MAX_THREADS: usize = 1024;
 
+/// Most parameter draws of `lockout uncertainty`: its tables keep a row per draw and strategy,
+/// and the analysis holds every draw's figures in memory (about 100 B per draw and strategy).
+pub const MAX_DRAWS: u64 = 1_000_000;
+
 /// Most shards (`--shard K/N`): `merge` keeps one slot per part. A shard count must also be at
 /// most the number of chunks of 16,384 incidents (or of periods), so no part is empty.
 pub const MAX_SHARDS: u64 = 1_000_000;

@@ -140,6 +140,28 @@ pub fn describe(sc: &Scenario) -> String {
     } else {
         s += &format!("  defaults: {} incidents, seed {}\n", sc.incidents, sc.seed);
     }
+    if let Some(u) = &sc.uncertainty {
+        s += &format!(
+            "  uncertain parameters ({} for `lockout uncertainty`: {}{} incidents per draw):\n",
+            u.parameters.len(),
+            match &u.samples {
+                Some(j) => format!("a joint sample of {} sets from {}, ", j.rows.len(), j.path),
+                None => format!("{} draws, ", u.draws),
+            },
+            u.incidents
+        );
+        for p in &u.parameters {
+            let unit = if p.duration { " min" } else { "" };
+            s += &format!(
+                "    {}: p10 {}{unit}, median {}{unit}, p90 {}{unit} ({})\n",
+                p.path,
+                crate::report::format::format_auto(p.quantile(0.1)),
+                crate::report::format::format_auto(p.quantile(0.5)),
+                crate::report::format::format_auto(p.quantile(0.9)),
+                p.source
+            );
+        }
+    }
     s
 }
 

@@ -90,6 +90,39 @@ pub enum Command {
         #[arg(long)]
         no_plots: bool,
     },
+    /// Draw the scenario's uncertain parameters ([uncertainty]) and simulate incidents under
+    /// every strategy for each draw: the probability that each strategy is the cheapest, EVPI
+    /// and sensitivity (draws.csv, decision.csv, sensitivity.csv).
+    Uncertainty {
+        /// The scenario file (TOML), with an [uncertainty] section.
+        scenario: PathBuf,
+        /// Parameter draws (default: the section's `draws`).
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
+        draws: Option<u64>,
+        /// Incidents per draw, under every strategy (default: the section's `incidents`).
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
+        incidents: Option<u64>,
+        /// Seed (default: the scenario's).
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core).
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = parse_count_usize)]
+        threads: usize,
+        /// Output directory (default: results/<scenario file stem>-uncertainty/).
+        #[allow(rustdoc::invalid_html_tags)]
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a numeric field: path=value (repeatable), before the draws' values.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+        /// Skip drawing figures and the report page.
+        #[arg(long)]
+        no_plots: bool,
+        /// Simulate only part K of N of the draws (contiguous; part 1 also the one-way runs)
+        /// and write its partial state, for `lockout merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+    },
     /// Combine the shard directories of one run into the results of the whole run.
     Merge {
         /// The shard directories (all N parts).
@@ -335,6 +368,8 @@ mod plan;
 mod run;
 /// `lockout sweep`: one run per value of a field.
 mod sweep;
+/// `lockout uncertainty`: parameter draws, the decision over them, sensitivity.
+pub mod uncertainty;
 
 pub use describe::describe;
 use explain::{explain_command, explain_period, strategy_index};
@@ -382,7 +417,13 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             parts,
             out,
             no_plots,
-        } => merge_command(&parts, &out, !no_plots),
+        } => {
+            if parts.iter().any(|p| uncertainty::is_uncertainty_part(p)) {
+                uncertainty::merge_uncertainty(&parts, &out, !no_plots)
+            } else {
+                merge_command(&parts, &out, !no_plots)
+            }
+        }
         Command::Sweep {
             scenario,
             set,
@@ -407,6 +448,27 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             };
             sweep::run_sweep(&scenario, &set, &opts, &out)
         }
+        Command::Uncertainty {
+            scenario,
+            draws,
+            incidents,
+            seed,
+            threads,
+            out,
+            set,
+            no_plots,
+            shard,
+        } => uncertainty::uncertainty_command(uncertainty::UncertaintyArgs {
+            scenario,
+            draws,
+            incidents,
+            seed,
+            threads,
+            out,
+            set,
+            plots: !no_plots,
+            shard,
+        }),
         Command::Check { scenario, set } => {
             let loaded = load(&scenario, &set)?;
             print!("{}", describe(&loaded.scenario));
@@ -580,6 +642,21 @@ fn plot_command(dir: &Path) -> anyhow::Result<()> {
             .with_context(|| format!("cannot draw the figures of {}", dir.display()))?;
         output::record_written(dir, &written)?;
         println!("redrew the sweep figures in {}", dir.display());
+        return Ok(());
+    }
+    // An uncertainty directory (from `lockout uncertainty`) has decision.csv.
+    if dir.join("decision.csv").is_file() && !dir.join("summary.csv").exists() {
+        use crate::report::figures::UNCERTAINTY_FIGURE_NAMES;
+        let mut names: Vec<String> = UNCERTAINTY_FIGURE_NAMES
+            .iter()
+            .flat_map(|n| [format!("{n}.png"), format!("{n}.svg")])
+            .collect();
+        names.push(crate::report::page::REPORT_FILE.to_string());
+        output::check_may_write(dir, &names)?;
+        let written = crate::report::uncertainty_page::render_uncertainty(dir)
+            .with_context(|| format!("cannot draw the figures of {}", dir.display()))?;
+        output::record_written(dir, &written)?;
+        say!("redrew figures and report in {}", dir.display());
         return Ok(());
     }
     let mut names: Vec<String> = FIGURE_NAMES

@@ -339,22 +339,7 @@ pub(super) fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyho
         .collect::<anyhow::Result<Vec<_>>>()
         .map_err(as_input)?;
     let id = shard::check_parts(&states).map_err(as_input)?;
-    // The scenario is needed for names and money settings: it must be the very same file.
-    let overrides = id
-        .overrides
-        .iter()
-        .map(|o| Override::parse(o))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(UsageError)?;
-    let loaded = scenario::load(Path::new(&id.scenario_path), &overrides)?;
-    if loaded.sha256 != id.scenario_sha256 {
-        usage!(
-            "{} has changed since the shards were run (sha256 {} now, {} then)",
-            id.scenario_path,
-            loaded.sha256,
-            id.scenario_sha256
-        );
-    }
+    let loaded = load_recorded(&id.scenario_path, &id.overrides, &id.scenario_sha256)?;
     let sc = &loaded.scenario;
     shard::validate_parts(&states, sc).map_err(as_input)?;
     let threads = states.iter().map(|(_, s)| s.threads).sum();
@@ -382,6 +367,28 @@ pub(super) fn merge_command(parts: &[PathBuf], out: &Path, plots: bool) -> anyho
     let dir = write_results(staged, sc, &tally, &manifest, plots)?;
     print_headline(sc, &tally, id.seed, id.incidents, secs, &dir);
     Ok(())
+}
+
+/// Loads the scenario the parts of a run recorded, with their `--set` overrides: it is needed
+/// for names and money settings, so it must be the very same file (`sha256`).
+pub(super) fn load_recorded(
+    path: &str,
+    overrides: &[String],
+    sha256: &str,
+) -> anyhow::Result<Loaded> {
+    let overrides = overrides
+        .iter()
+        .map(|o| Override::parse(o))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(UsageError)?;
+    let loaded = scenario::load(Path::new(path), &overrides)?;
+    if loaded.sha256 != sha256 {
+        usage!(
+            "{path} has changed since the shards were run (sha256 {} now, {sha256} then)",
+            loaded.sha256
+        );
+    }
+    Ok(loaded)
 }
 
 fn identity_of(loaded: &Loaded, seed: u64, incidents: u64) -> RunIdentity {

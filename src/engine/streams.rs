@@ -66,6 +66,37 @@ pub fn stream_key(seed: u64, index: u64, tag: u64) -> u64 {
     mix64(incident_key(seed, index) ^ tag)
 }
 
+/// Tag of the stream that draws one uncertain parameter's value for a parameter draw of
+/// `lockout uncertainty` (ORed with a hash of the parameter's path; see [`parameter_stream`]).
+pub const TAG_PARAMETER: u64 = 1 << 61;
+
+/// The seed of the incidents of parameter draw `draw` (from 0) of a run with seed `seed`: each
+/// draw simulates incidents of its own, independent of every other draw's: a key of
+/// (seed, draw) with a tag no incident stream uses.
+#[inline]
+pub fn draw_seed(seed: u64, draw: u64) -> u64 {
+    stream_key(seed, draw, 4 | TAG_PARAMETER)
+}
+
+/// The seed of the incidents of the one-way sensitivity runs (every run at the medians and at
+/// one parameter's p10 or p90 simulates the same incidents: common random numbers).
+#[inline]
+pub fn one_way_seed(seed: u64) -> u64 {
+    stream_key(seed, u64::MAX, 5 | TAG_PARAMETER)
+}
+
+/// The generator that draws parameter `path_id` (a hash of its path) in draw `draw`: keyed by
+/// the parameter's path, not its position, so adding or reordering parameters changes no other
+/// parameter's values.
+#[inline]
+pub fn parameter_stream(seed: u64, draw: u64, path_id: u64) -> StreamRng {
+    stream(
+        seed,
+        draw,
+        TAG_PARAMETER | 0x100 | (mix64(path_id) << 12 >> 3),
+    )
+}
+
 /// The generator of stream `tag` of the incident (or arrival) with key `key`.
 #[inline]
 pub fn keyed_stream(key: u64, tag: u64) -> StreamRng {

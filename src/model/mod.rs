@@ -7,6 +7,7 @@
 
 pub mod outcome;
 pub mod region;
+pub mod uncertainty;
 
 use crate::dist::{Dist, Minutes};
 
@@ -762,6 +763,8 @@ pub struct Scenario {
     pub baseline: usize,
     /// The region to simulate period by period, if the file has a `[region]` section.
     pub region: Option<region::Region>,
+    /// The uncertain parameters, if the file has an `[uncertainty]` section.
+    pub uncertainty: Option<uncertainty::Uncertainty>,
 }
 
 impl Scenario {

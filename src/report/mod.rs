@@ -10,3 +10,6 @@ pub mod region_tables;
 pub mod schema;
 pub mod shard;
 pub mod tables;
+pub mod uncertainty;
+pub mod uncertainty_page;
+pub mod uncertainty_shard;

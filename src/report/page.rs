@@ -110,7 +110,8 @@ fn or_unknown(s: &str) -> &str {
     }
 }
 
-const CSS: &str = "body { font-family: 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif; \
+pub(crate) const CSS: &str =
+    "body { font-family: 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif; \
 color: #1a1a1a; background: #fff; margin: 0; line-height: 1.5; }
 main { max-width: 1240px; margin: 0 auto; padding: 24px 32px 48px; }
 h1 { font-size: 1.9em; margin: 0.2em 0 0.3em; }

@@ -83,9 +83,14 @@ pub fn state_file_bytes(state: &ShardState) -> anyhow::Result<Vec<u8>> {
 
 /// The bytes of `state.json` around the state's JSON `body`, with its SHA-256.
 pub fn envelope(body: &[u8]) -> Vec<u8> {
+    envelope_as(STATE_FORMAT, body)
+}
+
+/// The bytes of a state file of format `format` around the state's JSON `body`, with its
+/// SHA-256 (the layout of `state.json`, shared by `lockout uncertainty`'s parts).
+pub fn envelope_as(format: &str, body: &[u8]) -> Vec<u8> {
     let digest = crate::digest::sha256_hex(body);
-    let mut out =
-        format!(r#"{{"format":"{STATE_FORMAT}","sha256":"{digest}","state":"#).into_bytes();
+    let mut out = format!(r#"{{"format":"{format}","sha256":"{digest}","state":"#).into_bytes();
     out.extend_from_slice(body);
     out.extend_from_slice(b"}\n");
     out
@@ -93,13 +98,29 @@ pub fn envelope(body: &[u8]) -> Vec<u8> {
 
 /// Splits `state.json` into the recorded digest and the state's bytes, checking the layout.
 fn open_envelope(bytes: &[u8]) -> Result<(&str, &[u8]), String> {
+    open_envelope_as(
+        bytes,
+        "lockout-shard-state/",
+        STATE_FORMAT,
+        "lockout shard state",
+        "state.json starts with {\"format\":\"lockout-shard-state/...\"}; shards are written by \
+         `lockout run --shard K/N`",
+    )
+}
+
+/// Splits a state file written by [`envelope_as`] into the recorded digest and the state's
+/// bytes, checking the layout and that the format is `format` (of the family `family`; `what`
+/// names such a file, `hint` says what it looks like and who writes it).
+pub fn open_envelope_as<'a>(
+    bytes: &'a [u8],
+    family: &str,
+    format: &str,
+    what: &str,
+    hint: &str,
+) -> Result<(&'a str, &'a [u8]), String> {
     const FORMAT: &[u8] = br#"{"format":""#;
-    const FAMILY: &str = "lockout-shard-state/";
-    let not_ours = || {
-        "not a lockout shard state (state.json starts with {\"format\":\"lockout-shard-state/...\"}; \
-         shards are written by `lockout run --shard K/N`)"
-            .to_string()
-    };
+    let expected = format;
+    let not_ours = || format!("not a {what} ({hint})");
     let rest = bytes.strip_prefix(FORMAT).ok_or_else(not_ours)?;
     let end = rest
         .iter()
@@ -107,12 +128,12 @@ fn open_envelope(bytes: &[u8]) -> Result<(&str, &[u8]), String> {
         .position(|&b| b == b'"')
         .ok_or_else(not_ours)?;
     let format = std::str::from_utf8(&rest[..end]).map_err(|_| not_ours())?;
-    if !format.starts_with(FAMILY) {
+    if !format.starts_with(family) {
         return Err(not_ours());
     }
-    if format != STATE_FORMAT {
+    if format != expected {
         return Err(format!(
-            "shard state format {format} (this lockout reads {STATE_FORMAT}; run the shard again \
+            "shard state format {format} (this lockout reads {expected}; run the shard again \
              with this lockout)"
         ));
     }

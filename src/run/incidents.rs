@@ -245,6 +245,11 @@ impl<'a> Evaluator<'a> {
         (self.targeted, self.adopted)
     }
 
+    /// The outcomes of the last incident evaluated, as [`Evaluator::evaluate`] returned them.
+    pub fn last_outcomes(&self) -> &[Outcome] {
+        &self.outcomes[..self.scenario.strategies.len()]
+    }
+
     /// The hot loop: every incident of `range` under every strategy, folded into `tally`.
     fn simulate_into(&mut self, range: Range<u64>, tally: &mut RunTally) {
         let n = self.scenario.strategies.len();

@@ -15,6 +15,7 @@
 pub mod incidents;
 pub mod periods;
 pub mod progress;
+pub mod uncertainty;
 
 use std::ops::Range;
 

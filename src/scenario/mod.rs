@@ -12,6 +12,7 @@ pub mod region;
 pub mod region_spec;
 pub mod schema;
 pub mod spec;
+pub mod uncertainty;
 
 use std::fmt;
 use std::path::Path;
@@ -71,6 +72,15 @@ pub struct Loaded {
 
 /// Reads and compiles a scenario file, applying `--set` overrides.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError> {
+    load_prepared(path, overrides).map(|(loaded, _)| loaded)
+}
+
+/// Reads and compiles a scenario file, applying `--set` overrides, and keeps it parsed for
+/// compiling again with other values ([`Prepared::compile`]).
+pub fn load_prepared(
+    path: &Path,
+    overrides: &[Override],
+) -> Result<(Loaded, Prepared), ScenarioError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| ScenarioError {
         file: file.clone(),
@@ -94,16 +104,20 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError
             message: "the file is not UTF-8 text here (is it a TOML scenario?)".into(),
         }
     })?;
-    let scenario = from_toml_str(&text, &file, overrides)?;
-    Ok(Loaded {
-        scenario,
-        path: file,
-        sha256: crate::digest::sha256_hex(&bytes),
-        overrides: overrides
-            .iter()
-            .map(|o| format!("{}={}", o.path, o.value))
-            .collect(),
-    })
+    let prepared = Prepared::parse(&text, &file)?;
+    let scenario = prepared.compile(overrides, &[])?;
+    Ok((
+        Loaded {
+            scenario,
+            path: file,
+            sha256: crate::digest::sha256_hex(&bytes),
+            overrides: overrides
+                .iter()
+                .map(|o| format!("{}={}", o.path, o.value))
+                .collect(),
+        },
+        prepared,
+    ))
 }
 
 /// Compiles a scenario from its text; `file` names it in errors.
@@ -112,28 +126,72 @@ pub fn from_toml_str(
     file: &str,
     overrides: &[Override],
 ) -> Result<Scenario, ScenarioError> {
+    Prepared::parse(text, file)?.compile(overrides, &[])
+}
+
+/// A scenario file parsed once, to be compiled many times with different overrides (the
+/// parameter draws of `lockout uncertainty`).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    text: String,
+    file: String,
+    spec: ScenarioSpec,
+    doc: toml::Table,
+}
+
+impl Prepared {
+    /// Parses a scenario's text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Prepared, ScenarioError> {
+        if text.trim().is_empty() {
+            return Err(ScenarioError {
+                file: file.to_string(),
+                at: Some(FILE_START),
+                field: None,
+                message: "the file is empty; a scenario needs at least name, currency, price_year, \
+                          incident_rate_per_vehicle_year, value_of_time_per_hour, horizon, fallback, \
+                          vehicle, driver, context, remedy, policy and strategy"
+                    .into(),
+            });
+        }
+        // Parse straight from the text first, so type errors carry their position.
+        let parsed: Result<ScenarioSpec, toml::de::Error> = toml::from_str(text);
+        let spec = parsed.map_err(|e| toml_error(text, file, &e))?;
+        let doc: toml::Table =
+            toml::from_str(text).map_err(|e: toml::de::Error| toml_error(text, file, &e))?;
+        Ok(Prepared {
+            text: text.to_string(),
+            file: file.to_string(),
+            spec,
+            doc,
+        })
+    }
+
+    /// Compiles the scenario with `--set` `overrides`, then the values of one parameter draw
+    /// (`draw`: paths checked by `[uncertainty]`, applied after `overrides` and before the
+    /// strategies' `set`, so a strategy's own value of a field wins for that strategy).
+    pub fn compile(
+        &self,
+        overrides: &[Override],
+        draw: &[Override],
+    ) -> Result<Scenario, ScenarioError> {
+        compile_prepared(self, overrides, draw)
+    }
+}
+
+fn compile_prepared(
+    prepared: &Prepared,
+    overrides: &[Override],
+    draw: &[Override],
+) -> Result<Scenario, ScenarioError> {
+    let (text, file) = (prepared.text.as_str(), prepared.file.as_str());
     let err_at = |path: &FieldPath, message: String| ScenarioError {
         file: file.to_string(),
         at: Some(locate::locate(text, path).unwrap_or(FILE_START)),
         field: (!path.0.is_empty()).then(|| path.to_string()),
         message,
     };
-    if text.trim().is_empty() {
-        return Err(ScenarioError {
-            file: file.to_string(),
-            at: Some(FILE_START),
-            field: None,
-            message: "the file is empty; a scenario needs at least name, currency, price_year, \
-                      incident_rate_per_vehicle_year, value_of_time_per_hour, horizon, fallback, \
-                      vehicle, driver, context, remedy, policy and strategy"
-                .into(),
-        });
-    }
-    // Parse straight from the text first, so type errors carry their position.
-    let parsed: Result<ScenarioSpec, toml::de::Error> = toml::from_str(text);
-    let base_spec = parsed.map_err(|e| toml_error(text, file, &e))?;
-    let mut doc: toml::Table =
-        toml::from_str(text).map_err(|e: toml::de::Error| toml_error(text, file, &e))?;
+    let base_spec = prepared.spec.clone();
+    let mut doc = prepared.doc.clone();
 
     // Command-line overrides change the document every strategy starts from.
     let base_spec = if overrides.is_empty() {
@@ -161,18 +219,58 @@ pub fn from_toml_str(
         })?
     };
 
-    // An error in a field a `--set` override changed names that override.
+    // The uncertain parameters are checked against the document after --set, once: a draw's
+    // scenario is compiled from values of parameters already checked.
+    let uncertainty = match (&base_spec.uncertainty, draw.is_empty()) {
+        (Some(u), true) => Some(
+            uncertainty::compile(
+                u,
+                &doc,
+                base_spec.region.is_some(),
+                Path::new(file).parent().unwrap_or(Path::new("")),
+            )
+            .map_err(|i| err_at(&i.path, i.message))?,
+        ),
+        _ => None,
+    };
+    let base_spec = if draw.is_empty() {
+        base_spec
+    } else {
+        for ov in draw {
+            overrides::apply(&mut doc, ov, overrides::Mode::Any).map_err(|m| ScenarioError {
+                file: file.to_string(),
+                at: locate::locate(text, &best_path(&doc, &ov.path)),
+                field: Some(ov.path.clone()),
+                message: format!("drawn {}={}: {m}", ov.path, ov.value),
+            })?;
+        }
+        ScenarioSpec::deserialize(doc.clone()).map_err(|e| ScenarioError {
+            file: file.to_string(),
+            at: Some(FILE_START),
+            field: None,
+            message: format!("with the drawn values: {}", e.message()),
+        })?
+    };
+
+    // An error in a field a `--set` override (or a drawn value) changed names that override.
     let set_by: Vec<(FieldPath, String)> = overrides
         .iter()
-        .map(|o| (best_path(&doc, &o.path), format!("{}={}", o.path, o.value)))
+        .map(|o| (o, "--set"))
+        .chain(draw.iter().map(|o| (o, "drawn")))
+        .map(|(o, how)| {
+            (
+                best_path(&doc, &o.path),
+                format!("{how} {}={}", o.path, o.value),
+            )
+        })
         .collect();
     let err_at = |path: &FieldPath, message: String| {
         let mut e = err_at(path, message);
         if let Some((_, ov)) = set_by.iter().find(|(p, _)| p == path) {
-            e.message = format!("{} (set by --set {ov})", e.message);
+            e.message = format!("{} (set by {ov})", e.message);
         } else if !set_by.is_empty() {
             let all: Vec<&str> = set_by.iter().map(|(_, o)| o.as_str()).collect();
-            e.message = format!("{} (with --set {})", e.message, all.join(", --set "));
+            e.message = format!("{} (with {})", e.message, all.join(", "));
         }
         e
     };
@@ -306,6 +404,7 @@ pub fn from_toml_str(
         strategies,
         baseline,
         region,
+        uncertainty,
     })
 }
 
@@ -314,7 +413,9 @@ pub fn from_toml_str(
 fn best_path(doc: &toml::Table, dotted: &str) -> FieldPath {
     let mut path = FieldPath::root();
     let mut cur: Option<&toml::Value> = None;
-    for part in dotted.split('.') {
+    let parts = overrides::split_path(dotted)
+        .unwrap_or_else(|_| dotted.split('.').map(str::to_string).collect());
+    for part in parts.iter().map(String::as_str) {
         let next = match cur {
             None => doc.get(part).map(|v| (v, path.key(part))),
             Some(toml::Value::Table(t)) => t.get(part).map(|v| (v, path.key(part))),

@@ -54,7 +54,8 @@ pub enum Mode {
 
 /// Applies one override to a document. Returns the concrete paths it changed.
 pub fn apply(doc: &mut toml::Table, ov: &Override, mode: Mode) -> Result<Vec<FieldPath>, String> {
-    let segs: Vec<&str> = ov.path.split('.').map(str::trim).collect();
+    let owned = split_path(&ov.path)?;
+    let segs: Vec<&str> = owned.iter().map(String::as_str).collect();
     if segs.iter().any(|s| s.is_empty()) {
         return Err(format!("path `{}` has an empty part", ov.path));
     }
@@ -69,6 +70,36 @@ pub fn apply(doc: &mut toml::Table, ov: &Override, mode: Mode) -> Result<Vec<Fie
         return Err(format!("path `{}` matches no field", ov.path));
     }
     Ok(changed)
+}
+
+/// Splits a dotted path into its parts; a part in double quotes may contain dots and spaces
+/// (`strategy."waist-pouch habit".incident_rate_multiplier`), an unquoted part is trimmed.
+pub fn split_path(path: &str) -> Result<Vec<String>, String> {
+    let mut parts = Vec::new();
+    let mut rest = path;
+    loop {
+        let trimmed = rest.trim_start();
+        let (part, after) = if let Some(quoted) = trimmed.strip_prefix('"') {
+            let end = quoted
+                .find('"')
+                .ok_or_else(|| format!("path `{path}` has an unclosed quote"))?;
+            let after = quoted[end + 1..].trim_start();
+            if !(after.is_empty() || after.starts_with('.')) {
+                return Err(format!(
+                    "path `{path}`: a quoted part must be followed by `.` or end the path"
+                ));
+            }
+            (quoted[..end].to_string(), after)
+        } else {
+            let end = trimmed.find('.').unwrap_or(trimmed.len());
+            (trimmed[..end].trim().to_string(), &trimmed[end..])
+        };
+        parts.push(part);
+        match after.strip_prefix('.') {
+            Some(next) => rest = next,
+            None => return Ok(parts),
+        }
+    }
 }
 
 /// Where in the schema the walk is: `node` is the schema of the value at hand, if known.
@@ -299,6 +330,28 @@ pub fn dotted(path: &FieldPath) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_parts_may_hold_dots_and_spaces() {
+        let parts = |p: &str| split_path(p).unwrap();
+        assert_eq!(
+            parts(r#"strategy."waist-pouch habit".incident_rate_multiplier"#),
+            ["strategy", "waist-pouch habit", "incident_rate_multiplier"]
+        );
+        assert_eq!(parts(r#"vehicle."a.b c""#), ["vehicle", "a.b c"]);
+        // Unquoted parts are as before: split on dots, trimmed.
+        assert_eq!(
+            parts("vehicle.smart-key sedan . app_unlock"),
+            ["vehicle", "smart-key sedan", "app_unlock"]
+        );
+        assert_eq!(parts("a..b"), ["a", "", "b"]);
+        assert!(
+            split_path(r#"strategy."open.x"#)
+                .unwrap_err()
+                .contains("unclosed")
+        );
+        assert!(split_path(r#"strategy."a"b.x"#).is_err());
+    }
 
     fn doc() -> toml::Table {
         toml::from_str(

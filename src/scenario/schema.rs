@@ -197,7 +197,33 @@ pub fn json_schema() -> Value {
                     }
                 }
             },
-            "region": { "$ref": "#/definitions/region" }
+            "region": { "$ref": "#/definitions/region" },
+            "uncertainty": {
+                "type": "object",
+                "additionalProperties": false,
+                "description": "Uncertain parameters for `lockout uncertainty`: each a numeric field (a --set path) with a distribution and its source.",
+                "properties": {
+                    "draws": { "type": "integer", "minimum": 2, "default": 200, "description": "Parameter draws (default for --draws)." },
+                    "incidents": { "type": "integer", "minimum": 2, "default": 50000, "description": "Incidents per draw under every strategy (default for --incidents)." },
+                    "samples": { "type": "string", "description": "A joint sample: a CSV file (relative to the scenario) with a column per parameter path and one row per parameter set; draw d takes row d. Replaces the parameters' distributions." },
+                    "parameter": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["path", "source"],
+                            "properties": {
+                                "path": { "type": "string", "description": "A numeric field, as for --set: incident_rate_per_vehicle_year, remedy.locksmith.success, strategy.\"waist-pouch habit\".incident_rate_multiplier." },
+                                "distribution": {
+                                    "description": "The distribution of its value: numbers, or durations for a duration field (absent with a joint sample file).",
+                                    "anyOf": [ { "$ref": "#/definitions/money_dist" }, { "$ref": "#/definitions/duration_dist" } ]
+                                },
+                                "source": { "type": "string", "minLength": 1, "description": "Row ids of docs/sources.md, or `assumption` and why." }
+                            }
+                        }
+                    }
+                }
+            }
         },
         "definitions": {
             "probability": { "type": "number", "minimum": 0, "maximum": 1 },

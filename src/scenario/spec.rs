@@ -64,6 +64,53 @@ pub struct ScenarioSpec {
     /// A region or fleet to simulate period by period against shared responders.
     #[serde(default)]
     pub region: Option<super::region_spec::RegionSpec>,
+    /// Parameters whose values are uncertain, for `lockout uncertainty`.
+    #[serde(default)]
+    pub uncertainty: Option<UncertaintySpec>,
+}
+
+/// `[uncertainty]`: the scenario's uncertain parameters and the defaults of `lockout
+/// uncertainty`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UncertaintySpec {
+    /// Parameter draws (default 200).
+    #[serde(default = "default_draws")]
+    pub draws: u64,
+    /// Incidents simulated per draw under every strategy (default 50,000).
+    #[serde(default = "default_draw_incidents")]
+    pub incidents: u64,
+    /// The uncertain parameters, each with its distribution and source.
+    #[serde(default)]
+    pub parameter: Vec<ParameterSpec>,
+    /// A joint sample (CSV, relative to the scenario file): one row per parameter set, a column
+    /// per parameter path; replaces the parameters' own distributions.
+    #[serde(default)]
+    pub samples: Option<String>,
+}
+
+fn default_draws() -> u64 {
+    200
+}
+fn default_draw_incidents() -> u64 {
+    50_000
+}
+
+/// One uncertain parameter: a numeric field of the scenario (a `--set` path) and the
+/// distribution of its value.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterSpec {
+    /// The field, as a `--set` path (`incident_rate_per_vehicle_year`,
+    /// `remedy.locksmith.success`, `strategy."waist-pouch habit".incident_rate_multiplier`).
+    pub path: String,
+    /// Its distribution: a family table of numbers, or of durations for a duration field
+    /// (absent when `samples` gives the values).
+    #[serde(default)]
+    pub distribution: Option<toml::Value>,
+    /// Where the distribution comes from: row ids of `docs/sources.md`, or `assumption` with a
+    /// reason.
+    pub source: String,
 }
 
 fn default_incidents() -> u64 {

@@ -29,5 +29,7 @@ pub mod sketch;
 mod testutil;
 
 pub use moments::i128_string;
-pub use moments::{CI_LEVEL, FixedSum, Moments, checked, quantise, z_value};
+pub use moments::{
+    CI_LEVEL, FixedSum, Moments, checked, inverse_normal_cdf, normal_cdf, quantise, z_value,
+};
 pub use sketch::QuantileSketch;

@@ -301,8 +301,13 @@ pub fn z_value(level: f64) -> f64 {
     -inverse_normal_cdf((1.0 - level) / 2.0)
 }
 
+/// The standard normal distribution function `Φ(x)`.
+pub fn normal_cdf(x: f64) -> f64 {
+    0.5 * erfc(-x / std::f64::consts::SQRT_2)
+}
+
 /// Standard-normal quantile `Φ⁻¹(p)` for `0 < p < 1`: Acklam's algorithm plus one Halley step.
-fn inverse_normal_cdf(p: f64) -> f64 {
+pub fn inverse_normal_cdf(p: f64) -> f64 {
     debug_assert!(p > 0.0 && p < 1.0);
     const A: [f64; 6] = [
         -3.969683028665376e+01,

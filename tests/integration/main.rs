@@ -55,5 +55,8 @@ mod sources;
 mod sweeps;
 /// Shared helpers.
 mod testutil;
+/// Uncertain parameters: closed forms of the decision, EVPI and sensitivity, coverage,
+/// byte-identical tables, refusals.
+mod uncertainty;
 /// Strategies with a target and an uptake: the closed-form mixture, the cost split, adopters.
 mod uptake;

@@ -19,14 +19,17 @@
 mod annual;
 mod axis;
 mod cdf;
+mod convergence;
 mod cost;
 mod difference;
 mod draw;
 mod ep_curve;
+mod probability_cheapest;
 pub mod read;
 mod resolution;
 mod staffing;
 mod sweep_means;
+mod tornado;
 mod utilisation;
 mod waits;
 
@@ -39,14 +42,18 @@ use crate::report::schema::{SweepManifest, SweepRow};
 
 use annual::AnnualFigure;
 use cdf::CdfFigure;
+use convergence::ConvergenceFigure;
 use cost::CostFigure;
 use difference::DifferenceFigure;
 use draw::{DrawResult, de, register_fonts};
 use ep_curve::EpFigure;
+use probability_cheapest::CheapestFigure;
+use read::UncertaintyTables;
 use read::{PlotError, Tables, read_csv, read_text};
 use resolution::ResolutionFigure;
 use staffing::StaffingFigure;
 use sweep_means::SweepMeansFigure;
+use tornado::TornadoFigure;
 use utilisation::UtilisationFigure;
 use waits::WaitsFigure;
 
@@ -69,6 +76,23 @@ pub const REGION_FIGURE_NAMES: [&str; 3] = ["ep_curve", "responder_waits", "util
 /// The figures [`draw_sweep_figures`] writes for a sweep directory: `sweep_means` always,
 /// `staffing` when the swept scenario has responder pools.
 pub const SWEEP_FIGURE_NAMES: [&str; 2] = ["sweep_means", "staffing"];
+
+/// The figures [`draw_uncertainty_figures`] writes for a `lockout uncertainty` directory, in
+/// the order its report shows them.
+pub const UNCERTAINTY_FIGURE_NAMES: [&str; 3] = ["probability_cheapest", "tornado", "convergence"];
+
+/// Reads the tables of a `lockout uncertainty` directory (`decision.csv`, `sensitivity.csv`,
+/// `draws.csv`, `run.json`) and writes every figure of [`UNCERTAINTY_FIGURE_NAMES`] beside
+/// them, as PNG and SVG. Returns the written paths.
+pub fn draw_uncertainty_figures(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    register_fonts()?;
+    let tables = UncertaintyTables::load(dir)?;
+    let mut written = Vec::new();
+    written.extend(write_both(dir, &CheapestFigure::new(&tables))?);
+    written.extend(write_both(dir, &TornadoFigure::new(&tables))?);
+    written.extend(write_both(dir, &ConvergenceFigure::new(&tables))?);
+    Ok(written)
+}
 
 /// Reads the tables in `dir` and writes every figure of [`FIGURE_NAMES`] into `dir`, as
 /// `NAME.png` and `NAME.svg`, and for a region run those of [`REGION_FIGURE_NAMES`] too.

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use crate::report::schema::{
-    EpRow, InsurerCostRow, Manifest, QuantileRow, RemedyRow, ResponderRow, SummaryRow, SweepRow,
-    WaitRow,
+    DecisionRow, DrawRow, EpRow, InsurerCostRow, Manifest, QuantileRow, RemedyRow, ResponderRow,
+    SensitivityRow, SummaryRow, SweepRow, UncertaintyManifest, WaitRow,
 };
 
 use super::draw::capitalise;
@@ -428,6 +428,147 @@ impl CheckRow for QuantileRow {
     fn check(&self) -> Result<(), String> {
         share(&cols![self; quantile])?;
         finite(&cols![self; time_to_access_min, cost])
+    }
+}
+
+impl CheckRow for DecisionRow {
+    fn check(&self) -> Result<(), String> {
+        finite(&cols![self;
+            expected_annual_cost_per_vehicle,
+            annual_cost_outer_variance,
+            annual_cost_inner_variance,
+            expected_opportunity_loss,
+        ])?;
+        share(&cols![self; probability_cheapest])?;
+        ordered(&[
+            (
+                stringify!(expected_annual_cost_per_vehicle_ci95_low),
+                Some(self.expected_annual_cost_per_vehicle_ci95_low),
+            ),
+            (
+                stringify!(expected_annual_cost_per_vehicle),
+                Some(self.expected_annual_cost_per_vehicle),
+            ),
+            (
+                stringify!(expected_annual_cost_per_vehicle_ci95_high),
+                Some(self.expected_annual_cost_per_vehicle_ci95_high),
+            ),
+        ])?;
+        ordered(&[
+            (stringify!(annual_cost_p05), Some(self.annual_cost_p05)),
+            (stringify!(annual_cost_p50), Some(self.annual_cost_p50)),
+            (stringify!(annual_cost_p95), Some(self.annual_cost_p95)),
+        ])
+    }
+}
+
+impl CheckRow for SensitivityRow {
+    fn check(&self) -> Result<(), String> {
+        finite(&cols![self;
+            annual_cost_diff_vs_baseline_at_p10,
+            annual_cost_diff_vs_baseline_at_p50,
+            annual_cost_diff_vs_baseline_at_p90,
+            evppi_per_vehicle_year,
+        ])?;
+        if let Some(v) = self.first_order_variance_share {
+            share(&[(stringify!(first_order_variance_share), v)])?;
+        }
+        ordered(&[
+            (stringify!(value_p10), Some(self.value_p10)),
+            (stringify!(value_p50), Some(self.value_p50)),
+            (stringify!(value_p90), Some(self.value_p90)),
+        ])
+    }
+}
+
+/// Everything read from the results directory of `lockout uncertainty`.
+#[derive(Debug, Clone)]
+pub struct UncertaintyTables {
+    /// `run.json`.
+    pub run: UncertaintyManifest,
+    /// `decision.csv`, in scenario order.
+    pub decision: Vec<DecisionRow>,
+    /// `sensitivity.csv`.
+    pub sensitivity: Vec<SensitivityRow>,
+    /// The parameter columns of `draws.csv`.
+    pub parameters: Vec<String>,
+    /// `draws.csv`'s rows, draw by draw, each with its parameter values.
+    pub draws: Vec<DrawRow>,
+}
+
+impl UncertaintyTables {
+    /// Reads `run.json`, `decision.csv`, `sensitivity.csv` and `draws.csv` from `dir`.
+    pub fn load(dir: &Path) -> Result<Self, PlotError> {
+        let run_path = dir.join("run.json");
+        let run: UncertaintyManifest =
+            serde_json::from_str(&read_text(&run_path)?).map_err(|e| PlotError::BadManifest {
+                path: run_path.clone(),
+                message: e.to_string(),
+            })?;
+        let decision: Vec<DecisionRow> = read_csv(&dir.join("decision.csv"))?;
+        let names: Vec<String> = decision.iter().map(|r| r.strategy.clone()).collect();
+        let bad = |path: PathBuf, message: String| PlotError::BadTable { path, message };
+        if decision.is_empty() {
+            return Err(bad(dir.join("decision.csv"), "no strategies".into()));
+        }
+        let sensitivity = read_csv_with(&dir.join("sensitivity.csv"), |row: &SensitivityRow| {
+            row.check()?;
+            known_strategy(&names)(&row.strategy)
+        })?;
+        let draws_path = dir.join("draws.csv");
+        let bytes = std::fs::read(&draws_path).map_err(|e| io_error(&draws_path, e))?;
+        let (parameters, rows) =
+            crate::report::schema::read_draws(&bytes).map_err(|e| PlotError::BadColumn {
+                path: draws_path.clone(),
+                message: e.to_string(),
+            })?;
+        // Draw by draw, every strategy in decision.csv's order: what the curves assume.
+        let n = names.len();
+        for (i, (row, values)) in rows.iter().enumerate() {
+            let line = i + 2;
+            if row.strategy != names[i % n] || row.draw != (i / n) as u64 {
+                return Err(bad(
+                    draws_path.clone(),
+                    format!(
+                        "line {line}: expected draw {} of strategy `{}`",
+                        i / n,
+                        names[i % n]
+                    ),
+                ));
+            }
+            let numbers = [
+                row.annual_cost_per_vehicle,
+                row.prevention_cost_per_year,
+                row.incident_cost_per_vehicle_year,
+                row.time_to_access_min_per_vehicle_year,
+                row.baseline_incident_rate_per_vehicle_year,
+                row.value_of_time_per_hour,
+            ];
+            if numbers.iter().chain(values).any(|x| !x.is_finite()) {
+                return Err(bad(
+                    draws_path.clone(),
+                    format!("line {line}: a value is not a finite number"),
+                ));
+            }
+        }
+        if rows.is_empty() || rows.len() % n != 0 {
+            return Err(bad(
+                draws_path,
+                "no draws, or a draw without every strategy".into(),
+            ));
+        }
+        Ok(Self {
+            run,
+            decision,
+            sensitivity,
+            parameters,
+            draws: rows.into_iter().map(|(r, _)| r).collect(),
+        })
+    }
+
+    /// Strategy names, in scenario order.
+    pub fn strategies(&self) -> Vec<String> {
+        self.decision.iter().map(|r| r.strategy.clone()).collect()
     }
 }
 

@@ -30,6 +30,10 @@
 //! | `ord/summary-info.csv` | [`OrdSummaryInfoRow`] |
 //! | `ord/splt.csv` | [`SpltRow`] |
 //! | `sweep.csv` | [`SweepRow`] |
+//! | `draws.csv` | [`DrawRow`] (and a column per uncertain parameter) |
+//! | `decision.csv` | [`DecisionRow`] |
+//! | `sensitivity.csv` | [`SensitivityRow`] |
+//! | `run.json` of `lockout uncertainty` | [`UncertaintyManifest`] |
 //! | `run.json` of a run | [`Manifest`] |
 //! | `run.json` of a sweep | [`SweepManifest`] |
 
@@ -48,6 +52,7 @@ mod prevention;
 mod region;
 mod summary;
 mod sweep;
+mod uncertainty;
 
 pub use incident::{QuantileRow, RemedyRow, SegmentRow};
 pub use losses::{
@@ -61,6 +66,10 @@ pub use prevention::PreventionRow;
 pub use region::{ResponderRow, WaitRow};
 pub use summary::{CheaperWhen, SummaryRow};
 pub use sweep::{SweepRow, SweptValue};
+pub use uncertainty::{
+    DecisionRow, DrawRow, DrawsTable, ParameterInfo, SensitivityRow, UncertaintyManifest,
+    read_draws, write_draws,
+};
 
 /// `Some(x)` when `x` is finite, else `None`: the value of an optional float column.
 pub fn finite(x: f64) -> Option<f64> {

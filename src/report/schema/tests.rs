@@ -394,6 +394,100 @@ fn sweep_rows_round_trip() {
     assert_eq!(round_trip(&rows), rows);
 }
 
+fn draw_row(i: usize) -> DrawRow {
+    DrawRow {
+        draw: (i / 2) as u64,
+        strategy: name(i),
+        annual_cost_per_vehicle: f(i),
+        annual_cost_per_vehicle_se: f(i + 1),
+        annual_cost_diff_vs_baseline: f(i + 2),
+        annual_cost_diff_vs_baseline_se: f(i + 3),
+        total_cost_mean: f(i + 4),
+        time_to_access_mean_min: f(i + 5),
+        prevention_cost_per_year: f(i + 6),
+        incident_cost_per_vehicle_year: f(i + 7),
+        time_to_access_min_per_vehicle_year: f(i),
+        baseline_incident_rate_per_vehicle_year: f(i + 1),
+        value_of_time_per_hour: f(i + 2),
+        currency: name(i + 1),
+        price_year: 2025,
+    }
+}
+
+#[test]
+fn uncertainty_rows_round_trip() {
+    let draws: Vec<DrawRow> = (0..8).map(draw_row).collect();
+    assert_eq!(round_trip(&draws), draws);
+    let decisions: Vec<DecisionRow> = (0..8)
+        .map(|i| DecisionRow {
+            strategy: name(i),
+            baseline: i == 0,
+            draws: [2, u64::MAX][i % 2],
+            incidents_per_draw: i as u64,
+            expected_annual_cost_per_vehicle: f(i),
+            expected_annual_cost_per_vehicle_ci95_low: f(i + 1),
+            expected_annual_cost_per_vehicle_ci95_high: f(i + 2),
+            annual_cost_p05: f(i + 3),
+            annual_cost_p50: f(i + 4),
+            annual_cost_p95: f(i + 5),
+            annual_cost_outer_variance: f(i + 6),
+            annual_cost_inner_variance: f(i + 7),
+            probability_cheapest: f(i),
+            expected_opportunity_loss: f(i + 1),
+            currency: name(i + 2),
+            price_year: 2025,
+        })
+        .collect();
+    assert_eq!(round_trip(&decisions), decisions);
+    let sensitivity: Vec<SensitivityRow> = (0..8)
+        .map(|i| SensitivityRow {
+            parameter: name(i),
+            unit: name(i + 1),
+            strategy: name(i + 2),
+            value_p10: f(i),
+            value_p50: f(i + 1),
+            value_p90: f(i + 2),
+            annual_cost_diff_vs_baseline_at_p50: f(i + 3),
+            annual_cost_diff_vs_baseline_at_p10: f(i + 4),
+            annual_cost_diff_vs_baseline_at_p10_ci95_low: f(i + 5),
+            annual_cost_diff_vs_baseline_at_p10_ci95_high: f(i + 6),
+            annual_cost_diff_vs_baseline_at_p90: f(i + 7),
+            annual_cost_diff_vs_baseline_at_p90_ci95_low: f(i),
+            annual_cost_diff_vs_baseline_at_p90_ci95_high: f(i + 1),
+            first_order_variance_share: o(i),
+            evppi_per_vehicle_year: f(i + 2),
+            currency: name(i + 3),
+            price_year: 2025,
+        })
+        .collect();
+    assert_eq!(round_trip(&sensitivity), sensitivity);
+}
+
+#[test]
+fn draws_tables_carry_a_column_per_parameter() {
+    let rows: Vec<DrawRow> = (0..8).map(draw_row).collect();
+    let parameters = vec![
+        "incident_rate_per_vehicle_year".to_string(),
+        r#"strategy."waist-pouch habit".annual_cost"#.to_string(),
+    ];
+    let values: Vec<Vec<f64>> = (0..4).map(|d| vec![f(d), f(d + 3)]).collect();
+    let mut buf = Vec::new();
+    write_draws(&mut buf, &parameters, 0, &values, &rows).unwrap();
+    let (names, read) = read_draws(&buf).unwrap();
+    assert_eq!(names, parameters);
+    assert_eq!(read.len(), rows.len());
+    for ((row, v), expected) in read.iter().zip(&rows) {
+        assert_eq!(row, expected);
+        assert_eq!(v, &values[row.draw as usize]);
+    }
+    let text = String::from_utf8(buf).unwrap();
+    let head = text.lines().next().unwrap();
+    assert!(
+        head.starts_with(r#"draw,incident_rate_per_vehicle_year,"strategy.""waist-pouch habit"".annual_cost",strategy,"#),
+        "{head}"
+    );
+}
+
 #[test]
 fn non_finite_optional_values_are_written_empty_and_read_as_none() {
     let mut row = summary(1);
