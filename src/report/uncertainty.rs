@@ -281,17 +281,31 @@ fn evppi(costs: &[Vec<f64>], bins: &[Vec<usize>]) -> f64 {
     let means: Vec<f64> = (0..s_count)
         .map(|s| costs.iter().map(|r| r[s]).sum::<f64>() / n)
         .collect();
-    let best = means.iter().copied().fold(f64::INFINITY, f64::min);
+    let argmin = |v: &[f64]| {
+        (0..v.len())
+            .min_by(|&a, &b| v[a].total_cmp(&v[b]))
+            .expect("a strategy")
+    };
+    let best_strategy = argmin(&means);
+    let best = means[best_strategy];
+    let mut same_choice_everywhere = true;
     let informed: f64 = bins
         .iter()
         .map(|b| {
             let k = b.len() as f64;
-            let lowest = (0..s_count)
+            let bin_means: Vec<f64> = (0..s_count)
                 .map(|s| b.iter().map(|&i| costs[i][s]).sum::<f64>() / k)
-                .fold(f64::INFINITY, f64::min);
-            k / n * lowest
+                .collect();
+            let choice = argmin(&bin_means);
+            same_choice_everywhere &= choice == best_strategy;
+            k / n * bin_means[choice]
         })
         .sum();
+    // Knowing the parameter changes no choice: the value of that knowledge is exactly 0 (the
+    // two sums above, taken in different orders, would leave a rounding residue).
+    if same_choice_everywhere {
+        return 0.0;
+    }
     (best - informed).max(0.0)
 }
 
