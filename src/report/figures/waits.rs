@@ -152,19 +152,16 @@ impl Figure for WaitsFigure {
                 })
                 .fold(1.0, f64::min);
             let y_lo = ((at_once - 0.1) * 10.0 + 1e-9).floor().clamp(0.0, 9.0) / 10.0;
-            let y = Axis::linear(
+            let mut y = Axis::linear(
                 y_lo,
                 1.0,
-                if y_lo > 0.0 {
-                    format!(
-                        "share of calls dispatched within (axis from {})",
-                        format_percent(y_lo)
-                    )
-                } else {
-                    "share of calls dispatched within".into()
-                },
+                "share of calls dispatched within".into(),
                 percent_tick,
             );
+            // Said where the axis (widened to round ticks) really starts, when not at 0.
+            if y.lo > 0.0 {
+                y.desc = format!("{} (axis from {})", y.desc, format_percent(y.lo));
+            }
             let (head, area) = cell.split_vertically(40);
             let left = numeric_margin(root, &y)?;
             let mut chart = build_chart(&area, &x, &y, left, MARGIN, true)?;
