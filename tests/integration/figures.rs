@@ -41,6 +41,9 @@ incident_rate_multiplier = 0.5
         .success();
     let cdf = read(&out.join("time_to_access_cdf.svg"));
     assert!(cdf.contains("fewer lockouts (same curve as base)"), "{cdf}");
+    // Its paired differences are all exactly zero: said so, not "indistinguishable".
+    let diff = read(&out.join("difference_vs_baseline.svg"));
+    assert!(diff.contains("identical in every incident"), "{diff}");
     let shares = read(&out.join("resolution_shares.svg"));
     assert!(shares.contains("club patrol van"));
     assert!(shares.contains("never ended an incident: wire hanger through the seal"));

@@ -159,12 +159,18 @@ fn forest_panel<DB: DrawingBackend>(
         let at = px(&chart, v.mean, yc);
         draw_marker(root, Marker::Circle, at, c, v.excludes_zero())?;
         let d = decimals_for(v.mean.abs().max(v.low.abs()).max(v.high.abs()));
-        let text = format!(
-            "{} (95% CI {} to {})",
-            unit(&format_fixed(v.mean, d)),
-            format_fixed(v.low, d),
-            format_fixed(v.high, d)
-        );
+        // Every paired difference exactly zero: the strategy leaves each lockout as it was
+        // (it acts on how often lockouts happen, or on fees), not "indistinguishable".
+        let text = if v.mean == 0.0 && v.low == 0.0 && v.high == 0.0 {
+            "identical in every incident".to_string()
+        } else {
+            format!(
+                "{} (95% CI {} to {})",
+                unit(&format_fixed(v.mean, d)),
+                format_fixed(v.low, d),
+                format_fixed(v.high, d)
+            )
+        };
         let w = text_width(root, &text, &note)?;
         let cx =
             at.0.clamp(px0 + w / 2 + 4, (px1 - w / 2 - 4).max(px0 + w / 2 + 4));
