@@ -156,7 +156,7 @@ impl ResolutionFigure {
     }
 
     /// Labels of the remedies that ended no incident under any strategy (they only open the
-    /// cabin, or never worked here), for the subtitle.
+    /// cabin, or never worked here), named in a note of the legend instead of a colour.
     fn never_resolving(&self) -> Vec<&str> {
         (0..self.remedies.len())
             .filter(|&k| !self.resolves[k])
