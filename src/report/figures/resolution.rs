@@ -47,12 +47,12 @@ fn is_fallback(name: &str) -> bool {
 
 /// Merges each strategy's remedy list (each in scenario order) into one list in scenario
 /// order: a remedy not seen yet goes right after its predecessor in the list that has it.
-/// `fallback` always comes last.
+/// The fallback rows (`fallback`, or one `fallback: NAME` each) always come last, in order.
 fn merge_remedy_order(lists: &[Vec<&str>]) -> Vec<String> {
     let mut order: Vec<String> = Vec::new();
     for list in lists {
         let mut prev: Option<usize> = None;
-        for &r in list.iter().filter(|r| **r != FALLBACK) {
+        for &r in list.iter().filter(|r| !is_fallback(r)) {
             match order.iter().position(|o| o == r) {
                 Some(p) => prev = Some(p),
                 None => {
@@ -63,8 +63,10 @@ fn merge_remedy_order(lists: &[Vec<&str>]) -> Vec<String> {
             }
         }
     }
-    if lists.iter().flatten().any(|r| *r == FALLBACK) {
-        order.push(FALLBACK.to_string());
+    for &r in lists.iter().flatten().filter(|r| is_fallback(r)) {
+        if !order.iter().any(|o| o == r) {
+            order.push(r.to_string());
+        }
     }
     order
 }
@@ -288,6 +290,23 @@ mod tests {
                 "locksmith",
                 "break window",
                 "fallback"
+            ]
+        );
+        // Several fallbacks stay last, in their order.
+        let d = vec!["spare key", "fallback: tow", "fallback: new key"];
+        let e = vec![
+            "roadside",
+            "spare key",
+            "fallback: tow",
+            "fallback: new key",
+        ];
+        assert_eq!(
+            merge_remedy_order(&[d, e]),
+            [
+                "roadside",
+                "spare key",
+                "fallback: tow",
+                "fallback: new key"
             ]
         );
     }

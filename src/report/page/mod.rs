@@ -20,7 +20,9 @@ use super::schema::{CheaperWhen, InsurerCostRow, SummaryRow};
 mod reading;
 mod region;
 
-use reading::{Estimate, glance_html, reading_html, time_estimate, total_estimate};
+use reading::{
+    Estimate, annual_estimate, glance_html, reading_html, time_estimate, total_estimate,
+};
 use region::region_html;
 
 /// File name of the report page inside the results directory.
@@ -303,14 +305,7 @@ fn table_html(tables: &Tables) -> String {
             "<td class=\"num\">{}</td>",
             format_percent(r.damage_rate)
         );
-        h.push_str(
-            &Estimate::new(
-                r.annual_cost_per_vehicle,
-                r.annual_cost_per_vehicle_ci95_low,
-                r.annual_cost_per_vehicle_ci95_high,
-            )
-            .cell(),
-        );
+        h.push_str(&annual_estimate(r).cell());
         let cell = match (r.cheaper_than_baseline_when, r.break_even_incident_rate) {
             (Some(CheaperWhen::RateAbove), Some(be)) => format!("above {}", format_trimmed(be)),
             (Some(CheaperWhen::RateBelow), Some(be)) => format!("below {}", format_trimmed(be)),

@@ -108,6 +108,15 @@ pub(super) fn total_estimate(r: &SummaryRow) -> Option<Estimate> {
     )
 }
 
+/// A strategy's expected annual cost per vehicle with its interval.
+pub(super) fn annual_estimate(r: &SummaryRow) -> Estimate {
+    Estimate::new(
+        r.annual_cost_per_vehicle,
+        r.annual_cost_per_vehicle_ci95_low,
+        r.annual_cost_per_vehicle_ci95_high,
+    )
+}
+
 /// How a difference against the baseline reads, by its sign and interval.
 pub(super) enum Verdict {
     /// Exactly zero with a zero-width interval: the paired outcomes are identical.
@@ -268,11 +277,7 @@ pub(super) fn reading_html(tables: &Tables) -> String {
                 format_trimmed(base_rate),
             );
         }
-        let annual = Estimate::new(
-            r.annual_cost_per_vehicle,
-            r.annual_cost_per_vehicle_ci95_low,
-            r.annual_cost_per_vehicle_ci95_high,
-        );
+        let annual = annual_estimate(r);
         let _ = write!(
             sentence,
             " Expected cost per vehicle and year: {cur} {} ({}), against {cur} {} for the \
@@ -343,15 +348,8 @@ pub(super) fn glance_html(tables: &Tables) -> String {
     let bname = escape(&base.strategy);
     let ranked = by_annual_cost(tables);
     let best = ranked[0];
-    let annual = |r: &SummaryRow| {
-        Estimate::new(
-            r.annual_cost_per_vehicle,
-            r.annual_cost_per_vehicle_ci95_low,
-            r.annual_cost_per_vehicle_ci95_high,
-        )
-    };
     let mut h = String::from("<div class=\"glance\">\n<p>");
-    let b = annual(base);
+    let b = annual_estimate(base);
     if best.strategy == base.strategy {
         let _ = write!(
             h,
@@ -361,7 +359,7 @@ pub(super) fn glance_html(tables: &Tables) -> String {
             b.interval_text(&ci)
         );
     } else {
-        let e = annual(best);
+        let e = annual_estimate(best);
         let _ = write!(
             h,
             "The lowest expected cost per vehicle and year is <strong>{}</strong>: {cur} {} \
