@@ -33,6 +33,7 @@ pub mod cli;
 pub mod digest;
 pub mod dist;
 pub mod engine;
+pub mod fit;
 pub mod limits;
 pub mod losses;
 pub mod model;

@@ -90,7 +90,32 @@ pub enum Command {
         #[arg(long)]
         no_plots: bool,
     },
-    /// Draw the scenario's uncertain parameters ([uncertainty]) and simulate incidents under
+    /// Fit the scenario's uncertain parameters ([uncertainty], whose distributions are the
+    /// priors) to observed statistics in a targets file: calibration.csv, parameters.csv,
+    /// sets.csv and the joint sample posterior.csv for `[uncertainty] samples`.
+    Calibrate {
+        /// The scenario file (TOML), with an [uncertainty] section.
+        scenario: PathBuf,
+        /// The targets file (TOML): what was observed, with its uncertainty and source.
+        #[arg(long)]
+        targets: PathBuf,
+        /// Seed (default: the scenario's).
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_count)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core).
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = parse_count_usize)]
+        threads: usize,
+        /// Output directory (default: results/<scenario file stem>-calibration/).
+        #[allow(rustdoc::invalid_html_tags)]
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a numeric field: path=value (repeatable), before the sets' values.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+        /// Skip drawing the figure and the report page.
+        #[arg(long)]
+        no_plots: bool,
+    },
     /// every strategy for each draw: the probability that each strategy is the cheapest, EVPI
     /// and sensitivity (draws.csv, decision.csv, sensitivity.csv).
     Uncertainty {
@@ -139,6 +164,9 @@ pub enum Command {
     Check {
         /// The scenario file (TOML).
         scenario: PathBuf,
+        /// Also check a targets file of `lockout calibrate` against the scenario.
+        #[arg(long)]
+        targets: Option<PathBuf>,
         /// Override a numeric field: path=value (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
@@ -361,6 +389,8 @@ macro_rules! usage {
     };
 }
 
+/// `lockout calibrate`: the uncertain parameters fitted to observed statistics.
+pub mod calibrate;
 mod describe;
 mod explain;
 mod headline;
@@ -469,11 +499,38 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             plots: !no_plots,
             shard,
         }),
-        Command::Check { scenario, set } => {
-            let loaded = load(&scenario, &set)?;
+        Command::Check {
+            scenario,
+            targets,
+            set,
+        } => {
+            let loaded = match &targets {
+                Some(t) => calibrate::load_with_targets(&scenario, t, &set)?.0,
+                None => load(&scenario, &set)?,
+            };
             print!("{}", describe(&loaded.scenario));
+            if let Some(t) = &targets {
+                println!("targets {}: accepted", t.display());
+            }
             Ok(())
         }
+        Command::Calibrate {
+            scenario,
+            targets,
+            seed,
+            threads,
+            out,
+            set,
+            no_plots,
+        } => calibrate::calibrate_command(calibrate::CalibrateArgs {
+            scenario,
+            targets,
+            seed,
+            threads,
+            out,
+            set,
+            plots: !no_plots,
+        }),
         Command::Explain {
             scenario,
             incident,

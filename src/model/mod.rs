@@ -5,6 +5,7 @@
 //! Remedy preconditions and adjustments are masks over it, so testing "may this remedy be tried
 //! now?" is two AND operations.
 
+pub mod calibration;
 pub mod outcome;
 pub mod region;
 pub mod uncertainty;

@@ -11,8 +11,12 @@ pub struct UncertainParameter {
     pub path: String,
     /// Whether the field is a duration (values in minutes), else a plain number.
     pub duration: bool,
-    /// Its distribution, in base units (minutes for a duration).
+    /// Its distribution, in base units (minutes for a duration): the one written in the file,
+    /// or with a joint sample the empirical distribution of its column.
     pub spec: DistSpec,
+    /// The distribution written in the file, if any: the prior `lockout calibrate` fits (with
+    /// a joint sample, which then holds the posterior, it is not drawn from).
+    pub prior: Option<DistSpec>,
     /// The compiled sampler of `spec`.
     pub dist: Dist,
     /// Where the distribution comes from (row ids of `docs/sources.md`, or an assumption).

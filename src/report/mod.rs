@@ -1,5 +1,6 @@
 //! Reports: CSV tables, the run manifest, figures and the report page, written atomically.
 
+pub mod calibration;
 pub mod figures;
 pub mod format;
 pub mod loss_tables;

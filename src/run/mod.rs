@@ -12,6 +12,7 @@
 //! [`periods`] (the region level: periods against shared responders, the streamed event
 //! table), [`progress`] (progress bars, rates and times for people).
 
+pub mod calibration;
 pub mod incidents;
 pub mod periods;
 pub mod progress;

@@ -12,6 +12,7 @@ pub mod region;
 pub mod region_spec;
 pub mod schema;
 pub mod spec;
+pub mod targets;
 pub mod uncertainty;
 
 use std::fmt;

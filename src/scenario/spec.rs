@@ -84,7 +84,8 @@ pub struct UncertaintySpec {
     #[serde(default)]
     pub parameter: Vec<ParameterSpec>,
     /// A joint sample (CSV, relative to the scenario file): one row per parameter set, a column
-    /// per parameter path; replaces the parameters' own distributions.
+    /// per parameter path; replaces the parameters' own distributions, which stay as the priors
+    /// `lockout calibrate` fits (it writes such a file).
     #[serde(default)]
     pub samples: Option<String>,
 }

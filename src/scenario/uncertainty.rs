@@ -149,14 +149,9 @@ pub(super) fn compile(
                     true
                 }
             },
-            (Some(_), true) => {
-                return Err(invalid(
-                    &here.key("distribution"),
-                    "with a joint sample (`uncertainty.samples`) the values come from the file: \
-                     remove the distribution"
-                        .into(),
-                ));
-            }
+            // With a joint sample the values come from the file; the distribution is the prior
+            // that `lockout calibrate` fitted the file from.
+            (Some(d), true) => has_string(d),
             (None, false) => {
                 return Err(invalid(
                     &here,
@@ -219,6 +214,7 @@ pub(super) fn compile(
         parameters.push(UncertainParameter {
             path: p.path.trim().to_string(),
             duration,
+            prior: p.distribution.is_some().then(|| dist_spec.clone()),
             spec: dist_spec,
             dist,
             source: source.to_string(),

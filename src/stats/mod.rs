@@ -23,6 +23,7 @@
 //!
 //! This module depends on nothing else in the crate (only `std` and `serde`).
 
+pub mod importance;
 pub mod moments;
 pub mod sketch;
 #[cfg(test)]

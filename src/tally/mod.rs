@@ -53,6 +53,7 @@ macro_rules! push {
 pub struct InexactError(pub String);
 
 mod groups;
+pub mod observations;
 mod prevention;
 mod strategy;
 

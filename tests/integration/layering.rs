@@ -45,6 +45,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "engine", "tally", "losses", "model", "dist", "stats", "limits", "units",
         ],
     ),
+    // The fit of `lockout calibrate`: parameter sets simulated on the runner, weighted by the
+    // targets' likelihood.
+    (
+        "fit",
+        &[
+            "run", "scenario", "engine", "tally", "model", "dist", "stats", "limits",
+        ],
+    ),
     // Every file written; it reads results, never the engines or the runner.
     (
         "report",

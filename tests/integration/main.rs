@@ -6,6 +6,8 @@ mod analytic;
 mod authoring;
 /// Bad input: each class of mistake gives a located error, a non-zero exit and no output.
 mod bad_input;
+/// `lockout calibrate`: known parameters recovered, determinism, refusals, the README's section.
+mod calibration;
 /// `--version`, `--quiet`, completions, man page, "did you mean", headline tables.
 mod cli_habits;
 /// Damaged, edited, crafted or foreign shard parts: refused by the file, never a panic.

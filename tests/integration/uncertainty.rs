@@ -609,14 +609,6 @@ source = "calibration run 7"
             section.to_string(),
             "line 2: column",
         ),
-        (
-            csv,
-            section.replace(
-                "source = \"calibration run 7\"\n\n[[",
-                "source = \"calibration run 7\"\ndistribution = 0.5\n\n[[",
-            ),
-            "remove the distribution",
-        ),
     ] {
         let err = load(csv, &section).expect_err(expected).to_string();
         assert!(err.contains(expected), "{err}");
@@ -625,4 +617,20 @@ source = "calibration run 7"
             "{err}"
         );
     }
+    // A distribution beside the joint sample is the prior `lockout calibrate` fitted it from:
+    // kept as such, while the values still come from the file.
+    let with_prior = load(
+        csv,
+        &section.replace(
+            "source = \"calibration run 7\"\n\n[[",
+            "source = \"calibration run 7\"\ndistribution = { uniform = { min = 0.1, max = 0.9 } }\n\n[[",
+        ),
+    )
+    .unwrap();
+    let u = with_prior.scenario.uncertainty.as_ref().unwrap();
+    assert!(matches!(
+        u.parameters[0].prior,
+        Some(lockout::dist::DistSpec::Uniform { .. })
+    ));
+    assert_eq!(u.parameters[0].quantile(0.1), 0.2);
 }

@@ -34,6 +34,10 @@
 //! | `decision.csv` | [`DecisionRow`] |
 //! | `sensitivity.csv` | [`SensitivityRow`] |
 //! | `run.json` of `lockout uncertainty` | [`UncertaintyManifest`] |
+//! | `calibration.csv` | [`CalibrationRow`] |
+//! | `parameters.csv` | [`ParameterFitRow`] |
+//! | `sets.csv`, `posterior.csv` | [`write_parameter_table`] (a column per parameter) |
+//! | `run.json` of `lockout calibrate` | [`CalibrationManifest`] |
 //! | `run.json` of a run | [`Manifest`] |
 //! | `run.json` of a sweep | [`SweepManifest`] |
 
@@ -45,6 +49,7 @@ use serde::{Serialize, Serializer};
 
 use super::format::num;
 
+mod calibration;
 mod incident;
 mod losses;
 mod manifest;
@@ -54,6 +59,9 @@ mod summary;
 mod sweep;
 mod uncertainty;
 
+pub use calibration::{
+    CalibrationManifest, CalibrationRow, ParameterFitRow, write_parameter_table,
+};
 pub use incident::{QuantileRow, RemedyRow, SegmentRow};
 pub use losses::{
     EpRow, InsurerCostRow, ORD_EPCALC_FULL_UNCERTAINTY, ORD_SAMPLE_TYPE_SAMPLE, OrdAltRow,
