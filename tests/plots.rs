@@ -643,7 +643,9 @@ fn the_sweep_staffing_figure_is_drawn() {
     let svg = fs::read_to_string(tmp.path().join("staffing.svg")).expect("svg");
     for needle in [
         "Staffing",
-        "region.pool.patrol trucks.count",
+        // The field's path in the subtitle, its human label on the x axis.
+        "Each value of region.pool.patrol trucks.count run",
+        "patrol trucks: number of responders",
         "patrol trucks: queue wait",
         "patrol trucks: utilisation",
         "contracted locksmiths: queue wait",

@@ -26,7 +26,8 @@ pub struct RegionRun {
     pub periods: u64,
     /// Per period (in period order): per strategy, ground-up and insured losses.
     pub losses: Vec<Vec<[PeriodAccumulator; 2]>>,
-    /// Incident statistics over all periods (unpaired).
+    /// Incident statistics over all periods, each strategy's own lockouts (no lockout-by-lockout
+    /// pairs; `losses` pairs strategies period by period).
     pub tally: RunTally,
     /// Per strategy: claim severities, ground-up and insured.
     pub severity: Vec<[SeverityTally; 2]>,

@@ -24,7 +24,9 @@
 //!
 //! A strategy that applies to all has `a = 1`: these reduce to the summary's formulas (its
 //! figures are derived from its [`StrategyTally`], the covariance with the baseline from the
-//! paired differences; independent samples in a region run).
+//! paired differences). A region run's strategies all apply to every vehicle, and its savings,
+//! per vehicle and per adopter alike, are `summary.csv`'s annual cost difference negated,
+//! paired period by period ([`super::tables::PeriodTotals`]).
 
 use crate::model::{Scenario, Strategy};
 use crate::report::schema::{PreventionRow, SummaryRow, finite};
@@ -155,9 +157,9 @@ pub fn per_year(scenario: &Scenario, strategy: &Strategy, f: &Figures) -> PerYea
 /// The paired difference of strategy `s`'s annual cost per vehicle from the baseline's
 /// (strategy − baseline; negative saves): mean, 95 % CI low, CI high. It is the mean of the
 /// per-lockout differences `A_i·(r·d_i + P) − P_b` over the baseline's lockouts (see the module
-/// docs), paired lockout by lockout under common random numbers; in a region run (independent
-/// samples) the variance is that of independent samples (see
-/// [`super::tables::PeriodTotals`] for the period-paired interval a region run writes).
+/// docs), paired lockout by lockout under common random numbers. A region run's tally has no
+/// pairs: there this gives the variance of independent samples, and `summary.csv` uses the
+/// period-paired interval of [`super::tables::PeriodTotals`] instead.
 pub fn annual_cost_diff(scenario: &Scenario, tally: &RunTally, s: usize) -> [f64; 3] {
     let r = scenario.incident_rate_per_vehicle_year;
     let p_b = scenario.strategies[tally.baseline].prevention_cost_per_adopter();
@@ -208,8 +210,22 @@ pub fn rows(scenario: &Scenario, tally: &RunTally, summary: &[SummaryRow]) -> Ve
             let some = |x: f64| if f.adopters == 0 { None } else { finite(x) };
             let adopter_annual = r * f.m * f.adopter_total.0 + p;
             let adopter_half = z * r * f.m * (f.adopter_total.1 / na).sqrt();
-            let adopter_saving = p_b - p - r * d;
-            let saving_half = z * r * (d_var / na).sqrt();
+            // In a region run every vehicle adopts (a strategy there applies to all), so an
+            // adopter's saving is the saving per vehicle, paired period by period; the
+            // difference of independent samples would not be paired, nor exactly zero for
+            // the baseline.
+            let adopter_saving = if tally.paired {
+                let saving = p_b - p - r * d;
+                let half = z * r * (d_var / na).sqrt();
+                [some(saving), some(saving - half), some(saving + half)]
+            } else {
+                [
+                    row.annual_cost_diff_vs_baseline_mean,
+                    row.annual_cost_diff_vs_baseline_ci95_high,
+                    row.annual_cost_diff_vs_baseline_ci95_low,
+                ]
+                .map(|x| neg(x).filter(|_| f.adopters > 0))
+            };
             let shares = (1.0 - a) * m_b + a * f.m;
             PreventionRow {
                 strategy: st.name.clone(),
@@ -244,9 +260,9 @@ pub fn rows(scenario: &Scenario, tally: &RunTally, summary: &[SummaryRow]) -> Ve
                 annual_cost_per_adopter_ci95_low: some(adopter_annual - adopter_half),
                 annual_cost_per_adopter_ci95_high: some(adopter_annual + adopter_half),
                 adopter_baseline_annual_cost: some(r * (f.m * f.adopter_total.0 - d) + p_b),
-                saving_per_adopter_vs_baseline: some(adopter_saving),
-                saving_per_adopter_vs_baseline_ci95_low: some(adopter_saving - saving_half),
-                saving_per_adopter_vs_baseline_ci95_high: some(adopter_saving + saving_half),
+                saving_per_adopter_vs_baseline: adopter_saving[0],
+                saving_per_adopter_vs_baseline_ci95_low: adopter_saving[1],
+                saving_per_adopter_vs_baseline_ci95_high: adopter_saving[2],
                 currency: scenario.currency.clone(),
                 price_year: scenario.price_year,
             }

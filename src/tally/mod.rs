@@ -79,7 +79,8 @@ pub struct RunTally {
     /// Index of the baseline strategy.
     pub baseline: usize,
     /// Whether every incident was recorded under every strategy (the incident level). A region
-    /// run records each strategy's own arrivals: no paired differences.
+    /// run records each strategy's own lockouts: no lockout-by-lockout differences (its
+    /// differences are paired period by period, from the period losses).
     pub paired: bool,
     /// Value of time in money per minute (turns minutes into time cost).
     pub value_of_time_per_min: f64,

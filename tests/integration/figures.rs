@@ -59,10 +59,11 @@ incident_rate_multiplier = 0.5
     );
 }
 
-/// A region run simulates each strategy's own years: its differences are unpaired, and the
-/// figure and page say so; the baseline's difference from itself is exactly zero.
+/// A region run's strategies share each simulated year's arrivals: its differences are paired
+/// by period, and the figure and page say so; the baseline's difference from itself is exactly
+/// zero.
 #[test]
-fn region_differences_are_called_unpaired_and_the_baseline_is_zero() {
+fn region_differences_are_called_paired_by_period_and_the_baseline_is_zero() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     lockout()
@@ -87,10 +88,10 @@ fn region_differences_are_called_unpaired_and_the_baseline_is_zero() {
         }
     }
     let svg = read(&out.join("difference_vs_baseline.svg"));
-    assert!(svg.contains("unpaired"), "{svg}");
-    assert!(!svg.contains("paired, per incident"));
+    assert!(svg.contains("paired by period"), "{svg}");
+    assert!(!svg.contains("unpaired") && !svg.contains("paired, per incident"));
     let page = read(&out.join("report.html"));
-    assert!(page.contains("own simulated years, unpaired"));
+    assert!(page.contains("paired by period") && !page.contains("unpaired"));
 }
 
 /// The metro club's page says how its per-vehicle figures relate and warns when a pool loses a

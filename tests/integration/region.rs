@@ -694,7 +694,7 @@ fn a_retried_call_draws_its_own_travel_time() {
 /// difference is the fee with an interval of width 0, while each strategy's own annual cost
 /// has a wide interval. A strategy with fewer lockouts gets an interval narrower than that of
 /// independent samples, around the difference of the annual cost columns; `prevention.csv`'s
-/// saving is the difference negated.
+/// savings, per vehicle and per adopter, are the difference negated.
 #[test]
 fn annual_cost_difference_is_paired_by_period() {
     let text = region_scenario(400, 2, 60).replace(
@@ -745,5 +745,131 @@ fn annual_cost_difference_is_paired_by_period() {
         assert_eq!(p("saving_per_vehicle_vs_baseline"), 0.0 - d[0]);
         assert_eq!(p("saving_per_vehicle_vs_baseline_ci95_low"), 0.0 - d[2]);
         assert_eq!(p("saving_per_vehicle_vs_baseline_ci95_high"), 0.0 - d[1]);
+        // Every vehicle adopts in a region run: an adopter's saving is a vehicle's, paired
+        // period by period (exactly 0 for the baseline).
+        for (adopter, vehicle) in [
+            (
+                "saving_per_adopter_vs_baseline",
+                "saving_per_vehicle_vs_baseline",
+            ),
+            (
+                "saving_per_adopter_vs_baseline_ci95_low",
+                "saving_per_vehicle_vs_baseline_ci95_low",
+            ),
+            (
+                "saving_per_adopter_vs_baseline_ci95_high",
+                "saving_per_vehicle_vs_baseline_ci95_high",
+            ),
+        ] {
+            assert_eq!(prows[r][col(&ph, adopter)], prows[r][col(&ph, vehicle)]);
+        }
     }
+}
+
+/// The per-lockout differences vs the baseline of a region run (time to access, money paid,
+/// total cost) are paired period by period: each is the difference of the two strategies'
+/// mean columns, and its interval is the delta method's for a difference of two ratios of
+/// period sums, recomputed here from `ylt.csv` (each period's lockouts, ground-up loss and
+/// downtime, i.e. the summed time to access): with `R_k = ΣT_k / ΣN_k` and `N̄_k` the mean
+/// lockouts per period, `e_p = (T_sp − R_s·N_sp) / N̄_s − (T_bp − R_b·N_bp) / N̄_b` and the
+/// half-width is `z · sd_p(e) / √P`, the covariance of the same period's sums included. The
+/// baseline's differences are exactly 0 with intervals of width 0.
+#[test]
+fn per_lockout_differences_are_paired_by_period_by_the_delta_method() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    lockout()
+        .args([
+            "run",
+            "scenarios/metro-roadside-club.toml",
+            "--periods",
+            "12",
+        ])
+        .args(["--no-plots", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let (h, rows) = csv_rows(&read(&out.join("summary.csv")));
+    let (yh, ylt) = csv_rows(&read(&out.join("ylt.csv")));
+    let v = |r: &[String], c: &str| -> f64 { r[col(&h, c)].parse().unwrap() };
+    let base = rows
+        .iter()
+        .find(|r| r[col(&h, "baseline")] == "true")
+        .unwrap();
+    let vot = v(base, "value_of_time_per_hour");
+    // Per strategy and period: lockouts, time (min), money paid, total cost.
+    let periods = |strategy: &str| -> Vec<[f64; 4]> {
+        ylt.iter()
+            .filter(|r| r[col(&yh, "strategy")] == strategy)
+            .filter(|r| r[col(&yh, "perspective")] == "ground_up")
+            .map(|r| {
+                let y = |c: &str| -> f64 { r[col(&yh, c)].parse().unwrap() };
+                let (loss, downtime) = (y("aggregate_loss"), y("downtime_h"));
+                [y("incidents"), 60.0 * downtime, loss, loss + vot * downtime]
+            })
+            .collect()
+    };
+    let z = lockout::stats::z_value(lockout::stats::CI_LEVEL);
+    let half_width = |s: &[[f64; 4]], b: &[[f64; 4]], k: usize| -> f64 {
+        let p = s.len() as f64;
+        let ratio = |x: &[[f64; 4]]| {
+            let n: f64 = x.iter().map(|r| r[0]).sum();
+            (x.iter().map(|r| r[k]).sum::<f64>() / n, n / p)
+        };
+        let ((rs, ns), (rb, nb)) = (ratio(s), ratio(b));
+        let e: Vec<f64> = s
+            .iter()
+            .zip(b)
+            .map(|(s, b)| (s[k] - rs * s[0]) / ns - (b[k] - rb * b[0]) / nb)
+            .collect();
+        let mean = e.iter().sum::<f64>() / p;
+        let var = e.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (p - 1.0);
+        z * (var / p).sqrt()
+    };
+    let base_periods = periods(&base[col(&h, "strategy")]);
+    assert_eq!(base_periods.len(), 12);
+    let columns = [
+        (
+            1,
+            "time_to_access_mean_min",
+            "time_diff_vs_baseline",
+            "_min",
+        ),
+        (2, "cost_mean", "cost_diff_vs_baseline", ""),
+        (3, "total_cost_mean", "total_cost_diff_vs_baseline", ""),
+    ];
+    let mut narrower = 0;
+    for r in &rows {
+        let is_base = r[col(&h, "baseline")] == "true";
+        let ours = periods(&r[col(&h, "strategy")]);
+        for (k, mean, diff, unit) in columns {
+            let d = [
+                v(r, &format!("{diff}_mean{unit}")),
+                v(r, &format!("{diff}_ci95_low{unit}")),
+                v(r, &format!("{diff}_ci95_high{unit}")),
+            ];
+            if is_base {
+                for cell in ["_mean", "_ci95_low", "_ci95_high"] {
+                    assert_eq!(r[col(&h, &format!("{diff}{cell}{unit}"))], "0.0");
+                }
+                continue;
+            }
+            assert_eq!(d[0], v(r, mean) - v(base, mean), "{diff}: the point");
+            let expected = half_width(&ours, &base_periods, k);
+            for half in [d[2] - d[0], d[0] - d[1]] {
+                assert!(
+                    (half - expected).abs() <= 1e-9 * expected,
+                    "{diff}: half-width {half}, delta method {expected}"
+                );
+            }
+            // Pairing by period narrows the interval from that of independent samples.
+            let sd = |x: &[String], c: &str| {
+                (v(x, &format!("{c}_ci95_high{unit}")) - v(x, &format!("{c}_ci95_low{unit}"))) / 2.0
+            };
+            let stem = mean.trim_end_matches("_mean_min").trim_end_matches("_mean");
+            let independent = sd(r, stem).hypot(sd(base, stem));
+            narrower += usize::from(expected < independent);
+        }
+    }
+    assert!(narrower >= 10, "only {narrower} of 12 differences narrower");
 }

@@ -38,7 +38,9 @@ const TAG_TRAVEL: u64 = 0x5_3000;
 pub struct PeriodResult {
     /// Period number, from 1.
     pub period_no: u64,
-    /// Incident statistics (unpaired: strategies see different arrivals).
+    /// Incident statistics, each strategy's own lockouts (no incident-by-incident pairs: a
+    /// strategy keeps its share of the shared arrivals and its calls wait their own time;
+    /// `summary.csv` pairs strategies period by period).
     pub tally: RunTally,
     /// Per strategy: ground-up and insured losses.
     pub losses: Vec<[PeriodAccumulator; 2]>,

@@ -8,7 +8,6 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::report::format::{format_fixed, format_trimmed};
-use crate::report::schema::SweepRow;
 
 use super::draw::{
     DESC_PX, DrawResult, GRID, INK, LABEL_PX, MARGIN, MUTED, NOTE_PX, bold_style, de, put_text,
@@ -453,14 +452,6 @@ pub(super) fn from_zero_padded(max: f64, desc: String) -> Axis {
     let mut axis = from_zero(max, 1.0, desc);
     axis.lo = -0.02 * (axis.hi - axis.lo);
     axis
-}
-
-/// The swept parameter as an axis title, with the unit of a swept duration.
-pub(super) fn sweep_parameter_label(rows: &[SweepRow]) -> String {
-    match rows[0].unit.as_str() {
-        "" => rows[0].parameter.clone(),
-        unit => format!("{} ({unit})", rows[0].parameter),
-    }
 }
 
 /// Ticks at the swept values when there are few, else round ticks.

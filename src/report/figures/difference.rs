@@ -47,9 +47,9 @@ pub(super) struct DifferenceFigure {
     names: Vec<String>,
     time: Vec<Option<Interval>>,
     cost: Vec<Option<Interval>>,
-    /// Whether the differences are paired incident by incident (an incident-level run); a
-    /// region run simulates each strategy's own years, so its differences are unpaired.
-    paired: bool,
+    /// Whether the differences are paired incident by incident (an incident-level run) or,
+    /// in a region run, period by period (every strategy sees each period's arrivals).
+    by_incident: bool,
 }
 
 impl DifferenceFigure {
@@ -61,7 +61,7 @@ impl DifferenceFigure {
             .filter(|r| r.strategy != baseline)
             .collect();
         Self {
-            paired: tables.run.periods.is_none(),
+            by_incident: tables.run.periods.is_none(),
             scenario: tables.run.scenario.name.clone(),
             money: tables.money_unit(),
             currency: tables.currency().to_string(),
@@ -201,10 +201,10 @@ impl Figure for DifferenceFigure {
             &format!(
                 "Each strategy minus {} ({}); negative = faster or cheaper.",
                 self.baseline,
-                if self.paired {
+                if self.by_incident {
                     "paired, per incident"
                 } else {
-                    "per incident, unpaired: each strategy's own simulated years"
+                    "per incident, paired by period: every strategy sees each simulated year's arrivals"
                 }
             ),
         )?;

@@ -13,8 +13,8 @@
 //! deterministic: the same tables always give byte-identical files.
 //!
 //! [`read`] reads and checks the tables, `draw` holds the fonts, palette, text, legend and
-//! markers, `axis` the scales, ticks and charts; every figure is a file of its own, named after
-//! it.
+//! markers, `axis` the scales, ticks and charts, `sweep_label` the swept field as people read
+//! it; every figure is a file of its own, named after it.
 
 mod annual;
 mod axis;
@@ -28,6 +28,7 @@ mod probability_cheapest;
 pub mod read;
 mod resolution;
 mod staffing;
+mod sweep_label;
 mod sweep_means;
 mod tornado;
 mod utilisation;

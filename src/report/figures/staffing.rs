@@ -1,5 +1,7 @@
 //! `staffing` (sweep directories of a region): p90 and p50 queue wait and utilisation against
-//! the swept value, per pool.
+//! the swept value, per pool. The x axis names the swept field as people read it (the pool and
+//! what of it is swept); the subtitle gives its path. No target line: a scenario states no wait
+//! target or service level (`[region]` and its pools have no such field).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -9,12 +11,12 @@ use crate::report::schema::SweepRow;
 
 use super::Figure;
 use super::axis::{
-    Axis, broken_line, build_chart, dot, from_zero, numeric_margin, panel_heading, px,
-    sweep_parameter_label, sweep_x_axis,
+    Axis, broken_line, build_chart, dot, from_zero, numeric_margin, panel_heading, px, sweep_x_axis,
 };
 use super::draw::{
     DrawResult, INK, LegendItem, MARGIN, Swatch, colour, draw_header, draw_legend, item,
 };
+use super::sweep_label::sweep_parameter_label;
 
 struct StaffingSeries {
     slot: usize,
@@ -31,6 +33,9 @@ struct StaffingPool {
 
 pub(super) struct StaffingFigure {
     title: String,
+    /// The swept field's path, as given to `--set`.
+    path: String,
+    /// The swept field as people read it (pool and what is swept, with its unit): the x axis.
     parameter: String,
     values: Vec<f64>,
     strategies: Vec<String>,
@@ -92,6 +97,7 @@ impl StaffingFigure {
                 Some(s) => format!("Staffing: {s}"),
                 None => format!("Staffing: sweep of {}", rows[0].parameter),
             },
+            path: rows[0].parameter.clone(),
             parameter: sweep_parameter_label(rows),
             values,
             strategies,
@@ -115,7 +121,7 @@ impl Figure for StaffingFigure {
             &format!(
                 "Each value of {} run with the same seed; queue wait of lockout calls (call to \
                  dispatch) and utilisation per responder pool.",
-                self.parameter
+                self.path
             ),
         )?;
         let mut legend: Vec<LegendItem> = self

@@ -9,9 +9,10 @@ use crate::report::schema::SweepRow;
 use super::Figure;
 use super::axis::{
     Axis, broken_line, build_chart, dot, from_zero, line, numeric_margin, panel_heading, px,
-    sweep_parameter_label, sweep_x_axis,
+    sweep_x_axis,
 };
 use super::draw::{DrawResult, LegendItem, MARGIN, Swatch, colour, draw_header, draw_legend, item};
+use super::sweep_label::sweep_parameter_label;
 
 /// A mean with its interval at one swept value.
 #[derive(Clone, Copy)]
@@ -41,6 +42,9 @@ struct SweepMeansSeries {
 /// Mean time to access and mean total cost, with 95% intervals, against the swept value.
 pub(super) struct SweepMeansFigure {
     title: String,
+    /// The swept field's path, as given to `--set`.
+    path: String,
+    /// The swept field as people read it, with its unit: the x axis.
     parameter: String,
     currency: String,
     values: Vec<f64>,
@@ -102,6 +106,7 @@ impl SweepMeansFigure {
                 Some(s) => format!("Sweep: {s}"),
                 None => format!("Sweep of {}", rows[0].parameter),
             },
+            path: rows[0].parameter.clone(),
             parameter: sweep_parameter_label(rows),
             currency: rows[0].currency.clone(),
             values,
@@ -123,8 +128,9 @@ impl Figure for SweepMeansFigure {
             root,
             &self.title,
             &format!(
-                "Every value run with the same seed; mean per incident with its 95% interval, \
-                 one line per strategy ({} values).",
+                "Every value of {} run with the same seed; mean per incident with its 95% \
+                 interval, one line per strategy ({} values).",
+                self.path,
                 self.values.len()
             ),
         )?;

@@ -198,7 +198,8 @@ pub(super) fn reading_html(tables: &Tables) -> String {
     let pairing = if tables.run.periods.is_none() {
         "differences paired lockout by lockout"
     } else {
-        "differences of means over each strategy's own simulated years, unpaired"
+        "differences of the means per lockout, paired by period: every strategy sees each \
+         simulated year's arrivals, and the intervals are the delta method's over the years' sums"
     };
     let btime = Estimate::new(
         base.time_to_access_mean_min,

@@ -10,7 +10,8 @@ use super::{ser_num, ser_opt};
 /// as an adopter. Shares are of the baseline's lockouts, which are also shares of vehicles (the
 /// baseline rate is the same for every vehicle). Intervals are 95% confidence intervals;
 /// savings are the baseline minus the strategy, paired incident by incident in an
-/// incident-level run.
+/// incident-level run and period by period in a region run (where every vehicle adopts, so
+/// both savings are `summary.csv`'s annual cost difference negated; 0 for the baseline).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PreventionRow {
     /// Strategy name, as in the scenario.

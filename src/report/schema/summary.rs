@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 use super::{ser_num, ser_opt};
 
 /// One row of `summary.csv`: the results of one strategy. Times in minutes, money in the row's
-/// `currency` at `price_year` prices; differences are strategy minus baseline (paired incident
-/// by incident in an incident-level run). Intervals are 95% confidence intervals of the mean.
+/// `currency` at `price_year` prices; differences are strategy minus baseline, paired incident
+/// by incident in an incident-level run and period by period in a region run (the difference
+/// of the strategies' means per lockout, its interval by the delta method over the periods'
+/// sums; exactly 0 for the baseline). Intervals are 95% confidence intervals of the mean.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SummaryRow {
     /// Strategy name, as in the scenario.
