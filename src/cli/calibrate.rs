@@ -251,6 +251,9 @@ fn write_results(
         crate::report::calibration::markdown(&calibration_rows(fit, targets), &parameter_rows)
             .as_bytes(),
     )?;
-    let _ = plots;
+    if plots {
+        crate::report::calibration::render_calibration(staged.path())
+            .context("cannot draw the figure")?;
+    }
     Ok(staged.commit()?)
 }

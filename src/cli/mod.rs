@@ -701,6 +701,21 @@ fn plot_command(dir: &Path) -> anyhow::Result<()> {
         println!("redrew the sweep figures in {}", dir.display());
         return Ok(());
     }
+    // A calibration directory (from `lockout calibrate`) has calibration.csv.
+    if dir.join("calibration.csv").is_file() && !dir.join("summary.csv").exists() {
+        use crate::report::figures::CALIBRATION_FIGURE_NAMES;
+        let mut names: Vec<String> = CALIBRATION_FIGURE_NAMES
+            .iter()
+            .flat_map(|n| [format!("{n}.png"), format!("{n}.svg")])
+            .collect();
+        names.push(crate::report::page::REPORT_FILE.to_string());
+        output::check_may_write(dir, &names)?;
+        let written = crate::report::calibration::render_calibration(dir)
+            .with_context(|| format!("cannot draw the figure of {}", dir.display()))?;
+        output::record_written(dir, &written)?;
+        say!("redrew the figure and report in {}", dir.display());
+        return Ok(());
+    }
     // An uncertainty directory (from `lockout uncertainty`) has decision.csv.
     if dir.join("decision.csv").is_file() && !dir.join("summary.csv").exists() {
         use crate::report::figures::UNCERTAINTY_FIGURE_NAMES;

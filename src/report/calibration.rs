@@ -1,10 +1,14 @@
 //! The words of a `lockout calibrate` directory, every number read from its tables:
 //! `calibration.md` (the comparison and the fitted parameters as Markdown, which the README's
-//! Calibration section copies) and the reading of its page.
+//! Calibration section copies) and its page, `report.html`, with the figure embedded.
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
+use super::figures::draw_calibration_figures;
+use super::figures::read::{CalibrationTables, PlotError};
 use super::format::{format_auto, format_fixed, format_percent};
+use super::page::{CSS, REPORT_FILE, escape, inline_svg};
 use super::schema::{CalibrationRow, ParameterFitRow};
 
 /// Beyond this many fit standard deviations the model and the source still disagree.
@@ -111,26 +115,29 @@ pub fn markdown(rows: &[CalibrationRow], parameters: &[ParameterFitRow]) -> Stri
         .iter()
         .filter(|r| agreement(r) != Agreement::Inside)
         .collect();
+    if rows.iter().any(|r| r.statistic == "share_of_named_answers") {
+        let _ = writeln!(
+            m,
+            "A survey's shares are compared as shares of the answers it named (the unaccounted \
+             answers left out), so they read higher than as published."
+        );
+    }
     if !off.is_empty() {
-        let _ = writeln!(m, "Where the model and the data still differ:\n");
+        let _ = writeln!(
+            m,
+            "\nWhere the model and the data still differ after the fit:\n"
+        );
         for r in off {
             let how = match agreement(r) {
-                Agreement::Disagrees => "they disagree",
-                _ => "within what the fit allows",
-            };
-            let side = match r.simulated_after {
-                Some(x) if x > r.observed => "above",
-                _ => "below",
+                Agreement::Disagrees => "more than 2 fit sd apart: they disagree",
+                _ => "outside the model's 95% interval, within 2 fit sd",
             };
             let _ = writeln!(
                 m,
-                "- {}: the model gives {}, {} the observed {} ({}; {}).",
+                "- {}: the model gives {}, the source {} ({how}).",
                 r.target,
                 value(r.simulated_after, &r.unit),
-                side,
                 value(Some(r.observed), &r.unit),
-                r.source,
-                how
             );
         }
     }
@@ -159,4 +166,166 @@ pub fn markdown(rows: &[CalibrationRow], parameters: &[ParameterFitRow]) -> Stri
         );
     }
     m
+}
+
+/// Draws the figure of a calibration directory and writes its page; returns the written
+/// files, figures first and `report.html` last.
+pub fn render_calibration(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let mut written = draw_calibration_figures(dir)?;
+    let tables = CalibrationTables::load(dir)?;
+    let figure =
+        std::fs::read_to_string(dir.join("calibration.svg")).map_err(|e| PlotError::Draw {
+            path: dir.join("calibration.svg"),
+            message: e.to_string(),
+        })?;
+    let path = dir.join(REPORT_FILE);
+    super::output::write_file_atomically(&path, calibration_html(&tables, &figure).as_bytes())?;
+    written.push(path);
+    Ok(written)
+}
+
+/// The page: the verdict in words, the figure (embedded), the comparison and the parameters.
+pub fn calibration_html(t: &CalibrationTables, figure_svg: &str) -> String {
+    let name = escape(&t.run.scenario.name);
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>lockout calibration: {name}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n\
+         <main>\n<h1>Calibrated to the published observations: {name}</h1>\n"
+    );
+    let _ = writeln!(
+        h,
+        "<dl class=\"settings\"><dt>targets</dt><dd>{} (sha256 {}…)</dd><dt>compared</dt>\
+         <dd>the incidents under the strategy &ldquo;{}&rdquo;</dd><dt>parameter sets</dt><dd>{} rounds of {}, {} \
+         incidents each (the same incidents in every set); effective sample size {}</dd>\
+         <dt>seed</dt><dd>{}</dd><dt>lockout version</dt><dd>{}</dd></dl>",
+        escape(&t.run.targets_path),
+        escape(&t.run.targets_sha256[..12.min(t.run.targets_sha256.len())]),
+        escape(&t.run.strategy),
+        t.run.rounds,
+        format_fixed(t.run.sets_per_round as f64, 0),
+        format_fixed(t.run.incidents_per_set as f64, 0),
+        format_fixed(t.run.effective_sample_size, 0),
+        t.run.seed,
+        escape(&t.run.lockout_version)
+    );
+    h.push_str("<h2>Reading the results</h2>\n<ul class=\"reading\">\n");
+    let count = |a: Agreement| t.rows.iter().filter(|r| agreement(r) == a).count();
+    let _ = writeln!(
+        h,
+        "<li>After the fit, {} of {} observations lie within the model's 95% interval, {} more \
+         within 2 fit standard deviations, and {} further away.</li>",
+        count(Agreement::Inside),
+        t.rows.len(),
+        count(Agreement::Allowed),
+        count(Agreement::Disagrees)
+    );
+    for r in t
+        .rows
+        .iter()
+        .filter(|r| agreement(r) == Agreement::Disagrees)
+    {
+        let _ = writeln!(
+            h,
+            "<li><strong>{}</strong>: the model gives {} against the observed {} ({}): they \
+             still disagree.</li>",
+            escape(&r.target),
+            value(r.simulated_after, &r.unit),
+            value(Some(r.observed), &r.unit),
+            escape(&r.source)
+        );
+    }
+    let informed: Vec<&ParameterFitRow> =
+        t.parameters.iter().filter(|p| p.sd_ratio < 0.9).collect();
+    if !informed.is_empty() {
+        let list: Vec<String> = informed
+            .iter()
+            .map(|p| {
+                format!(
+                    "<code>{}</code> (sd {} of the prior's)",
+                    escape(&p.parameter),
+                    format_percent(p.sd_ratio)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            h,
+            "<li>The targets narrow {}; the other parameters keep about their priors.</li>",
+            list.join(", ")
+        );
+    }
+    if t.rows
+        .iter()
+        .any(|r| r.statistic == "share_of_named_answers")
+    {
+        h.push_str(
+            "<li>A survey's shares are compared as shares of the answers it named (the \
+             unaccounted answers left out), so they read higher than as published.</li>\n",
+        );
+    }
+    h.push_str("</ul>\n");
+    let _ = writeln!(
+        h,
+        "<figure id=\"calibration\">\n{}\n<figcaption><strong>Figure 1.</strong> Each target's \
+         observation against the model before and after the fit, in units of its fit standard \
+         deviation. <a href=\"calibration.svg\">SVG</a> · <a href=\"calibration.png\">PNG</a>\
+         </figcaption>\n</figure>",
+        inline_svg(figure_svg, "Figure 1: observed against simulated")
+    );
+    h.push_str(
+        "<h2>Targets</h2>\n<table>\n<thead><tr><th>target</th><th>observed ± fit sd</th>\
+        <th>before</th><th>after (95% interval)</th><th>source</th></tr></thead>\n<tbody>\n",
+    );
+    for r in &t.rows {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{} ± {}</td><td>{}</td><td>{} ({} to {})</td><td>{}</td></tr>",
+            escape(&r.target),
+            value(Some(r.observed), &r.unit),
+            value(Some(r.fit_sd), &r.unit),
+            value(r.simulated_before, &r.unit),
+            value(r.simulated_after, &r.unit),
+            value(r.simulated_after_p2_5, &r.unit),
+            value(r.simulated_after_p97_5, &r.unit),
+            escape(&r.source)
+        );
+    }
+    h.push_str(
+        "</tbody>\n</table>\n<h2>Fitted parameters</h2>\n<table>\n<thead><tr>\
+        <th>parameter</th><th>prior mean (95% interval)</th><th>posterior mean (95% interval)\
+        </th><th>posterior sd / prior sd</th></tr></thead>\n<tbody>\n",
+    );
+    for p in &t.parameters {
+        let unit = if p.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", p.unit)
+        };
+        let v = |x: f64| format!("{}{unit}", format_auto(x));
+        let _ = writeln!(
+            h,
+            "<tr><td><code>{}</code></td><td>{} ({} to {})</td><td>{} ({} to {})</td>\
+             <td>{}</td></tr>",
+            escape(&p.parameter),
+            v(p.prior_mean),
+            v(p.prior_p2_5),
+            v(p.prior_p97_5),
+            v(p.posterior_mean),
+            v(p.posterior_p2_5),
+            v(p.posterior_p97_5),
+            format_fixed(p.sd_ratio, 2)
+        );
+    }
+    let _ = write!(
+        h,
+        "</tbody>\n</table>\n<footer>Generated by lockout {} from \
+         <a href=\"calibration.csv\">calibration.csv</a>, \
+         <a href=\"parameters.csv\">parameters.csv</a> and run.json in this directory; the \
+         posterior joint sample is <a href=\"posterior.csv\">posterior.csv</a>, every set \
+         simulated <a href=\"sets.csv\">sets.csv</a>.</footer>\n</main>\n</body>\n</html>\n",
+        escape(&t.run.lockout_version)
+    );
+    h
 }

@@ -66,18 +66,25 @@ struct SetChunks<'a> {
 impl Work for SetChunks<'_> {
     /// The sets a fold touched, in order: (index into `scenarios`, observations).
     type Acc = Vec<(usize, Observations)>;
-    type Worker = Scratch;
+    /// The set last simulated and the scratch of its incidents.
+    type Worker = (usize, Scratch);
 
     fn empty(&self) -> Self::Acc {
         Vec::new()
     }
 
-    fn worker(&self) -> Scratch {
-        Scratch::default()
+    fn worker(&self) -> (usize, Scratch) {
+        (usize::MAX, Scratch::default())
     }
 
-    fn simulate(&self, scratch: &mut Scratch, unit: u64, acc: &mut Self::Acc) -> u64 {
+    fn simulate(&self, worker: &mut (usize, Scratch), unit: u64, acc: &mut Self::Acc) -> u64 {
         let k = (unit / self.chunks) as usize;
+        // The scratch caches remedy draws by incident; every set simulates the same incidents
+        // with other distributions, so a set starts with an empty cache.
+        if worker.0 != k {
+            *worker = (k, Scratch::default());
+        }
+        let scratch = &mut worker.1;
         let chunk = unit % self.chunks;
         let scenario = &self.scenarios[k];
         let model = &scenario.strategies[self.targets.strategy].model;

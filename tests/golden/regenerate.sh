@@ -12,6 +12,8 @@ for scenario in scenarios/*.toml; do
   dir=tests/golden/$stem
   mkdir -p "$dir"
   cp "$scenario" "$dir/scenario.toml"
+  # A joint sample the scenario's [uncertainty] reads sits beside it.
+  if [ -f "scenarios/$stem.posterior.csv" ]; then cp "scenarios/$stem.posterior.csv" "$dir/"; fi
   # Region scenarios at 40 periods, incident scenarios at 100,000 incidents: the suite stays fast.
   if grep -q '^\[region\]' "$scenario"; then size=(--periods 40); else size=(--incidents 100000); fi
   printf '%s\n' "${size[@]}" > "$dir/args"

@@ -1,9 +1,10 @@
 //! `lockout calibrate` (issue 15): known parameters recovered from targets the model itself
 //! generated at known values (posterior sd at most a third of the prior's, truth within 2
 //! posterior sd), a parameter the targets do not inform keeping its prior, byte-identical
-//! outputs for the same command twice and for 1 or 2 threads, the joint sample read back by
-//! `[uncertainty]`, refusals of bad targets with file, line and field, and the README's
-//! Calibration section equal to the flagship's committed calibration.
+//! outputs for the same command twice and for 1, 2 or 7 threads, the joint sample read back by
+//! `[uncertainty]`, refusals of bad targets with file, line and field, and the flagship's
+//! committed calibration reproduced byte for byte, with the README's Calibration section and
+//! the scenario's joint sample equal to it.
 
 use lockout::fit::{self, Fit, FitPlan};
 use lockout::model::calibration::Targets;
@@ -11,7 +12,7 @@ use lockout::run::calibration::observe_sets;
 use lockout::scenario::Prepared;
 use lockout::scenario::uncertainty::overrides_for;
 
-use crate::testutil::{lockout, minimal};
+use crate::testutil::{lockout, minimal, root};
 
 /// A driver tries a hanger (success θ₁) and then calls a patrol whose wait is lognormal with
 /// median θ₂ and p90 2·θ₂; θ₃, the habit's annual cost, changes nothing the targets see.
@@ -200,7 +201,10 @@ fn calibrate_is_deterministic_and_its_joint_sample_feeds_uncertainty() {
     let targets = tmp.path().join("t.toml");
     std::fs::write(
         &targets,
-        targets_text(&[0.3, 52.0, 0.014, 0.45]).replace("sets = 300", "sets = 40"),
+        // Three chunks per set: sets and chunks spread over the threads differently.
+        targets_text(&[0.3, 52.0, 0.014, 0.45])
+            .replace("sets = 300", "sets = 40")
+            .replace("incidents = 4_000", "incidents = 40_000"),
     )
     .unwrap();
     let run = |threads: &str, out: &str| {
@@ -217,6 +221,7 @@ fn calibrate_is_deterministic_and_its_joint_sample_feeds_uncertainty() {
     run("1", "a");
     run("2", "b");
     run("2", "c");
+    run("7", "d");
     for file in [
         "calibration.csv",
         "parameters.csv",
@@ -225,11 +230,27 @@ fn calibrate_is_deterministic_and_its_joint_sample_feeds_uncertainty() {
         "calibration.md",
     ] {
         let a = std::fs::read(tmp.path().join("a").join(file)).unwrap();
-        for other in ["b", "c"] {
+        for other in ["b", "c", "d"] {
             let b = std::fs::read(tmp.path().join(other).join(file)).unwrap();
             assert!(a == b, "{file} differs between runs a and {other}");
         }
     }
+    // The page embeds its figure and loads nothing; `plot` redraws the same bytes.
+    let page = std::fs::read_to_string(tmp.path().join("a/report.html")).unwrap();
+    assert!(page.contains("<svg role=\"img\""), "no embedded figure");
+    assert!(
+        !page.contains("<img") && !page.contains("src="),
+        "the page loads a file"
+    );
+    assert!(page.contains("Observed against simulated"));
+    let png = std::fs::read(tmp.path().join("a/calibration.png")).unwrap();
+    lockout()
+        .args(["-q", "plot"])
+        .arg(tmp.path().join("a"))
+        .assert()
+        .success();
+    assert!(png == std::fs::read(tmp.path().join("a/calibration.png")).unwrap());
+    assert!(page == std::fs::read_to_string(tmp.path().join("a/report.html")).unwrap());
     // The joint sample, beside the scenario, replaces the parameters' distributions, which
     // stay as the priors.
     std::fs::copy(
@@ -322,4 +343,82 @@ fn bad_targets_are_refused_with_file_line_and_field() {
         .arg(tmp.path().join("t.toml"))
         .assert()
         .code(2);
+}
+
+#[test]
+fn the_flagship_targets_are_accepted_and_the_readme_shows_its_calibration() {
+    lockout()
+        .args([
+            "check",
+            "scenarios/mixed-population.toml",
+            "--targets",
+            "scenarios/targets/mixed-population.toml",
+        ])
+        .assert()
+        .success();
+    let dir = root().join("results/mixed-population-calibration");
+    // The committed calibration, reproduced byte for byte (tables and calibration.md).
+    let tmp = tempfile::tempdir().unwrap();
+    lockout()
+        .args([
+            "-q",
+            "calibrate",
+            "scenarios/mixed-population.toml",
+            "--targets",
+            "scenarios/targets/mixed-population.toml",
+            "--no-plots",
+            // Not the 2 threads results/regenerate.sh used on this kind of machine: the
+            // flagship's sets spread over the threads otherwise.
+            "--threads",
+            "3",
+            "--out",
+        ])
+        .arg(tmp.path().join("c"))
+        .assert()
+        .success();
+    for file in [
+        "calibration.csv",
+        "parameters.csv",
+        "sets.csv",
+        "posterior.csv",
+        "calibration.md",
+    ] {
+        let committed = std::fs::read(dir.join(file)).unwrap();
+        let now = std::fs::read(tmp.path().join("c").join(file)).unwrap();
+        assert!(
+            committed == now,
+            "{file} differs from the committed results/mixed-population-calibration/{file}: \
+             run results/regenerate.sh in a commit that says why"
+        );
+    }
+    let rows: Vec<lockout::report::schema::CalibrationRow> = lockout::report::schema::read_rows(
+        std::fs::File::open(dir.join("calibration.csv")).unwrap(),
+    )
+    .unwrap();
+    let parameters: Vec<lockout::report::schema::ParameterFitRow> =
+        lockout::report::schema::read_rows(
+            std::fs::File::open(dir.join("parameters.csv")).unwrap(),
+        )
+        .unwrap();
+    let generated = lockout::report::calibration::markdown(&rows, &parameters);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("calibration.md")).unwrap(),
+        generated
+    );
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let begin = "<!-- calibration.md begins -->\n";
+    let end = "<!-- calibration.md ends -->";
+    let start = readme.find(begin).expect("README has the generated block") + begin.len();
+    let stop = readme[start..].find(end).unwrap() + start;
+    assert_eq!(
+        &readme[start..stop],
+        generated,
+        "README's Calibration section is not results/mixed-population-calibration/calibration.md: \
+         run results/regenerate.sh"
+    );
+    // The scenario's joint sample is the calibration's posterior.
+    assert_eq!(
+        std::fs::read(root().join("scenarios/mixed-population.posterior.csv")).unwrap(),
+        std::fs::read(dir.join("posterior.csv")).unwrap()
+    );
 }

@@ -286,9 +286,9 @@ fn sharing_between_strategies_never_changes_an_outcome() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .map(|p| (p.display().to_string(), read(&p)))
+        .map(|p| (p.display().to_string(), crate::testutil::scenario_text(&p)))
         .collect();
-    let flagship = read(&root().join("scenarios/mixed-population.toml"));
+    let flagship = crate::testutil::scenario_text(&root().join("scenarios/mixed-population.toml"));
     texts.push((
         "flagship with remedy-changing strategies".into(),
         format!(

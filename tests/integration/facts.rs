@@ -265,7 +265,11 @@ fn unchanged_with(stem: &str, extra: &str) {
     let golden = root().join("tests/golden").join(stem);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("scenario.toml");
-    std::fs::write(&file, read(&golden.join("scenario.toml")) + extra).unwrap();
+    std::fs::write(
+        &file,
+        crate::testutil::scenario_text(&golden.join("scenario.toml")) + extra,
+    )
+    .unwrap();
     let args: Vec<String> = read(&golden.join("args"))
         .lines()
         .map(str::to_owned)

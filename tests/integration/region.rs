@@ -383,9 +383,11 @@ fn a_sweep_works_for_incident_scenarios_too() {
         .assert()
         .success();
     let (h, rows) = csv_rows(&read(&out.join("sweep.csv")));
-    let strategies = compile(&read(&root().join("scenarios/mixed-population.toml")))
-        .strategies
-        .len();
+    let strategies = compile(&crate::testutil::scenario_text(
+        &root().join("scenarios/mixed-population.toml"),
+    ))
+    .strategies
+    .len();
     assert_eq!(rows.len(), 3 * strategies);
     // No pool: `none`, and no call abandoned.
     assert!(rows.iter().all(|r| r[col(&h, "pool")] == "none"));

@@ -75,6 +75,24 @@ baseline = true
     )
 }
 
+/// A scenario file's text, its joint sample (`[uncertainty] samples`, relative to the file)
+/// made an absolute path, so that the text compiles and runs from anywhere.
+pub fn scenario_text(path: &Path) -> String {
+    let text = read(path);
+    let dir = path.parent().expect("a file in a directory");
+    text.lines()
+        .map(|line| match line.trim().strip_prefix("samples = \"") {
+            Some(rest) => {
+                let file = rest.split('"').next().unwrap_or_default();
+                format!("samples = {:?}", dir.join(file).display().to_string())
+            }
+            None => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
 /// Compiles scenario text or panics with the error.
 pub fn compile(text: &str) -> Scenario {
     lockout::scenario::from_toml_str(text, "test.toml", &[]).unwrap_or_else(|e| panic!("{e}"))

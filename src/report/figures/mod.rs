@@ -18,6 +18,7 @@
 
 mod annual;
 mod axis;
+mod calibration;
 mod cdf;
 mod convergence;
 mod cost;
@@ -42,6 +43,7 @@ use plotters::prelude::*;
 use crate::report::schema::{SweepManifest, SweepRow};
 
 use annual::AnnualFigure;
+use calibration::CalibrationFigure;
 use cdf::CdfFigure;
 use convergence::ConvergenceFigure;
 use cost::CostFigure;
@@ -49,7 +51,7 @@ use difference::DifferenceFigure;
 use draw::{DrawResult, de, register_fonts};
 use ep_curve::EpFigure;
 use probability_cheapest::CheapestFigure;
-use read::UncertaintyTables;
+use read::{CalibrationTables, UncertaintyTables};
 use read::{PlotError, Tables, read_csv, read_text};
 use resolution::ResolutionFigure;
 use staffing::StaffingFigure;
@@ -81,6 +83,18 @@ pub const SWEEP_FIGURE_NAMES: [&str; 2] = ["sweep_means", "staffing"];
 /// The figures [`draw_uncertainty_figures`] writes for a `lockout uncertainty` directory, in
 /// the order its report shows them.
 pub const UNCERTAINTY_FIGURE_NAMES: [&str; 3] = ["probability_cheapest", "tornado", "convergence"];
+
+/// The figures of a `lockout calibrate` directory.
+pub const CALIBRATION_FIGURE_NAMES: [&str; 1] = ["calibration"];
+
+/// Reads the tables of a `lockout calibrate` directory (`calibration.csv`, `parameters.csv`,
+/// `run.json`) and writes every figure of [`CALIBRATION_FIGURE_NAMES`] beside them, as PNG and
+/// SVG. Returns the written paths.
+pub fn draw_calibration_figures(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    register_fonts()?;
+    let tables = CalibrationTables::load(dir)?;
+    Ok(write_both(dir, &CalibrationFigure::new(&tables))?.to_vec())
+}
 
 /// Reads the tables of a `lockout uncertainty` directory (`decision.csv`, `sensitivity.csv`,
 /// `draws.csv`, `run.json`) and writes every figure of [`UNCERTAINTY_FIGURE_NAMES`] beside

@@ -400,7 +400,7 @@ fn figures_html(tables: &Tables) -> String {
 /// The SVG document `svg` as an element of the page, labelled for screen readers with `label`
 /// (already escaped). plotters writes a bare `<svg ...>` root whose text is escaped; its fixed
 /// width and height give way to the page's style, which scales it to the column.
-fn inline_svg(svg: &str, label: &str) -> String {
+pub(crate) fn inline_svg(svg: &str, label: &str) -> String {
     let start = svg.find("<svg").unwrap_or(0);
     let body = svg[start..].trim_end();
     match body.strip_prefix("<svg") {
