@@ -11,6 +11,8 @@
 #   benches/throughput.sh --uncertainty   # lockout uncertainty on mixed-population: 200 draws x
 #                                         # 50,000 incidents, all strategies, 2 threads (target < 20 s)
 #   benches/throughput.sh --uncertainty --draws 200 --incidents 50000 --reps 3
+#   benches/throughput.sh --calibrate     # lockout calibrate on mixed-population with its targets
+#                                         # (3 x 1,000 sets x 20,000 incidents), 1 and 2 threads
 #   options: --threads "1 2"  --scenario FILE  --no-build  --reps K (median of K runs per cell)
 #
 # Builds `cargo build --release`, then runs
@@ -43,6 +45,7 @@ while [ $# -gt 0 ]; do
     --scenarios) mode=scenarios; shift ;;
     --region) mode=region; shift ;;
     --uncertainty) mode=uncertainty; shift ;;
+    --calibrate) mode=calibrate; shift ;;
     --draws) draws="$2"; shift 2 ;;
     --incidents) draw_incidents="$2"; shift 2 ;;
     --periods) periods="$2"; shift 2 ;;
@@ -110,6 +113,33 @@ median_of() {
 
 echo "machine: $(nproc) cores; $(uptime)"
 echo "binary:  $bin ($(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty'))"
+
+if [ "$mode" = calibrate ]; then
+  # The calibration target (< 5 min on 2 cores): every round's sets simulated under one
+  # strategy, compiling each set's scenario, the tables (no figure); incidents/s and peak memory.
+  targets="scenarios/targets/$(basename "$scenario")"
+  echo "scenario: $scenario, targets $targets"
+  printf '\n%8s %10s %14s %12s %8s\n' threads wall_s incidents/s peak_RSS_MiB ESS
+  for t in $threads_list; do
+    for _ in $(seq "$reps"); do
+      out="$work/out"; tv="$work/time.txt"; rm -rf "$out"
+      /usr/bin/time -v -o "$tv" "$bin" -q calibrate "$scenario" --targets "$targets" --no-plots \
+        --out "$out" --threads "$t" \
+        >"$work/stdout.txt" 2>"$work/stderr.txt" || { cat "$work/stderr.txt" >&2; exit 1; }
+      python3 - "$out/run.json" "$tv" "$t" <<'PY'
+import json, re, sys
+run = json.load(open(sys.argv[1]))
+text = open(sys.argv[2]).read()
+wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", text)
+secs = (int(wall.group(1) or 0) * 60 + int(wall.group(2))) * 60 + float(wall.group(3))
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
+print(f"{sys.argv[3]:>8} {secs:10.2f} {run['incidents_per_second']:14.3e} {rss / 1024:12.1f} {run['effective_sample_size']:8.0f}")
+PY
+    done
+  done
+  echo "uptime after: $(uptime)"
+  exit 0
+fi
 
 if [ "$mode" = uncertainty ]; then
   # The uncertainty target: D parameter draws x N incidents under every strategy, plus the

@@ -1,4 +1,4 @@
-//! `docs/sources.md` against the scenarios: every row id a shipped scenario cites (ranges such as
+//! `docs/sources.md` against the scenarios: every row id a shipped scenario (or targets file) cites (ranges such as
 //! `F2.1-F2.6` expanded) is a row of the document, no id is listed twice, and every row names a
 //! figure, a source and a confidence.
 
@@ -16,7 +16,8 @@ fn show(id: Id) -> String {
     format!("F{}.{}", id.0, id.1)
 }
 
-/// The files whose comments cite rows: the shipped scenarios and the `lockout new` starter.
+/// The files whose comments cite rows: the shipped scenarios, the `lockout new` starter and the
+/// calibration targets.
 fn citing_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
         .unwrap()
@@ -29,6 +30,14 @@ fn citing_files() -> Vec<PathBuf> {
         "expected the shipped scenarios, found {files:?}"
     );
     files.push(root().join("src/scenario/starter.toml"));
+    // The calibration targets cite the rows they were observed in.
+    let mut targets: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios/targets"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    targets.sort();
+    assert!(!targets.is_empty(), "expected the flagship's targets");
+    files.extend(targets);
     files
 }
 
