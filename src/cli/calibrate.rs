@@ -136,6 +136,11 @@ pub(super) fn calibrate_command(args: CalibrateArgs) -> anyhow::Result<()> {
         secs
     );
     say!("results in {}", dir.display());
+    if let Some(w) =
+        crate::report::calibration::thin_posterior(fit.effective_sample_size, fit.sets.len() as u64)
+    {
+        eprintln!("warning: {w}");
+    }
     Ok(())
 }
 

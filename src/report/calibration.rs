@@ -14,6 +14,23 @@ use super::schema::{CalibrationRow, ParameterFitRow};
 /// Beyond this many fit standard deviations the model and the source still disagree.
 pub const DISAGREE_Z: f64 = 2.0;
 
+/// Below this effective sample size the posterior rests on too few parameter sets for its
+/// intervals to be read; the page, `calibration.md` and the command say so.
+pub const MIN_EFFECTIVE_SAMPLE_SIZE: f64 = 100.0;
+
+/// The warning about a small effective sample size, if it is one.
+pub fn thin_posterior(effective_sample_size: f64, sets: u64) -> Option<String> {
+    (effective_sample_size < MIN_EFFECTIVE_SAMPLE_SIZE).then(|| {
+        format!(
+            "the posterior rests on an effective {} of {} parameter sets, too few to read its \
+             intervals: raise `sets` or `rounds` in the targets file, or widen observed_se or \
+             the discrepancy if the targets are stricter than the sources",
+            format_fixed(effective_sample_size, 0),
+            format_fixed(sets as f64, 0)
+        )
+    })
+}
+
 /// A value of `unit` for people: a share as a percentage, minutes with one decimal, a rate per
 /// vehicle-year with three decimals.
 pub fn value(x: Option<f64>, unit: &str) -> String {
@@ -100,6 +117,9 @@ pub fn markdown(rows: &[CalibrationRow], parameters: &[ParameterFitRow]) -> Stri
             format_fixed(f.incidents_per_set as f64, 0),
             format_fixed(f.effective_sample_size, 0)
         );
+    }
+    if let Some(w) = first.and_then(|f| thin_posterior(f.effective_sample_size, f.parameter_sets)) {
+        let _ = writeln!(m, "\n**Warning:** {w}.");
     }
     let count = |a: Agreement| rows.iter().filter(|r| agreement(r) == a).count();
     let _ = writeln!(
@@ -212,6 +232,17 @@ pub fn calibration_html(t: &CalibrationTables, figure_svg: &str) -> String {
         escape(&t.run.lockout_version)
     );
     h.push_str("<h2>Reading the results</h2>\n<ul class=\"reading\">\n");
+    if let Some(w) = t
+        .rows
+        .first()
+        .and_then(|f| thin_posterior(f.effective_sample_size, f.parameter_sets))
+    {
+        let _ = writeln!(
+            h,
+            "<li class=\"warning\"><strong>Warning:</strong> {}.</li>",
+            escape(&w)
+        );
+    }
     let count = |a: Agreement| t.rows.iter().filter(|r| agreement(r) == a).count();
     let _ = writeln!(
         h,

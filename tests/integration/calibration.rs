@@ -343,6 +343,28 @@ fn bad_targets_are_refused_with_file_line_and_field() {
         .arg(tmp.path().join("t.toml"))
         .assert()
         .code(2);
+    // Too few sets for targets this strict: the fit runs, and says its posterior is thin.
+    let strict = good
+        .replace("rounds = 3", "rounds = 1")
+        .replace("sets = 300", "sets = 10")
+        .replace("observed_se = 0.02", "observed_se = 0.0001");
+    std::fs::write(tmp.path().join("t.toml"), strict).unwrap();
+    let out = lockout()
+        .arg("calibrate")
+        .arg(tmp.path().join("s.toml"))
+        .arg("--targets")
+        .arg(tmp.path().join("t.toml"))
+        .args(["--no-plots", "--out"])
+        .arg(tmp.path().join("thin"))
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("warning: the posterior rests on an effective"),
+        "{stderr}"
+    );
+    let md = std::fs::read_to_string(tmp.path().join("thin/calibration.md")).unwrap();
+    assert!(md.contains("**Warning:** the posterior rests on"), "{md}");
 }
 
 #[test]
