@@ -22,9 +22,11 @@
 //! shard ranges), [`tally`] (per-strategy accumulators over outcomes), [`losses`] (a region
 //! run's accumulators and results, the loss figures as pure functions), [`engine`] (one
 //! incident, and one period of a region, as discrete-event simulations), [`run`] (the one
-//! runner: units of work, rayon, precision, shards, progress; incident chunks and region
-//! periods), [`report`] (every file written: tables, loss tables, manifest, figures, page,
-//! shard state, the output directory), [`cli`] (the commands, `sweep` among them).
+//! runner: units of work, rayon, precision, shards, progress; incident chunks, region
+//! periods, parameter draws and calibration sets), [`fit`] (`lockout calibrate`'s adaptive
+//! importance sampling over the runner's sets), [`report`] (every file written: tables, loss
+//! tables, manifest, figures, page, shard state, the output directory), [`cli`] (the commands,
+//! `sweep` among them).
 
 // The scenario schema is one `serde_json::json!` literal, deeper than the default limit.
 #![recursion_limit = "256"]
