@@ -1,7 +1,8 @@
 //! Column types: every column of every table reads in pandas with the dtype the README's
 //! "Column types and names" table gives its name, in every shipped scenario's tables (the
 //! golden fixtures) and in edge runs: one incident, fixed values only, no loss at all, a
-//! region with its ORD files and event table; sweeps. pandas' inference is reproduced here, so the
+//! region with its ORD files and event table; sweeps; the flagship's committed uncertainty and
+//! calibration tables. pandas' inference is reproduced here, so the
 //! check needs no Python: a column is `int64` when every field is a whole number, `bool` when
 //! every field is `True`/`False` (any case pandas accepts), `float64` when every field is a
 //! number or empty (or another of pandas' NA words), else `str`.
@@ -248,4 +249,19 @@ fn sweep_tables_have_their_documented_dtypes() {
         checked += check_dir(&out, &types);
     }
     assert!(checked >= 44, "{checked} columns");
+}
+
+/// The committed tables of `lockout uncertainty` and `lockout calibrate` on the flagship
+/// (draws, decision, sensitivity; calibration, parameters, sets, the joint sample).
+#[test]
+fn uncertainty_and_calibration_tables_have_their_documented_dtypes() {
+    let types = documented();
+    let mut checked = 0;
+    for dir in [
+        "results/mixed-population-uncertainty",
+        "results/mixed-population-calibration",
+    ] {
+        checked += check_dir(&root().join(dir), &types);
+    }
+    assert!(checked > 60, "{checked} columns");
 }
