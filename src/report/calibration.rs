@@ -5,8 +5,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::figures::calibration::CalibrationTables;
 use super::figures::draw_calibration_figures;
-use super::figures::read::{CalibrationTables, PlotError};
+use super::figures::read::PlotError;
 use super::format::{format_auto, format_fixed, format_percent};
 use super::page::{CSS, REPORT_FILE, escape, inline_svg};
 use super::schema::{CalibrationRow, ParameterFitRow};
@@ -72,6 +73,32 @@ pub fn agreement(row: &CalibrationRow) -> Agreement {
     } else {
         Agreement::Allowed
     }
+}
+
+/// A parameter's prior and posterior as people read them: "mean (p2.5 to p97.5)" each, with
+/// its unit, and the sd ratio.
+fn parameter_cells(p: &ParameterFitRow) -> [String; 3] {
+    let unit = if p.unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", p.unit)
+    };
+    let v = |x: f64| format!("{}{unit}", format_auto(x));
+    [
+        format!(
+            "{} ({} to {})",
+            v(p.prior_mean),
+            v(p.prior_p2_5),
+            v(p.prior_p97_5)
+        ),
+        format!(
+            "{} ({} to {})",
+            v(p.posterior_mean),
+            v(p.posterior_p2_5),
+            v(p.posterior_p97_5)
+        ),
+        format_fixed(p.sd_ratio, 2),
+    ]
 }
 
 /// The comparison, the fitted parameters and the disagreements as Markdown.
@@ -166,24 +193,8 @@ pub fn markdown(rows: &[CalibrationRow], parameters: &[ParameterFitRow]) -> Stri
         "\n| parameter | prior mean (95% interval) | posterior mean (95% interval) | posterior sd / prior sd |\n| --- | --- | --- | --- |"
     );
     for p in parameters {
-        let unit = if p.unit.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", p.unit)
-        };
-        let v = |x: f64| format!("{}{unit}", format_auto(x));
-        let _ = writeln!(
-            m,
-            "| `{}` | {} ({} to {}) | {} ({} to {}) | {} |",
-            p.parameter,
-            v(p.prior_mean),
-            v(p.prior_p2_5),
-            v(p.prior_p97_5),
-            v(p.posterior_mean),
-            v(p.posterior_p2_5),
-            v(p.posterior_p97_5),
-            format_fixed(p.sd_ratio, 2)
-        );
+        let [prior, posterior, ratio] = parameter_cells(p);
+        let _ = writeln!(m, "| `{}` | {prior} | {posterior} | {ratio} |", p.parameter);
     }
     m
 }
@@ -329,24 +340,11 @@ pub fn calibration_html(t: &CalibrationTables, figure_svg: &str) -> String {
         </th><th>posterior sd / prior sd</th></tr></thead>\n<tbody>\n",
     );
     for p in &t.parameters {
-        let unit = if p.unit.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", p.unit)
-        };
-        let v = |x: f64| format!("{}{unit}", format_auto(x));
+        let [prior, posterior, ratio] = parameter_cells(p);
         let _ = writeln!(
             h,
-            "<tr><td><code>{}</code></td><td>{} ({} to {})</td><td>{} ({} to {})</td>\
-             <td>{}</td></tr>",
-            escape(&p.parameter),
-            v(p.prior_mean),
-            v(p.prior_p2_5),
-            v(p.prior_p97_5),
-            v(p.posterior_mean),
-            v(p.posterior_p2_5),
-            v(p.posterior_p97_5),
-            format_fixed(p.sd_ratio, 2)
+            "<tr><td><code>{}</code></td><td>{prior}</td><td>{posterior}</td><td>{ratio}</td></tr>",
+            escape(&p.parameter)
         );
     }
     let _ = write!(

@@ -10,7 +10,7 @@
 use indicatif::ProgressBar;
 
 use super::progress::progress_bar;
-use super::{RunError, Work, fold_units, thread_pool};
+use super::{RunError, Work, fold_units, join_groups, thread_pool};
 use crate::engine::streams;
 use crate::engine::{FactDraws, Scratch, Situation, SituationDraws, Trace, TraceEvent, simulate};
 use crate::model::Scenario;
@@ -114,16 +114,8 @@ impl Work for SetChunks<'_> {
         end - start
     }
 
-    fn merge(&self, mut a: Self::Acc, b: Self::Acc) -> Self::Acc {
-        let mut rest = b.into_iter();
-        if let (Some(last), Some(first)) = (a.last_mut(), rest.as_slice().first())
-            && last.0 == first.0
-        {
-            let first = rest.next().expect("checked");
-            last.1.merge(&first.1);
-        }
-        a.extend(rest);
-        a
+    fn merge(&self, a: Self::Acc, b: Self::Acc) -> Self::Acc {
+        join_groups(a, b, |a, b| a.merge(b))
     }
 
     fn relative_precision(&self, _: &Self::Acc) -> f64 {

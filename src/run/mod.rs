@@ -108,6 +108,25 @@ pub enum RunError {
     EventTable(std::io::Error),
 }
 
+/// Joins the accumulators of two folds over consecutive units, each a list of (group, its
+/// accumulator) in unit order (a group: one parameter draw or set, cut into chunks): when a
+/// group's chunks were split between the two folds, its two parts are merged with `merge`.
+pub(crate) fn join_groups<T>(
+    mut a: Vec<(usize, T)>,
+    b: Vec<(usize, T)>,
+    merge: impl Fn(&mut T, &T),
+) -> Vec<(usize, T)> {
+    let mut rest = b.into_iter();
+    if let (Some(last), Some(first)) = (a.last_mut(), rest.as_slice().first())
+        && last.0 == first.0
+    {
+        let first = rest.next().expect("checked");
+        merge(&mut last.1, &first.1);
+    }
+    a.extend(rest);
+    a
+}
+
 /// A rayon pool of `threads` workers (0: one per core), within [`crate::limits::MAX_THREADS`].
 pub(crate) fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, RunError> {
     crate::limits::check_threads(threads).map_err(RunError::Options)?;

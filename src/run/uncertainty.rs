@@ -15,7 +15,7 @@ use indicatif::ProgressBar;
 
 use super::incidents::Evaluator;
 use super::progress::progress_bar;
-use super::{RunError, Work, fold_units, thread_pool};
+use super::{RunError, Work, fold_units, join_groups, thread_pool};
 use crate::engine::streams;
 use crate::limits::MAX_STRATEGIES;
 use crate::model::Scenario;
@@ -137,16 +137,8 @@ impl<'a> Work for DrawChunks<'a> {
         end - start
     }
 
-    fn merge(&self, mut a: Self::Acc, b: Self::Acc) -> Self::Acc {
-        let mut rest = b.into_iter();
-        if let (Some(last), Some(first)) = (a.last_mut(), rest.as_slice().first())
-            && last.0 == first.0
-        {
-            let first = rest.next().expect("checked");
-            last.1.merge(&first.1);
-        }
-        a.extend(rest);
-        a
+    fn merge(&self, a: Self::Acc, b: Self::Acc) -> Self::Acc {
+        join_groups(a, b, |a, b| a.merge(b))
     }
 
     fn relative_precision(&self, _: &Self::Acc) -> f64 {

@@ -1,6 +1,9 @@
 //! `calibration` (calibration directories): each target's observation against the model before
 //! and after the fit, on one axis in units of the target's fit standard deviation, so shares,
-//! minutes and rates sit side by side; the observation at 0 with its ±2 band.
+//! minutes and rates sit side by side; the observation at 0 with its ±2 band. Also the reader of
+//! a calibration directory's tables ([`CalibrationTables`]), which the page uses too.
+
+use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -15,7 +18,8 @@ use super::draw::{
     DrawResult, INK, LABEL_PX, MARGIN, MUTED, Marker, Swatch, colour, draw_header, draw_legend,
     draw_marker, item, put_text, text_style,
 };
-use super::read::CalibrationTables;
+use super::read::{CheckRow, PlotError, finite, finite_opt, ordered, read_csv, read_text};
+use crate::report::schema::{CalibrationManifest, CalibrationRow, ParameterFitRow};
 
 /// The band of ±2 fit sd around the observation.
 const BAND: RGBColor = RGBColor(232, 232, 232);
@@ -156,5 +160,90 @@ impl Figure for CalibrationFigure {
             )?;
         }
         Ok(())
+    }
+}
+
+impl CheckRow for CalibrationRow {
+    fn check(&self) -> Result<(), String> {
+        finite(&[
+            ("observed", self.observed),
+            ("observed_se", self.observed_se),
+            ("fit_sd", self.fit_sd),
+            ("effective_sample_size", self.effective_sample_size),
+        ])?;
+        finite_opt(&[
+            ("simulated_before", self.simulated_before),
+            ("simulated_after", self.simulated_after),
+            ("simulated_after_p2_5", self.simulated_after_p2_5),
+            ("simulated_after_p97_5", self.simulated_after_p97_5),
+            (
+                "standardised_residual_after",
+                self.standardised_residual_after,
+            ),
+        ])?;
+        if self.fit_sd <= 0.0 {
+            return Err(format!("column `fit_sd`: {} is not above 0", self.fit_sd));
+        }
+        ordered(&[
+            ("simulated_after_p2_5", self.simulated_after_p2_5),
+            ("simulated_after_p97_5", self.simulated_after_p97_5),
+        ])
+    }
+}
+
+impl CheckRow for ParameterFitRow {
+    fn check(&self) -> Result<(), String> {
+        finite(&[
+            ("prior_mean", self.prior_mean),
+            ("prior_sd", self.prior_sd),
+            ("prior_p2_5", self.prior_p2_5),
+            ("prior_p97_5", self.prior_p97_5),
+            ("posterior_mean", self.posterior_mean),
+            ("posterior_sd", self.posterior_sd),
+            ("posterior_p2_5", self.posterior_p2_5),
+            ("posterior_p97_5", self.posterior_p97_5),
+            ("sd_ratio", self.sd_ratio),
+            ("effective_sample_size", self.effective_sample_size),
+        ])?;
+        ordered(&[
+            ("posterior_p2_5", Some(self.posterior_p2_5)),
+            ("posterior_p97_5", Some(self.posterior_p97_5)),
+        ])
+    }
+}
+
+/// Everything read from the results directory of `lockout calibrate`.
+#[derive(Debug, Clone)]
+pub struct CalibrationTables {
+    /// `run.json`.
+    pub run: CalibrationManifest,
+    /// `calibration.csv`, in target order.
+    pub rows: Vec<CalibrationRow>,
+    /// `parameters.csv`, in parameter order.
+    pub parameters: Vec<ParameterFitRow>,
+}
+
+impl CalibrationTables {
+    /// Reads `run.json`, `calibration.csv` and `parameters.csv` from `dir`.
+    pub fn load(dir: &Path) -> Result<Self, PlotError> {
+        let run_path = dir.join("run.json");
+        let run: CalibrationManifest =
+            serde_json::from_str(&read_text(&run_path)?).map_err(|e| PlotError::BadManifest {
+                path: run_path.clone(),
+                message: e.to_string(),
+            })?;
+        let rows: Vec<CalibrationRow> = read_csv(&dir.join("calibration.csv"))?;
+        if rows.is_empty() {
+            return Err(PlotError::BadTable {
+                path: dir.join("calibration.csv"),
+                message: "no targets".into(),
+            });
+        }
+        let parameters = read_csv(&dir.join("parameters.csv"))?;
+        Ok(Self {
+            run,
+            rows,
+            parameters,
+        })
     }
 }

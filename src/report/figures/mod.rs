@@ -18,7 +18,7 @@
 
 mod annual;
 mod axis;
-mod calibration;
+pub mod calibration;
 mod cdf;
 mod convergence;
 mod cost;
@@ -44,6 +44,7 @@ use crate::report::schema::{SweepManifest, SweepRow};
 
 use annual::AnnualFigure;
 use calibration::CalibrationFigure;
+use calibration::CalibrationTables;
 use cdf::CdfFigure;
 use convergence::ConvergenceFigure;
 use cost::CostFigure;
@@ -51,7 +52,7 @@ use difference::DifferenceFigure;
 use draw::{DrawResult, de, register_fonts};
 use ep_curve::EpFigure;
 use probability_cheapest::CheapestFigure;
-use read::{CalibrationTables, UncertaintyTables};
+use read::UncertaintyTables;
 use read::{PlotError, Tables, read_csv, read_text};
 use resolution::ResolutionFigure;
 use staffing::StaffingFigure;

@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use crate::report::schema::{
-    CalibrationManifest, CalibrationRow, DecisionRow, DrawRow, EpRow, InsurerCostRow, Manifest,
-    ParameterFitRow, QuantileRow, RemedyRow, ResponderRow, SensitivityRow, SummaryRow, SweepRow,
-    UncertaintyManifest, WaitRow,
+    DecisionRow, DrawRow, EpRow, InsurerCostRow, Manifest, QuantileRow, RemedyRow, ResponderRow,
+    SensitivityRow, SummaryRow, SweepRow, UncertaintyManifest, WaitRow,
 };
 
 use super::draw::capitalise;
@@ -287,7 +286,7 @@ pub(super) trait CheckRow {
 }
 
 /// `Err` unless every value is finite.
-fn finite(values: &[(&str, f64)]) -> Result<(), String> {
+pub(super) fn finite(values: &[(&str, f64)]) -> Result<(), String> {
     match values.iter().find(|(_, v)| !v.is_finite()) {
         None => Ok(()),
         Some((name, v)) => Err(format!("column `{name}`: {v} is not a finite number")),
@@ -295,7 +294,7 @@ fn finite(values: &[(&str, f64)]) -> Result<(), String> {
 }
 
 /// `Err` unless every present value is finite.
-fn finite_opt(values: &[(&str, Option<f64>)]) -> Result<(), String> {
+pub(super) fn finite_opt(values: &[(&str, Option<f64>)]) -> Result<(), String> {
     for (name, v) in values {
         if let Some(v) = v {
             finite(&[(name, *v)])?;
@@ -313,7 +312,7 @@ fn share(values: &[(&str, f64)]) -> Result<(), String> {
 }
 
 /// `Err` unless the values are in non-decreasing order (each present one).
-fn ordered(values: &[(&str, Option<f64>)]) -> Result<(), String> {
+pub(super) fn ordered(values: &[(&str, Option<f64>)]) -> Result<(), String> {
     let present: Vec<(&str, f64)> = values
         .iter()
         .filter_map(|(n, v)| v.map(|v| (*n, v)))
@@ -796,75 +795,6 @@ impl Tables {
                 .map(|r| r.periods)
                 .or_else(|| region.responders.first().map(|r| r.periods))
                 .or_else(|| region.ep_curve.first().map(|r| r.periods))
-        })
-    }
-}
-
-impl CheckRow for CalibrationRow {
-    fn check(&self) -> Result<(), String> {
-        finite(&cols![self; observed, observed_se, fit_sd, effective_sample_size])?;
-        finite_opt(&cols![self;
-            simulated_before,
-            simulated_after,
-            simulated_after_p2_5,
-            simulated_after_p97_5,
-            standardised_residual_after,
-        ])?;
-        if self.fit_sd <= 0.0 {
-            return Err(format!("column `fit_sd`: {} is not above 0", self.fit_sd));
-        }
-        ordered(&[
-            ("simulated_after_p2_5", self.simulated_after_p2_5),
-            ("simulated_after_p97_5", self.simulated_after_p97_5),
-        ])
-    }
-}
-
-impl CheckRow for ParameterFitRow {
-    fn check(&self) -> Result<(), String> {
-        finite(&cols![self;
-            prior_mean, prior_sd, prior_p2_5, prior_p97_5, posterior_mean, posterior_sd,
-            posterior_p2_5, posterior_p97_5, sd_ratio, effective_sample_size,
-        ])?;
-        ordered(&[
-            ("posterior_p2_5", Some(self.posterior_p2_5)),
-            ("posterior_p97_5", Some(self.posterior_p97_5)),
-        ])
-    }
-}
-
-/// Everything read from the results directory of `lockout calibrate`.
-#[derive(Debug, Clone)]
-pub struct CalibrationTables {
-    /// `run.json`.
-    pub run: CalibrationManifest,
-    /// `calibration.csv`, in target order.
-    pub rows: Vec<CalibrationRow>,
-    /// `parameters.csv`, in parameter order.
-    pub parameters: Vec<ParameterFitRow>,
-}
-
-impl CalibrationTables {
-    /// Reads `run.json`, `calibration.csv` and `parameters.csv` from `dir`.
-    pub fn load(dir: &Path) -> Result<Self, PlotError> {
-        let run_path = dir.join("run.json");
-        let run: CalibrationManifest =
-            serde_json::from_str(&read_text(&run_path)?).map_err(|e| PlotError::BadManifest {
-                path: run_path.clone(),
-                message: e.to_string(),
-            })?;
-        let rows: Vec<CalibrationRow> = read_csv(&dir.join("calibration.csv"))?;
-        if rows.is_empty() {
-            return Err(PlotError::BadTable {
-                path: dir.join("calibration.csv"),
-                message: "no targets".into(),
-            });
-        }
-        let parameters = read_csv(&dir.join("parameters.csv"))?;
-        Ok(Self {
-            run,
-            rows,
-            parameters,
         })
     }
 }
