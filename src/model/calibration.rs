@@ -37,6 +37,14 @@ pub enum Statistic {
         /// Index of this threshold among [`Targets::wait_thresholds`].
         threshold: usize,
     },
+    /// The quantile of order `order` of the remedy's waits from call to arrival, minutes (the
+    /// lower empirical quantile, from a quantile sketch: within 0.4% of it).
+    WaitQuantileMin {
+        /// Remedy index.
+        remedy: usize,
+        /// Order, in (0, 1).
+        order: f64,
+    },
     /// Calls to the remedies (every start, arrived or cancelled) per vehicle-year: the
     /// incident rate × the strategy's incident-rate multiplier × calls per incident.
     CallsPerVehicleYear {
@@ -55,7 +63,7 @@ impl Statistic {
             Statistic::ResolvedShare { .. }
             | Statistic::PlaceShare { .. }
             | Statistic::WaitWithinShare { .. } => "share",
-            Statistic::MeanWaitMin { .. } => "min",
+            Statistic::MeanWaitMin { .. } | Statistic::WaitQuantileMin { .. } => "min",
             Statistic::CallsPerVehicleYear { .. } | Statistic::CountedPerVehicleYear => {
                 "per vehicle-year"
             }
@@ -179,6 +187,8 @@ pub struct Targets {
     pub compositions: Vec<Composition>,
     /// (remedy, minutes) of every `WaitWithinShare` target, in target order.
     pub wait_thresholds: Vec<(usize, f64)>,
+    /// Bit per remedy index whose waits a `WaitQuantileMin` target needs in a sketch.
+    pub wait_sketches: u64,
     /// Parameter sets per round of the fit.
     pub sets: u64,
     /// Rounds of the fit (the first draws from the prior, each later one from a proposal

@@ -66,6 +66,7 @@ struct TargetSpec {
     remedy: Option<String>,
     place: Option<String>,
     minutes: Option<f64>,
+    order: Option<f64>,
     observed: f64,
     observed_se: f64,
     #[serde(default)]
@@ -95,10 +96,11 @@ struct CategorySpec {
 }
 
 /// The statistics a target may name, with the fields each takes besides the common ones.
-const STATISTICS: [(&str, &str); 6] = [
+const STATISTICS: [(&str, &str); 7] = [
     ("resolved_share", "remedies"),
     ("place_share", "place"),
     ("mean_wait_min", "remedy"),
+    ("wait_quantile_min", "remedy, order"),
     ("wait_within_share", "remedy, minutes"),
     ("calls_per_vehicle_year", "remedies"),
     ("counted_per_vehicle_year", ""),
@@ -251,6 +253,7 @@ fn compile(spec: &TargetsSpec, scenario: &Scenario) -> Result<Targets, Invalid> 
     }
     let model = &scenario.strategies[strategy].model;
     let mut wait_thresholds = Vec::new();
+    let mut wait_sketches = 0u64;
     let mut targets = Vec::new();
     for (i, t) in spec.target.iter().enumerate() {
         let at = root.key("target").index(i);
@@ -296,6 +299,7 @@ fn compile(spec: &TargetsSpec, scenario: &Scenario) -> Result<Targets, Invalid> 
             ("remedy", t.remedy.is_some()),
             ("place", t.place.is_some()),
             ("minutes", t.minutes.is_some()),
+            ("order", t.order.is_some()),
         ];
         for (field, present) in given {
             let wanted = fields.split(", ").any(|f| f == field);
@@ -365,6 +369,18 @@ fn compile(spec: &TargetsSpec, scenario: &Scenario) -> Result<Targets, Invalid> 
             "mean_wait_min" => Statistic::MeanWaitMin {
                 remedy: remedy(t.remedy.as_deref().unwrap_or_default())?,
             },
+            "wait_quantile_min" => {
+                let order = t.order.unwrap_or_default();
+                if !(order > 0.0 && order < 1.0) {
+                    return Err(invalid(
+                        &at.key("order"),
+                        format!("a quantile's order is above 0 and below 1 (got {order})"),
+                    ));
+                }
+                let r = remedy(t.remedy.as_deref().unwrap_or_default())?;
+                wait_sketches |= 1 << r;
+                Statistic::WaitQuantileMin { remedy: r, order }
+            }
             "wait_within_share" => {
                 share(t.observed)?;
                 let minutes = t.minutes.unwrap_or_default();
@@ -489,6 +505,7 @@ fn compile(spec: &TargetsSpec, scenario: &Scenario) -> Result<Targets, Invalid> 
         targets,
         compositions,
         wait_thresholds,
+        wait_sketches,
         sets: spec.sets,
         rounds: spec.rounds,
         incidents: spec.incidents,

@@ -5,7 +5,7 @@
 use crate::model::Place;
 use crate::model::calibration::{Statistic, Targets};
 use crate::model::outcome::Outcome;
-use crate::stats::FixedSum;
+use crate::stats::{FixedSum, QuantileSketch};
 
 /// Counts and sums over the incidents of one parameter set.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +30,9 @@ pub struct Observations {
     pub within: Vec<u64>,
     /// Per composition of the targets, per category: counted incidents in it.
     pub categories: Vec<Vec<u64>>,
+    /// Per remedy index: a sketch of its waits, for the remedies of
+    /// [`Targets::wait_sketches`] only (`None` for the others: a sketch is 100 kB).
+    pub wait_sketches: Vec<Option<QuantileSketch>>,
 }
 
 impl Observations {
@@ -49,6 +52,9 @@ impl Observations {
                 .compositions
                 .iter()
                 .map(|c| vec![0; c.categories.len()])
+                .collect(),
+            wait_sketches: (0..remedies)
+                .map(|r| ((targets.wait_sketches >> r) & 1 != 0).then(QuantileSketch::new))
                 .collect(),
         }
     }
@@ -88,6 +94,9 @@ impl Observations {
     pub fn record_arrival(&mut self, r: usize, wait_min: f64, targets: &Targets) {
         self.arrivals[r] += 1;
         self.wait_sum[r].push(wait_min);
+        if let Some(sketch) = &mut self.wait_sketches[r] {
+            sketch.push(wait_min);
+        }
         for (k, &(remedy, minutes)) in targets.wait_thresholds.iter().enumerate() {
             if remedy == r && wait_min <= minutes {
                 self.within[k] += 1;
@@ -108,6 +117,11 @@ impl Observations {
         add(&mut self.within, &other.within);
         for (a, b) in self.categories.iter_mut().zip(&other.categories) {
             add(a, b);
+        }
+        for (a, b) in self.wait_sketches.iter_mut().zip(&other.wait_sketches) {
+            if let (Some(a), Some(b)) = (a, b) {
+                a.merge(b);
+            }
         }
         for (a, b) in self.wait_sum.iter_mut().zip(&other.wait_sum) {
             a.merge(b);
@@ -139,6 +153,10 @@ impl Observations {
                 let n = self.arrivals[remedy];
                 (n > 0).then(|| self.wait_sum[remedy].sum() / n as f64)
             }
+            Statistic::WaitQuantileMin { remedy, order } => self.wait_sketches[remedy]
+                .as_ref()
+                .filter(|s| s.count() > 0)
+                .map(|s| s.quantile(order)),
             Statistic::WaitWithinShare {
                 remedy, threshold, ..
             } => ratio(self.within[threshold], self.arrivals[remedy]),

@@ -55,7 +55,7 @@ source = "assumption: a test"
 const TRUTH: [f64; 3] = [0.3, 45.0, 5.0];
 
 /// A targets file whose observed values are `observed` (hanger share, mean wait, calls per
-/// vehicle-year, arrivals within 45 min) with their standard errors.
+/// vehicle-year, arrivals within 45 min, median wait) with their standard errors.
 fn targets_text(observed: &[f64]) -> String {
     format!(
         r#"sets = 300
@@ -95,8 +95,17 @@ minutes = 45.0
 observed = {}
 observed_se = 0.03
 source = "the model at known values"
+
+[[target]]
+name = "patrol median wait"
+statistic = "wait_quantile_min"
+remedy = "patrol"
+order = 0.5
+observed = {}
+observed_se = 2.0
+source = "the model at known values"
 "#,
-        observed[0], observed[1], observed[2], observed[3]
+        observed[0], observed[1], observed[2], observed[3], observed[4]
     )
 }
 
@@ -119,9 +128,12 @@ fn known_parameters_are_recovered_and_an_uninformed_one_keeps_its_prior() {
     let u = sc.uncertainty.clone().unwrap();
     // The observations: the model's own statistics at the true values, on other incidents
     // than the fit's (seed 99), so the fit sees noise as it would in data.
-    let placeholder =
-        lockout::scenario::targets::from_str(&targets_text(&[0.5, 40.0, 0.01, 0.5]), "t.toml", &sc)
-            .unwrap();
+    let placeholder = lockout::scenario::targets::from_str(
+        &targets_text(&[0.5, 40.0, 0.01, 0.5, 40.0]),
+        "t.toml",
+        &sc,
+    )
+    .unwrap();
     let at_truth = prepared.compile(&[], &overrides_for(&u, &TRUTH)).unwrap();
     let (obs, _) = observe_sets(
         std::slice::from_ref(&at_truth),
@@ -144,6 +156,8 @@ fn known_parameters_are_recovered_and_an_uninformed_one_keeps_its_prior() {
         "{observed:?}"
     );
     assert!((observed[2] - rate * 0.7).abs() < 0.001, "{observed:?}");
+    // The median wait is θ₂ itself (within the sketch's 0.4% and the sampling error).
+    assert!((observed[4] - 45.0).abs() < 0.03 * 45.0, "{observed:?}");
     let targets =
         lockout::scenario::targets::from_str(&targets_text(&observed), "t.toml", &sc).unwrap();
     let fit = fit_of(&prepared, &targets, 2);
@@ -202,7 +216,7 @@ fn calibrate_is_deterministic_and_its_joint_sample_feeds_uncertainty() {
     std::fs::write(
         &targets,
         // Three chunks per set: sets and chunks spread over the threads differently.
-        targets_text(&[0.3, 52.0, 0.014, 0.45])
+        targets_text(&[0.3, 52.0, 0.014, 0.45, 45.0])
             .replace("sets = 300", "sets = 40")
             .replace("incidents = 4_000", "incidents = 40_000"),
     )
@@ -272,8 +286,8 @@ fn calibrate_is_deterministic_and_its_joint_sample_feeds_uncertainty() {
 #[test]
 fn bad_targets_are_refused_with_file_line_and_field() {
     let sc = lockout::scenario::from_toml_str(&minimal(SCENARIO), "s.toml", &[]).unwrap();
-    let good = targets_text(&[0.3, 52.0, 0.014, 0.45]);
-    let cases: [(&str, &str, &str); 7] = [
+    let good = targets_text(&[0.3, 52.0, 0.014, 0.45, 45.0]);
+    let cases: [(&str, &str, &str); 8] = [
         (
             "remedies = [\"hanger\"]",
             "remedies = [\"hangar\"]",
@@ -301,6 +315,7 @@ fn bad_targets_are_refused_with_file_line_and_field() {
         ),
         ("minutes = 45.0\n", "", "takes `remedy` and `minutes`"),
         ("rounds = 3", "rounds = 30", "must be from 1 to 10"),
+        ("order = 0.5", "order = 1.5", "order is above 0 and below 1"),
     ];
     for (from, to, expected) in cases {
         assert!(good.contains(from), "{from}");
