@@ -126,22 +126,62 @@ pub(super) fn calibrate_command(args: CalibrateArgs) -> anyhow::Result<()> {
     let dir = write_results(
         staged, &fit, &targets, &paths, &units, &sources, &manifest, args.plots,
     )?;
+    if !quiet() {
+        print!("{}", headline(&calibration_rows(&fit, &targets)));
+    }
     say!(
-        "calibrated {} parameters to {} targets: {} sets of {} incidents, effective sample size {:.0}, in {:.1} s",
+        "{} parameters fitted to {} targets: {} parameter sets of the same {} incidents, \
+         effective sample size {:.0}, in {:.1} s; ± is the fit sd (the source's error and \
+         the stated discrepancy); all columns in {}",
         paths.len(),
         fit.rows.len(),
-        fit.sets.len(),
+        thousands(fit.sets.len() as u64),
         thousands(targets.incidents),
         fit.effective_sample_size,
-        secs
+        secs,
+        dir.join("calibration.csv").display()
     );
-    say!("results in {}", dir.display());
     if let Some(w) =
         crate::report::calibration::thin_posterior(fit.effective_sample_size, fit.sets.len() as u64)
     {
         eprintln!("warning: {w}");
     }
     Ok(())
+}
+
+/// The terminal's table: each target observed, before and after the fit with its interval.
+fn headline(rows: &[CalibrationRow]) -> String {
+    use crate::report::calibration::value;
+    let header: Vec<String> = [
+        "target",
+        "observed ± fit sd",
+        "before",
+        "after the fit",
+        "95% interval",
+    ]
+    .map(String::from)
+    .to_vec();
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.target.clone(),
+                format!(
+                    "{} ± {}",
+                    value(Some(r.observed), &r.unit),
+                    value(Some(r.fit_sd), &r.unit)
+                ),
+                value(r.simulated_before, &r.unit),
+                value(r.simulated_after, &r.unit),
+                format!(
+                    "[{}, {}]",
+                    value(r.simulated_after_p2_5, &r.unit),
+                    value(r.simulated_after_p97_5, &r.unit)
+                ),
+            ]
+        })
+        .collect();
+    super::headline::text_table(&header, &body)
 }
 
 /// The rows of `calibration.csv`.
