@@ -65,7 +65,7 @@ pub fn rows(targets: &Targets) -> Vec<Row> {
         .iter()
         .map(|t| Row {
             target: t.name.clone(),
-            statistic: t.kind.clone(),
+            statistic: t.statistic.name().into(),
             unit: t.statistic.unit(),
             observed: t.observed,
             observed_se: t.observed_se,
@@ -263,7 +263,6 @@ fn simulate_points(
             plan.seed,
             targets.incidents,
             plan.threads,
-            false,
         )?;
         *threads = used;
         for ((v, obs), sc) in values.into_iter().zip(&observed).zip(&scenarios) {
@@ -297,17 +296,14 @@ pub fn calibrate(
     };
     let priors = priors(u)?;
     let dims = priors.len();
-    let mut threads = 0;
     // The scenario as written, on the same incidents.
-    let (before_obs, used) = observe_sets(
+    let (before_obs, mut threads) = observe_sets(
         std::slice::from_ref(sc),
         targets,
         plan.seed,
         targets.incidents,
         plan.threads,
-        false,
     )?;
-    threads = threads.max(used);
     let (before, _) = evaluate(targets, &before_obs[0], rate(sc, targets.strategy));
 
     let n = targets.sets as usize;

@@ -86,12 +86,7 @@ pub(super) fn calibrate_command(args: CalibrateArgs) -> anyhow::Result<()> {
     let fit = fit::calibrate(&prepared, &overrides, sc, &targets, &plan)?;
     let secs = started.elapsed().as_secs_f64();
     let manifest = CalibrationManifest {
-        scenario: ScenarioInfo {
-            name: sc.name.clone(),
-            description: sc.description.clone(),
-            path: loaded.path.clone(),
-            sha256: loaded.sha256.clone(),
-        },
+        scenario: scenario_info(&loaded),
         targets_path: args.targets.display().to_string(),
         targets_sha256: targets_sha,
         overrides: loaded.overrides.clone(),

@@ -745,6 +745,17 @@ fn plot_command(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The scenario as run.json records it: name, description, the file as given and its SHA-256.
+pub(crate) fn scenario_info(loaded: &Loaded) -> ScenarioInfo {
+    let sc = &loaded.scenario;
+    ScenarioInfo {
+        name: sc.name.clone(),
+        description: sc.description.clone(),
+        path: loaded.path.clone(),
+        sha256: loaded.sha256.clone(),
+    }
+}
+
 /// `results/<scenario file stem>/`.
 pub fn default_out_dir(scenario: &Path) -> PathBuf {
     let stem = scenario

@@ -437,12 +437,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 fn manifest_for(loaded: &Loaded, seed: u64, incidents: u64, threads: usize, secs: f64) -> Manifest {
     let sc = &loaded.scenario;
     Manifest {
-        scenario: ScenarioInfo {
-            name: sc.name.clone(),
-            description: sc.description.clone(),
-            path: loaded.path.clone(),
-            sha256: loaded.sha256.clone(),
-        },
+        scenario: scenario_info(loaded),
         overrides: loaded.overrides.clone(),
         seed,
         incidents,

@@ -5,10 +5,9 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 
+use super::scenario_info;
 use crate::report::output::{self, StagedDir};
-use crate::report::schema::{
-    RowWriter, ScenarioInfo, SweepInfo, SweepManifest, SweepRow, SweptValue, finite,
-};
+use crate::report::schema::{RowWriter, SweepInfo, SweepManifest, SweepRow, SweptValue, finite};
 use crate::report::tables;
 use crate::run::incidents::{self as runner, RunOptions};
 use crate::scenario::{self, Override};
@@ -285,12 +284,7 @@ pub fn run_sweep(
         let sc = &loaded.scenario;
         let seed = seed.unwrap_or(sc.seed);
         manifest.get_or_insert_with(|| SweepManifest {
-            scenario: ScenarioInfo {
-                name: sc.name.clone(),
-                description: sc.description.clone(),
-                path: loaded.path.clone(),
-                sha256: loaded.sha256.clone(),
-            },
+            scenario: scenario_info(&loaded),
             seed,
             sweep: SweepInfo {
                 parameter: sweep.path.clone(),

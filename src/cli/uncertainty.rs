@@ -198,12 +198,7 @@ fn manifest(
 ) -> UncertaintyManifest {
     let sc = &loaded.scenario;
     UncertaintyManifest {
-        scenario: ScenarioInfo {
-            name: sc.name.clone(),
-            description: sc.description.clone(),
-            path: loaded.path.clone(),
-            sha256: loaded.sha256.clone(),
-        },
+        scenario: scenario_info(loaded),
         overrides: loaded.overrides.clone(),
         seed: plan.seed,
         draws: plan.draws,

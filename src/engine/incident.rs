@@ -400,7 +400,9 @@ enum Event {
 }
 
 /// Reusable per-thread working memory, so simulating an incident allocates nothing (once
-/// warm).
+/// warm). A scratch serves one model: its cache of remedy draws is keyed by the incident, not
+/// by the model, so simulating the same incidents with other distributions (another parameter
+/// set or draw) needs a fresh scratch.
 #[derive(Default)]
 pub struct Scratch {
     queue: EventQueue<Event>,

@@ -57,6 +57,19 @@ pub enum Statistic {
 }
 
 impl Statistic {
+    /// The statistic's name in a targets file and in `calibration.csv`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Statistic::ResolvedShare { .. } => "resolved_share",
+            Statistic::PlaceShare { .. } => "place_share",
+            Statistic::MeanWaitMin { .. } => "mean_wait_min",
+            Statistic::WaitQuantileMin { .. } => "wait_quantile_min",
+            Statistic::WaitWithinShare { .. } => "wait_within_share",
+            Statistic::CallsPerVehicleYear { .. } => "calls_per_vehicle_year",
+            Statistic::CountedPerVehicleYear => "counted_per_vehicle_year",
+        }
+    }
+
     /// The statistic's unit, as `calibration.csv` writes it.
     pub fn unit(&self) -> &'static str {
         match self {
@@ -76,8 +89,6 @@ impl Statistic {
 pub struct Target {
     /// Name, as written (a row of `calibration.csv`).
     pub name: String,
-    /// The statistic as written in the file (`mean_wait_min`, ...).
-    pub kind: String,
     /// What is simulated.
     pub statistic: Statistic,
     /// The observed value, in the statistic's unit.

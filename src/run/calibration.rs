@@ -18,13 +18,20 @@ use crate::model::calibration::Targets;
 use crate::tally::observations::Observations;
 use crate::units::CHUNK_INCIDENTS;
 
+/// The calls of one incident still waiting for their responder, kept by a worker from one
+/// incident to the next (only the bits of `running` are read, so nothing is cleared).
+struct Pending {
+    /// Bit per remedy index: a call whose responder has not arrived or been cancelled.
+    running: u64,
+    /// Per remedy index: (minutes of the call, minutes of waiting drawn).
+    calls: [(f64, f64); 64],
+}
+
 /// Receives an incident's events and keeps each responder's calls and arrivals.
 struct Observer<'a> {
     observations: &'a mut Observations,
     targets: &'a Targets,
-    /// Per remedy index: (minutes of the call, minutes of waiting drawn) of the call running,
-    /// or NaN.
-    pending: [(f64, f64); 64],
+    pending: &'a mut Pending,
 }
 
 impl Trace for Observer<'_> {
@@ -36,17 +43,18 @@ impl Trace for Observer<'_> {
             } => {
                 let r = remedy as usize;
                 self.observations.record_call(r);
-                self.pending[r] = (time_min, wait_min);
+                self.pending.calls[r] = (time_min, wait_min);
+                self.pending.running |= 1 << r;
             }
             // A completed attempt's responder arrived; a cancelled one only if its wait was
             // over when the race was won.
             TraceEvent::Completed { remedy, .. } | TraceEvent::Cancelled { remedy, .. } => {
                 let r = remedy as usize;
-                let (called, wait) = self.pending[r];
-                if !called.is_nan() && time_min - called >= wait {
+                let (called, wait) = self.pending.calls[r];
+                if (self.pending.running >> r) & 1 != 0 && time_min - called >= wait {
                     self.observations.record_arrival(r, wait, self.targets);
                 }
-                self.pending[r] = (f64::NAN, f64::NAN);
+                self.pending.running &= !(1 << r);
             }
             _ => {}
         }
@@ -66,25 +74,29 @@ struct SetChunks<'a> {
 impl Work for SetChunks<'_> {
     /// The sets a fold touched, in order: (index into `scenarios`, observations).
     type Acc = Vec<(usize, Observations)>;
-    /// The set last simulated and the scratch of its incidents.
-    type Worker = (usize, Scratch);
+    /// The set last simulated, the scratch of its incidents and their pending calls.
+    type Worker = (usize, Scratch, Pending);
 
     fn empty(&self) -> Self::Acc {
         Vec::new()
     }
 
-    fn worker(&self) -> (usize, Scratch) {
-        (usize::MAX, Scratch::default())
+    fn worker(&self) -> Self::Worker {
+        let pending = Pending {
+            running: 0,
+            calls: [(0.0, 0.0); 64],
+        };
+        (usize::MAX, Scratch::default(), pending)
     }
 
-    fn simulate(&self, worker: &mut (usize, Scratch), unit: u64, acc: &mut Self::Acc) -> u64 {
+    fn simulate(&self, worker: &mut Self::Worker, unit: u64, acc: &mut Self::Acc) -> u64 {
         let k = (unit / self.chunks) as usize;
         // The scratch caches remedy draws by incident; every set simulates the same incidents
         // with other distributions, so a set starts with an empty cache.
         if worker.0 != k {
-            *worker = (k, Scratch::default());
+            (worker.0, worker.1) = (k, Scratch::default());
         }
-        let scratch = &mut worker.1;
+        let (_, scratch, pending) = worker;
         let chunk = unit % self.chunks;
         let scenario = &self.scenarios[k];
         let model = &scenario.strategies[self.targets.strategy].model;
@@ -103,10 +115,11 @@ impl Work for SetChunks<'_> {
             let fact_draws = FactDraws::draw_keyed(key, &model.user_facts);
             let mut situation = Situation::realise(model, &draws);
             situation.add_user_facts(model, &fact_draws, None);
+            pending.running = 0;
             let mut observer = Observer {
                 observations,
                 targets: self.targets,
-                pending: [(f64::NAN, f64::NAN); 64],
+                pending,
             };
             let outcome = simulate(model, &situation, self.seed, index, scratch, &mut observer);
             observations.record_outcome(&outcome, self.targets);
@@ -125,21 +138,20 @@ impl Work for SetChunks<'_> {
 
 /// Simulates incidents `0..incidents` of seed `seed` under `targets.strategy` for every scenario
 /// of `scenarios` (one per parameter set) and returns each one's observations, in order, and the
-/// number of threads used.
+/// number of threads used. It shows no progress: the fit counts parameter sets, not incidents.
 pub fn observe_sets(
     scenarios: &[Scenario],
     targets: &Targets,
     seed: u64,
     incidents: u64,
     threads: usize,
-    progress: bool,
 ) -> Result<(Vec<Observations>, usize), RunError> {
     crate::limits::check_incidents("incidents", incidents).map_err(RunError::Options)?;
     let pool = thread_pool(threads)?;
     let threads = pool.current_num_threads();
     let chunks = incidents.div_ceil(CHUNK_INCIDENTS).max(1);
     let batch = (64u64.div_ceil(chunks)).max(2 * threads as u64) as usize;
-    let bar: ProgressBar = progress_bar(incidents * scenarios.len() as u64, progress, "incidents");
+    let bar: ProgressBar = progress_bar(0, false, "incidents");
     let mut out = Vec::with_capacity(scenarios.len());
     for group in scenarios.chunks(batch) {
         let work = SetChunks {

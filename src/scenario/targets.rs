@@ -398,9 +398,10 @@ fn compile(spec: &TargetsSpec, scenario: &Scenario) -> Result<Targets, Invalid> 
             },
             _ => Statistic::CountedPerVehicleYear,
         };
+        // One spelling of each statistic: the file's is the one the tables write.
+        debug_assert_eq!(statistic.name(), t.statistic);
         targets.push(Target {
             name: t.name.trim().to_string(),
-            kind: t.statistic.clone(),
             statistic,
             observed: t.observed,
             observed_se: t.observed_se,

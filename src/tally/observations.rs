@@ -7,6 +7,16 @@ use crate::model::calibration::{Statistic, Targets};
 use crate::model::outcome::Outcome;
 use crate::stats::{FixedSum, QuantileSketch};
 
+/// The sum of the per-remedy `counts` whose bit is set in `mask`.
+fn masked_sum(counts: &[u64], mask: u64) -> u64 {
+    counts
+        .iter()
+        .enumerate()
+        .filter(|(r, _)| (mask >> r) & 1 != 0)
+        .map(|(_, n)| n)
+        .sum()
+}
+
 /// Counts and sums over the incidents of one parameter set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observations {
@@ -130,14 +140,7 @@ impl Observations {
 
     /// Counted incidents ended by the remedies of `mask`, or a fallback when `fallback`.
     pub fn ended_by(&self, mask: u64, fallback: bool) -> u64 {
-        let remedies: u64 = self
-            .resolved
-            .iter()
-            .enumerate()
-            .filter(|(r, _)| (mask >> r) & 1 != 0)
-            .map(|(_, n)| n)
-            .sum();
-        remedies + if fallback { self.fallback } else { 0 }
+        masked_sum(&self.resolved, mask) + if fallback { self.fallback } else { 0 }
     }
 
     /// The value of `statistic`, for incidents that happen `rate` times per vehicle-year; `None`
@@ -161,14 +164,7 @@ impl Observations {
                 remedy, threshold, ..
             } => ratio(self.within[threshold], self.arrivals[remedy]),
             Statistic::CallsPerVehicleYear { remedies } => {
-                let calls: u64 = self
-                    .calls
-                    .iter()
-                    .enumerate()
-                    .filter(|(r, _)| (remedies >> r) & 1 != 0)
-                    .map(|(_, n)| n)
-                    .sum();
-                ratio(calls, self.incidents).map(|c| c * rate)
+                ratio(masked_sum(&self.calls, remedies), self.incidents).map(|c| c * rate)
             }
             Statistic::CountedPerVehicleYear => {
                 ratio(self.counted, self.incidents).map(|c| c * rate)

@@ -9,9 +9,7 @@ use crate::report::format::format_fixed;
 
 use super::Figure;
 use super::axis::{Axis, build_chart, line, numeric_margin, polyline};
-use super::draw::{
-    DrawResult, LegendItem, MARGIN, Swatch, colour, dashed, draw_header, draw_legend, item,
-};
+use super::draw::{DrawResult, MARGIN, colour, dashed, draw_header, draw_legend, strategy_legend};
 use super::read::UncertaintyTables;
 
 /// Running means of the annual cost over draws, per strategy.
@@ -73,12 +71,7 @@ impl Figure for ConvergenceFigure {
             &format!("Expected annual cost over the draws: {}", self.scenario),
             "Mean annual cost per vehicle of the first k parameter draws; at the right, the 95% interval after all of them.",
         )?;
-        let legend: Vec<LegendItem> = self
-            .strategies
-            .iter()
-            .enumerate()
-            .map(|(i, s)| item(s, Swatch::Line(colour(i), dashed(i))))
-            .collect();
+        let legend = strategy_legend(&self.strategies);
         let plot = draw_legend(root, &body, &legend)?;
         let values = self
             .means

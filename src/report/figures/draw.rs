@@ -163,6 +163,15 @@ pub(super) struct LegendItem {
     swatch: Swatch,
 }
 
+/// A legend of one line per strategy, in its colour and line style (scenario order).
+pub(super) fn strategy_legend(names: &[String]) -> Vec<LegendItem> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, s)| item(s, Swatch::Line(colour(i), dashed(i))))
+        .collect()
+}
+
 pub(super) fn item(label: impl Into<String>, swatch: Swatch) -> LegendItem {
     LegendItem {
         label: label.into(),

@@ -12,7 +12,7 @@ use crate::report::uncertainty::{acceptability, lower_quantile};
 use super::Figure;
 use super::axis::{Axis, build_chart, line, numeric_margin, panel_heading, polyline};
 use super::draw::{
-    DrawResult, LegendItem, MARGIN, MUTED, Swatch, colour, dashed, draw_header, draw_legend, item,
+    DrawResult, MARGIN, MUTED, colour, dashed, draw_header, draw_legend, strategy_legend,
 };
 use super::read::UncertaintyTables;
 
@@ -108,12 +108,7 @@ impl Figure for CheapestFigure {
                 self.draws
             ),
         )?;
-        let legend: Vec<LegendItem> = self
-            .strategies
-            .iter()
-            .enumerate()
-            .map(|(i, s)| item(s, Swatch::Line(colour(i), dashed(i))))
-            .collect();
+        let legend = strategy_legend(&self.strategies);
         let plot = draw_legend(root, &body, &legend)?;
         let (w, _) = plot.dim_in_pixel();
         let (left_area, right_area) = plot.split_horizontally((w / 2) as i32);
